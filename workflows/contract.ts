@@ -1,0 +1,84 @@
+/**
+ * The contract between the engine (API, triggers) and the playbook-run workflow: its input,
+ * signals, queries and id. Clients import these so `handle.signal(taskCompleted, …)` is typed.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Playbook, TriggerOn } from '../language/schema.js';
+import type { HealthView } from '../language/context.js';
+
+/** One live run per account and playbook: Temporal refuses a second start with the same id. */
+export function runWorkflowId(playbookId: string, accountId: string): string {
+  return `run:${playbookId}:${accountId}`;
+}
+
+export interface TriggerRecord {
+  on: TriggerOn;
+  /** ISO time the trigger fired. */
+  at: string;
+  /** The values the trigger and audience expressions saw (audit: "why did this fire?"). */
+  seen: Record<string, unknown>;
+  /** For `event` triggers: the account event. */
+  event?: { name: string; data: Record<string, string | number | boolean> };
+  /** Idempotency key of the ingest that caused it, if any. */
+  sourceKey?: string;
+}
+
+export interface RunInput {
+  accountId: string;
+  playbookId: string;
+  playbookVersion: number;
+  /** The validated snapshot this run interprets, whatever later versions say. */
+  playbook: Playbook;
+  /** Holdout: enrolled as control, no action taken, goal observed. */
+  control: boolean;
+  trigger: TriggerRecord;
+}
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface RunResult {
+  status: Exclude<RunStatus, 'running'>;
+  outcome: string | null;
+  goalReached: boolean;
+}
+
+export interface HealthChange {
+  health: HealthView;
+  previous: HealthView;
+  observedAt: string;
+}
+
+export interface TaskCompletion {
+  taskId: string;
+  stepId: string;
+  outcome: string | null;
+  note?: string;
+}
+
+export interface AccountEventSignal {
+  name: string;
+  data: Record<string, string | number | boolean>;
+  occurredAt: string;
+}
+
+export interface AuditEntry {
+  /** ISO time (workflow time). */
+  at: string;
+  step: string | null;
+  kind: string;
+  event: string;
+  detail: Record<string, unknown>;
+}
+
+export interface RunState {
+  status: RunStatus;
+  currentStep: string | null;
+  outcome: string | null;
+}
+
+export const healthChanged = defineSignal<[HealthChange]>('healthChanged');
+export const taskCompleted = defineSignal<[TaskCompletion]>('taskCompleted');
+export const accountEvent = defineSignal<[AccountEventSignal]>('accountEvent');
+export const cancelRun = defineSignal<[{ reason: string }]>('cancelRun');
+export const auditQuery = defineQuery<AuditEntry[]>('audit');
+export const stateQuery = defineQuery<RunState>('state');
