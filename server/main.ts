@@ -1,0 +1,48 @@
+/**
+ * The API process: configuration, connections, listen, graceful shutdown.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { connectMongo } from '../lib/mongo.js';
+import { buildApp } from './app.js';
+
+async function main() {
+  const log = createLogger('api');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.fatal({ problems: err.problems }, err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ config, db: mongo.db, temporal }, { loggerInstance: log, trustProxy: true });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await app.close();
+    await connection.close();
+    await mongo.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

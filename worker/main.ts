@@ -1,0 +1,49 @@
+/**
+ * The worker process: runs playbook workflows and their activities on the task queue.
+ * Activities get their clients injected (STYLE.md: createActivities(deps)).
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { ConfigError, loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { connectMongo } from '../lib/mongo.js';
+import { createWorkerActivities } from './activities.js';
+
+async function main() {
+  const log = createLogger('worker');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.fatal({ problems: err.problems }, err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const mailer = nodemailer.createTransport(config.smtpUrl);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    activities: createWorkerActivities({ config, db: mongo.db, mailer }),
+  });
+
+  // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.
+  log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
+  await worker.run();
+  await connection.close();
+  await mongo.close();
+  mailer.close();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
