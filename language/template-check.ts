@@ -1,0 +1,148 @@
+/**
+ * Static checks on a parsed Handlebars template, so that a typo such as `{{acount.name}}` or a
+ * `{{{ }}}` that would switch off HTML escaping is rejected when the playbook is validated,
+ * not discovered in a customer's inbox. Works on Handlebars' AST; no rendering involved.
+ */
+import { templateHelpers } from './template-helpers.js';
+
+/** What a template can read. `'*'` = any key (integration-provided attributes); `true` = a value. */
+export type VariableShape = true | '*' | { [key: string]: VariableShape };
+
+export const TEMPLATE_VARIABLES = {
+  account: {
+    id: true, name: true, segment: true, plan: true, mrr: true, lifecycle: true, csm: true,
+    daysSinceStart: true, daysToRenewal: true, startedAt: true, renewalAt: true, attributes: '*',
+  },
+  contact: { email: true, name: true, role: true },
+  csm: { id: true, name: true, email: true },
+  health: { score: true, band: true },
+  run: { id: true, playbookId: true, version: true, daysSinceStart: true, control: true, startedAt: true },
+  unsubscribeUrl: true,
+} as const satisfies Record<string, VariableShape>;
+
+/** Handlebars' own block helpers that are safe here (no partials, no `log`). */
+const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup'];
+/** Helpers that run their block against a different `this`: paths inside are not checked. */
+const CONTEXT_CHANGING = new Set(['each', 'with']);
+
+export const KNOWN_HELPERS = [...BUILTIN_HELPERS, ...Object.keys(templateHelpers)];
+
+export interface TemplateIssue {
+  code: 'template.unescaped' | 'template.unknown-variable' | 'template.unknown-helper' | 'template.unsupported';
+  message: string;
+  /** 1-based, relative to the checked source. */
+  line: number;
+  column: number;
+}
+
+type Node = hbs.AST.Node;
+
+function closest(name: string, candidates: string[]): string | undefined {
+  // A cheap "did you mean": same first letter and similar length is enough for typos.
+  return candidates.find((c) => c[0] === name[0] && Math.abs(c.length - name.length) <= 2);
+}
+
+function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void {
+  // @index, @root.x, ../x and `this` depend on the block they sit in; Handlebars' strict mode
+  // still catches them at render (preview) time.
+  if (path.data || path.depth > 0 || path.parts.length === 0) return;
+  let shape: VariableShape = TEMPLATE_VARIABLES;
+  const walked: string[] = [];
+  for (const part of path.parts) {
+    if (shape === '*') return;
+    if (shape === true) {
+      issues.push(issue('template.unknown-variable', `"${walked.join('.')}" is a value, it has no field "${part}".`, path));
+      return;
+    }
+    const keys = Object.keys(shape);
+    if (!(part in shape)) {
+      const where = walked.length === 0 ? 'Templates can use' : `"${walked.join('.')}" has`;
+      const hint = closest(part, keys);
+      issues.push(
+        issue(
+          'template.unknown-variable',
+          `Unknown variable "${[...walked, part].join('.')}".${hint ? ` Did you mean "${[...walked, hint].join('.')}"?` : ''} ${where}: ${keys.join(', ')}.`,
+          path,
+        ),
+      );
+      return;
+    }
+    shape = (shape as Record<string, VariableShape>)[part];
+    walked.push(part);
+  }
+}
+
+function issue(code: TemplateIssue['code'], message: string, node: Node): TemplateIssue {
+  return { code, message, line: node.loc?.start.line ?? 1, column: (node.loc?.start.column ?? 0) + 1 };
+}
+
+function isPath(node: Node): node is hbs.AST.PathExpression {
+  return node.type === 'PathExpression';
+}
+
+/**
+ * @param html true for the HTML body, where `{{{ }}}` is refused; subject and text parts are
+ *   rendered without HTML escaping anyway, so triple braces change nothing there.
+ */
+export function checkTemplateAst(program: hbs.AST.Program, html: boolean): TemplateIssue[] {
+  const issues: TemplateIssue[] = [];
+
+  const expression = (node: Node, scoped: boolean): void => {
+    if (isPath(node)) {
+      if (!scoped) checkPath(node, issues);
+    } else if (node.type === 'SubExpression') {
+      call(node as hbs.AST.SubExpression, scoped);
+    }
+  };
+
+  const call = (node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression, scoped: boolean): void => {
+    const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
+    const name = isPath(node.path) ? node.path.original : '';
+    if (hasArgs || node.type !== 'MustacheStatement') {
+      if (!KNOWN_HELPERS.includes(name)) {
+        issues.push(issue('template.unknown-helper', `Unknown helper "${name}". Available helpers: ${KNOWN_HELPERS.join(', ')}.`, node.path));
+      }
+    } else if (isPath(node.path) && !KNOWN_HELPERS.includes(name)) {
+      expression(node.path, scoped);
+    }
+    for (const param of node.params) expression(param, scoped);
+    for (const pair of node.hash?.pairs ?? []) expression(pair.value, scoped);
+  };
+
+  const statements = (body: hbs.AST.Statement[], scoped: boolean): void => {
+    for (const node of body) {
+      switch (node.type) {
+        case 'MustacheStatement': {
+          const m = node as hbs.AST.MustacheStatement;
+          if (html && !m.escaped) {
+            issues.push(
+              issue('template.unescaped', 'Triple braces {{{ }}} (and {{& }}) insert text without HTML escaping; use double braces {{ }} so customer data cannot inject HTML.', m),
+            );
+          }
+          call(m, scoped);
+          break;
+        }
+        case 'BlockStatement': {
+          const b = node as hbs.AST.BlockStatement;
+          call(b, scoped);
+          const inner = scoped || CONTEXT_CHANGING.has(b.path.original);
+          if (b.program) statements(b.program.body, inner);
+          // `{{else}}` of `each` runs in the outer context.
+          if (b.inverse) statements(b.inverse.body, scoped);
+          break;
+        }
+        case 'PartialStatement':
+        case 'PartialBlockStatement':
+        case 'DecoratorBlock':
+        case 'Decorator':
+          issues.push(issue('template.unsupported', 'Partials and decorators ({{> }}, {{* }}) are not supported in email templates.', node));
+          break;
+        default:
+          break; // content and comments
+      }
+    }
+  };
+
+  statements(program.body, false);
+  return issues;
+}
