@@ -1,0 +1,60 @@
+/**
+ * Account events (billing, CRM, product analytics): stored for the timeline and the KPIs,
+ * `event` triggers fired, live runs told (a `waitFor: { event }` step may be waiting).
+ * Like health, a retried ingest with the same idempotency key replays the first answer.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AccountEventDoc, EnrolmentResult } from './documents.js';
+import { accountNotFound } from './errors.js';
+import type { AccountWithHealth } from './health-ingest.js';
+import type { EngineDeps } from './engine-deps.js';
+import { signalLiveRuns } from './signals.js';
+import { fireTrigger } from './triggers.js';
+import { healthView } from './views.js';
+import { accountEvent } from '../workflows/contract.js';
+
+export interface AccountEventInput {
+  type: string;
+  occurredAt?: Date;
+  data?: Record<string, string | number | boolean>;
+  idempotencyKey?: string;
+}
+
+export interface EventIngestResult {
+  eventId: string;
+  enrolments: EnrolmentResult[];
+  /** Workflow ids of the live runs that were told. */
+  signalled: string[];
+}
+
+export async function ingestEvent(deps: EngineDeps, accountId: string, input: AccountEventInput): Promise<EventIngestResult> {
+  const now = deps.now();
+  const events = deps.db.collection<AccountEventDoc>('accountEvents');
+  const account = await deps.db.collection<AccountWithHealth>('accounts').findOne({ _id: accountId });
+  if (!account) throw accountNotFound(accountId);
+  const id = input.idempotencyKey ? `${accountId}:${input.idempotencyKey}` : randomUUID();
+  const doc: AccountEventDoc = { _id: id, accountId, type: input.type, occurredAt: input.occurredAt ?? now, data: input.data ?? {}, receivedAt: now };
+  await events.updateOne({ _id: id }, { $setOnInsert: doc }, { upsert: true });
+  const stored = (await events.findOne({ _id: id })) ?? doc;
+  if (stored.processed) return { eventId: id, enrolments: stored.processed.enrolments, signalled: [] };
+
+  const health = healthView(account.health);
+  const enrolments = await fireTrigger(deps, {
+    on: 'event',
+    account,
+    health,
+    previous: account.previousHealth ? healthView(account.previousHealth) : health,
+    event: { name: stored.type, data: stored.data, occurredAt: stored.occurredAt.toISOString() },
+    sourceKey: id,
+    accepts: (p) => p.definition.trigger.event === stored.type,
+  });
+  const started = new Set(enrolments.filter((e) => e.status === 'started').map((e) => e.playbookId));
+  const others = (await deps.catalog.allIds()).filter((p) => !started.has(p));
+  const signalled = await signalLiveRuns(deps.temporal, others, accountId, accountEvent, {
+    name: stored.type,
+    data: stored.data,
+    occurredAt: stored.occurredAt.toISOString(),
+  });
+  await events.updateOne({ _id: id }, { $set: { processed: { at: now, enrolments } } });
+  return { eventId: id, enrolments, signalled };
+}

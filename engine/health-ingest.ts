@@ -1,0 +1,134 @@
+/**
+ * Health ingest: swap the account's current health for the new observation, record the
+ * observation, fire `health.changed` triggers and tell live runs. Everything that must not be
+ * lost is handed to Temporal before this returns, so the API may acknowledge afterwards.
+ *
+ * The swap is a compare-and-set on the key of the current observation: under concurrent
+ * ingests every observation sees exactly the one before it as `previous`, so a band change
+ * is seen (and triggers) once. The account also keeps `previousHealth`, and the observation
+ * its result, so a retried ingest (same idempotency key) sees the same `previous` and
+ * replays the same answer instead of losing or repeating the trigger.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { AccountDoc, HealthObservationDoc } from '../lib/documents.js';
+import type { HealthBand } from '../language/context.js';
+import type { HealthState, EnrolmentResult } from './documents.js';
+import { accountNotFound } from './errors.js';
+import { healthBand, type HealthThresholds } from './health-band.js';
+import { healthView } from './views.js';
+import type { EngineDeps } from './engine-deps.js';
+import { signalLiveRuns } from './signals.js';
+import { fireTrigger } from './triggers.js';
+import { healthChanged } from '../workflows/contract.js';
+
+export interface HealthIngest {
+  accountId: string;
+  score: number;
+  components?: Record<string, number>;
+  observedAt?: Date;
+  idempotencyKey?: string;
+}
+
+export interface HealthIngestResult {
+  observationId: string;
+  band: HealthBand;
+  previousBand: HealthBand | 'none';
+  /** An observation older than the account's current one is recorded but changes nothing. */
+  stale: boolean;
+  enrolments: EnrolmentResult[];
+}
+
+export type AccountWithHealth = AccountDoc & { health?: HealthState; previousHealth?: HealthState | null };
+
+export type ObservationDoc = HealthObservationDoc & {
+  previousScore: number;
+  stale: boolean;
+  processed?: { at: Date; enrolments: EnrolmentResult[] };
+};
+
+export interface Swapped {
+  account: AccountWithHealth;
+  current: HealthState;
+  previous: HealthState | null;
+  stale: boolean;
+}
+
+/** Compare-and-set of `account.health`; retries when a concurrent ingest won the race. */
+export async function swapHealth(db: Db, accountId: string, next: HealthState, now: Date): Promise<Swapped> {
+  const accounts = db.collection<AccountWithHealth>('accounts');
+  for (let attempt = 0; ; attempt++) {
+    const account = await accounts.findOne({ _id: accountId });
+    if (!account) throw accountNotFound(accountId);
+    const current = account.health;
+    if (current?.key === next.key) return { account, current, previous: account.previousHealth ?? null, stale: false };
+    if (current && new Date(current.observedAt) > next.observedAt) return { account, current, previous: current, stale: true };
+    const res = await accounts.updateOne(
+      { _id: accountId, 'health.key': current?.key ?? null },
+      { $set: { health: next, previousHealth: current ?? null, updatedAt: now } },
+    );
+    if (res.modifiedCount === 1) return { account: { ...account, health: next, previousHealth: current ?? null }, current: next, previous: current ?? null, stale: false };
+    if (attempt > 200) throw new Error(`health of account ${accountId}: too many concurrent updates`);
+  }
+}
+
+/** Stores (or finds, on a retry) the observation and the account swap it caused. */
+export async function recordObservation(db: Db, input: HealthIngest, thresholds: HealthThresholds, now: Date): Promise<{ observation: ObservationDoc; account: AccountWithHealth }> {
+  const observations = db.collection<ObservationDoc>('healthObservations');
+  const key = input.idempotencyKey ? `${input.accountId}:${input.idempotencyKey}` : randomUUID();
+  const existing = await observations.findOne({ _id: key });
+  if (existing) {
+    const account = await db.collection<AccountWithHealth>('accounts').findOne({ _id: input.accountId });
+    if (!account) throw accountNotFound(input.accountId);
+    return { observation: existing, account };
+  }
+  const observedAt = input.observedAt ?? now;
+  const band = healthBand(input.score, thresholds);
+  const swapped = await swapHealth(db, input.accountId, { score: input.score, band, observedAt, key }, now);
+  const previous = healthView(swapped.previous);
+  const observation: ObservationDoc = {
+    _id: key,
+    accountId: input.accountId,
+    score: input.score,
+    band,
+    previousBand: previous.band,
+    previousScore: previous.score,
+    ...(input.components ? { components: input.components } : {}),
+    observedAt,
+    receivedAt: now,
+    stale: swapped.stale,
+  };
+  await observations.updateOne({ _id: key }, { $setOnInsert: observation }, { upsert: true });
+  return { observation: (await observations.findOne({ _id: key })) ?? observation, account: swapped.account };
+}
+
+export async function markObservationProcessed(db: Db, id: string, enrolments: EnrolmentResult[], now: Date): Promise<void> {
+  await db.collection<ObservationDoc>('healthObservations').updateOne({ _id: id }, { $set: { processed: { at: now, enrolments } } });
+}
+
+export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promise<HealthIngestResult> {
+  const now = deps.now();
+  const { observation, account } = await recordObservation(deps.db, input, deps.thresholds, now);
+  const result = { observationId: observation._id, band: observation.band, previousBand: observation.previousBand, stale: observation.stale };
+  if (observation.processed) return { ...result, enrolments: observation.processed.enrolments };
+  if (observation.stale) {
+    await markObservationProcessed(deps.db, observation._id, [], now);
+    return { ...result, enrolments: [] };
+  }
+  const health = { score: observation.score, band: observation.band };
+  const previous = observation.previousBand === 'none' ? healthView(null) : { score: observation.previousScore, band: observation.previousBand };
+  const enrolments = await fireTrigger(deps, {
+    on: 'health.changed',
+    account,
+    health,
+    previous,
+    sourceKey: observation._id,
+    // Without a `when`, health.changed means "the band changed" (DESIGN.md: the main trigger).
+    accepts: (p) => p.definition.trigger.when !== undefined || health.band !== previous.band,
+  });
+  const started = new Set(enrolments.filter((e) => e.status === 'started').map((e) => e.playbookId));
+  const others = (await deps.catalog.allIds()).filter((p) => !started.has(p));
+  await signalLiveRuns(deps.temporal, others, account._id, healthChanged, { health, previous, observedAt: observation.observedAt.toISOString() });
+  await markObservationProcessed(deps.db, observation._id, enrolments, now);
+  return { ...result, enrolments };
+}

@@ -1,0 +1,60 @@
+/**
+ * Stopping runs: cancel one run, or retire a playbook (no new enrolments; optionally cancel
+ * its runs in flight). Cancelling is a `cancelRun` signal, so the workflow ends cleanly:
+ * open tasks cancelled, the run recorded as cancelled with the reason.
+ */
+import type { Db } from 'mongodb';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { cancelRun as cancelRunSignal } from '../workflows/contract.js';
+import type { EnrolmentDoc } from './documents.js';
+import { playbookNotFound, runNotFound } from './errors.js';
+import type { PlaybookIndexDoc } from './playbook-catalog.js';
+
+export interface RunControlDeps {
+  db: Db;
+  temporal: Client;
+  now: () => Date;
+}
+
+/** `runId` is the run doc id `<workflowId>/<firstExecutionRunId>` (a bare workflow id also works). */
+export async function cancelRun(deps: RunControlDeps, runId: string, reason: string): Promise<'cancelling' | 'already_ended'> {
+  const slash = runId.lastIndexOf('/');
+  const workflowId = slash > 0 ? runId.slice(0, slash) : runId;
+  const firstExecutionRunId = slash > 0 ? runId.slice(slash + 1) : undefined;
+  try {
+    await deps.temporal.workflow.getHandle(workflowId, undefined, { firstExecutionRunId }).signal(cancelRunSignal, { reason });
+    return 'cancelling';
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    const known = await deps.db.collection('runs').countDocuments({ _id: runId as never }, { limit: 1 });
+    const enrolled = await deps.db.collection<EnrolmentDoc>('enrolments').countDocuments({ _id: runId }, { limit: 1 });
+    if (known + enrolled === 0) throw runNotFound(runId);
+    return 'already_ended';
+  }
+}
+
+export interface RetireResult {
+  playbookId: string;
+  retired: true;
+  /** Runs that were sent a cancel (only with cancelRunning). */
+  cancelled: string[];
+}
+
+export async function retirePlaybook(deps: RunControlDeps, playbookId: string, opts: { cancelRunning?: boolean; reason?: string } = {}): Promise<RetireResult> {
+  const res = await deps.db
+    .collection<PlaybookIndexDoc & { retiredAt?: Date }>('playbooks')
+    .updateOne({ _id: playbookId }, { $set: { retired: true, retiredAt: deps.now() } });
+  if (res.matchedCount === 0) throw playbookNotFound(playbookId);
+  const cancelled: string[] = [];
+  if (opts.cancelRunning) {
+    // Enrolments (written at start) rather than run docs (written by the workflow a moment
+    // later): a run started just before the retire is not missed.
+    const ids = await deps.db.collection<EnrolmentDoc>('enrolments').distinct('_id', { playbookId });
+    const reason = opts.reason ?? `playbook ${playbookId} retired`;
+    for (const runId of ids) {
+      const result = await cancelRun(deps, runId, reason).catch(() => 'already_ended' as const);
+      if (result === 'cancelling') cancelled.push(runId);
+    }
+  }
+  return { playbookId, retired: true, cancelled };
+}

@@ -1,0 +1,82 @@
+/**
+ * Task completion by a CSM: recorded in MongoDB first (the CSM's answer is never lost), then
+ * handed to the waiting run as a `taskCompleted` signal. If Temporal cannot be reached the
+ * task stays `pendingDelivery` and `deliverPendingCompletions` (run in a loop by the API)
+ * delivers it later; a completion delivered twice is harmless, the workflow keeps the first.
+ */
+import type { Db } from 'mongodb';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { TaskDoc } from '../lib/documents.js';
+import { taskCompleted } from '../workflows/contract.js';
+import { EngineError, taskNotFound } from './errors.js';
+
+export type CompletableTask = TaskDoc & { pendingDelivery?: boolean; completedBy?: string; deliveredAt?: Date };
+
+export interface TaskCompletionResult {
+  task: CompletableTask;
+  /** delivered: the run got it; pending: recorded, delivery retried later; run_closed: the run had already ended. */
+  delivery: 'delivered' | 'pending' | 'run_closed';
+}
+
+export async function completeTask(
+  deps: { db: Db; temporal: Client; now: () => Date },
+  taskId: string,
+  input: { outcome?: string | null; note?: string },
+  actor: string,
+): Promise<TaskCompletionResult> {
+  const tasks = deps.db.collection<CompletableTask>('tasks');
+  const task = await tasks.findOne({ _id: taskId });
+  if (!task) throw taskNotFound(taskId);
+  const outcome = input.outcome ?? null;
+  if (task.outcomes.length > 0 && (outcome === null || !task.outcomes.includes(outcome))) {
+    throw new EngineError(400, 'invalid_outcome', `The outcome of task "${task.title}" must be one of: ${task.outcomes.join(', ')}.`);
+  }
+  const res = await tasks.updateOne(
+    { _id: taskId, status: 'open' },
+    {
+      $set: {
+        status: 'completed',
+        outcome,
+        ...(input.note !== undefined ? { note: input.note } : {}),
+        completedAt: deps.now(),
+        completedBy: actor,
+        pendingDelivery: true,
+      },
+    },
+  );
+  if (res.modifiedCount === 0) {
+    const now = await tasks.findOne({ _id: taskId });
+    // A retried request with the same answer is a success; a different answer is a conflict.
+    if (now?.status !== 'completed' || now.outcome !== outcome) {
+      throw new EngineError(409, 'task_not_open', `Task "${task.title}" is ${now?.status ?? 'gone'} and cannot be completed.`);
+    }
+  }
+  const completed = (await tasks.findOne({ _id: taskId })) as CompletableTask;
+  const delivery = completed.pendingDelivery ? await deliver(deps, completed) : 'delivered';
+  return { task: (await tasks.findOne({ _id: taskId })) as CompletableTask, delivery };
+}
+
+async function deliver(deps: { db: Db; temporal: Client; now: () => Date }, task: CompletableTask): Promise<TaskCompletionResult['delivery']> {
+  const tasks = deps.db.collection<CompletableTask>('tasks');
+  const firstExecutionRunId = task.runId.slice(task.workflowId.length + 1) || undefined;
+  let delivery: TaskCompletionResult['delivery'];
+  try {
+    await deps.temporal.workflow
+      .getHandle(task.workflowId, undefined, { firstExecutionRunId })
+      .signal(taskCompleted, { taskId: task._id, stepId: task.stepId, outcome: task.outcome ?? null, ...(task.note !== undefined ? { note: task.note } : {}) });
+    delivery = 'delivered';
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) return 'pending';
+    delivery = 'run_closed';
+  }
+  await tasks.updateOne({ _id: task._id }, { $set: { pendingDelivery: false, deliveredAt: deps.now() } });
+  return delivery;
+}
+
+/** One pass over completions not yet delivered; returns how many were delivered now. */
+export async function deliverPendingCompletions(deps: { db: Db; temporal: Client; now: () => Date }, limit = 500): Promise<number> {
+  const pending = await deps.db.collection<CompletableTask>('tasks').find({ pendingDelivery: true }).limit(limit).toArray();
+  let delivered = 0;
+  for (const task of pending) if ((await deliver(deps, task)) !== 'pending') delivered++;
+  return delivered;
+}
