@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { EngineError } from '../../engine/errors.js';
 import { ApiError, errorBody } from '../errors.js';
 
 /** Fastify's own error codes mapped to ours, so clients see one vocabulary. */
@@ -13,8 +14,8 @@ const fastifyCodes: Record<string, [number, string, string]> = {
 
 export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof ApiError) {
-      return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details));
+    if (err instanceof ApiError || err instanceof EngineError) {
+      return reply.status(err.statusCode).send(errorBody(err.code, err.message, err instanceof ApiError ? err.details : undefined));
     }
     if (err.validation) {
       const details = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath}`, message: v.message, params: v.params }));

@@ -1,0 +1,163 @@
+/**
+ * Runs (enrolments of an account in a playbook): start one by hand, list, read with its audit
+ * trail, cancel. A CSM sees the runs of the accounts they own.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Filter } from 'mongodb';
+import type { AccountDoc, RunDoc } from '../../lib/documents.js';
+import type { EnrolmentDoc, EnrolmentResult } from '../../engine/documents.js';
+import type { ApiDeps } from '../app.js';
+import { ApiError, conflict, forbidden, notFound } from '../errors.js';
+import type { Principal } from '../plugins/auth.js';
+import { errors, page, PlaybookParams } from '../schemas/common.js';
+import { Enrolment } from '../schemas/health.js';
+import { CancelRun, ManualEnrolment, Run, RunListQuery, RunPage, RunParams } from '../schemas/runs.js';
+import { loadAccount, mayAccess } from './account-access.js';
+
+function runView(run: RunDoc) {
+  return {
+    id: run._id,
+    workflowId: run.workflowId,
+    accountId: run.accountId,
+    playbookId: run.playbookId,
+    playbookVersion: run.playbookVersion,
+    control: run.control,
+    status: run.status,
+    currentStep: run.currentStep,
+    outcome: run.outcome,
+    goalReached: run.goalReached,
+    trigger: run.trigger ?? {},
+    startedAt: run.startedAt.toISOString(),
+    ...(run.endedAt ? { endedAt: run.endedAt.toISOString() } : {}),
+    ...(run.cancelReason ? { cancelReason: run.cancelReason } : {}),
+  };
+}
+
+/** The workflow writes its run document a moment after the start; until then the enrolment stands in. */
+function enrolmentAsRun(e: EnrolmentDoc): RunDoc {
+  return {
+    _id: e._id,
+    workflowId: e.workflowId,
+    accountId: e.accountId,
+    playbookId: e.playbookId,
+    playbookVersion: e.playbookVersion,
+    control: e.control,
+    status: 'running',
+    currentStep: null,
+    outcome: null,
+    goalReached: null,
+    trigger: { on: e.trigger },
+    audit: [],
+    startedAt: e.enrolledAt,
+  };
+}
+
+/** Manual enrolment refusals, each with its own stable code. */
+const refusals: Record<Exclude<EnrolmentResult['status'], 'started'>, [number, string]> = {
+  already_running: [409, 'run_already_running'],
+  already_enrolled: [409, 'already_enrolled'],
+  cooldown: [409, 'cooldown'],
+  retired: [409, 'playbook_retired'],
+  not_eligible: [422, 'not_eligible'],
+};
+
+export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { db, engine } = opts.deps;
+  const accounts = db.collection<AccountDoc>('accounts');
+  const runs = db.collection<RunDoc>('runs');
+  const enrolments = db.collection<EnrolmentDoc>('enrolments');
+  await runs.createIndex({ accountId: 1, startedAt: -1 });
+
+  async function loadRun(principal: Principal, id: string): Promise<RunDoc> {
+    const run = (await runs.findOne({ _id: id })) ?? (await enrolments.findOne({ _id: id }).then((e) => (e ? enrolmentAsRun(e) : null)));
+    if (!run) throw notFound('Run', id);
+    if (principal.role === 'csm') {
+      const account = await accounts.findOne({ _id: run.accountId }, { projection: { csm: 1 } });
+      if (!account || !mayAccess(principal, account)) throw forbidden('This run belongs to an account owned by another CSM.');
+    }
+    return run;
+  }
+
+  app.post(
+    '/playbooks/:id/runs',
+    {
+      config: { roles: ['admin', 'csm'] },
+      schema: {
+        tags: ['runs'],
+        summary: 'Enrol an account in a playbook by hand',
+        params: PlaybookParams,
+        body: ManualEnrolment,
+        response: { 201: Enrolment, ...errors(403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const playbookId = request.params.id;
+      await loadAccount(accounts, request.principal, request.body.accountId);
+      if (!(await db.collection('playbooks').findOne({ _id: playbookId as never }, { projection: { _id: 1 } }))) throw notFound('Playbook', playbookId);
+      const result = await engine.enrollManually(playbookId, request.body.accountId);
+      if (result.status !== 'started') {
+        const [status, code] = refusals[result.status];
+        throw new ApiError(status, code, `Not enrolled: ${result.reason ?? result.status}.`, result);
+      }
+      return reply.status(201).send(result);
+    },
+  );
+
+  app.get(
+    '/runs',
+    {
+      config: { roles: ['admin', 'csm'] },
+      schema: { tags: ['runs'], summary: 'List runs', querystring: RunListQuery, response: { 200: RunPage, ...errors(403) } },
+    },
+    async (request) => {
+      const { accountId, playbookId, status, limit = 50, offset = 0 } = request.query;
+      const filter: Filter<RunDoc> = {};
+      if (playbookId) filter.playbookId = playbookId;
+      if (status) filter.status = status;
+      if (accountId) {
+        await loadAccount(accounts, request.principal, accountId);
+        filter.accountId = accountId;
+      } else if (request.principal.role === 'csm') {
+        const own = await accounts.find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
+        filter.accountId = { $in: own.map((a) => a._id) };
+      }
+      const [docs, total] = await Promise.all([runs.find(filter).sort({ startedAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(), runs.countDocuments(filter)]);
+      return page(docs.map(runView), total, limit, offset);
+    },
+  );
+
+  app.get(
+    '/runs/:id',
+    {
+      config: { roles: ['admin', 'csm'] },
+      schema: { tags: ['runs'], summary: 'Read a run: status, current step, audit trail, outcome', params: RunParams, response: { 200: Run, ...errors(403, 404) } },
+    },
+    async (request) => {
+      const run = await loadRun(request.principal, request.params.id);
+      return { ...runView(run), audit: (run.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })) };
+    },
+  );
+
+  app.post(
+    '/runs/:id/cancel',
+    {
+      config: { roles: ['admin', 'csm'] },
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a running run',
+        params: RunParams,
+        body: CancelRun,
+        response: { 202: Run, ...errors(403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const run = await loadRun(request.principal, request.params.id);
+      if (run.status !== 'running') throw conflict('run_finished', `Run "${run._id}" has already ${run.status}.`);
+      await engine.cancelRun(run._id, `${request.body.reason} (by ${request.principal.email})`);
+      const after = (await runs.findOne({ _id: run._id })) ?? run;
+      return reply.status(202).send({ ...runView(after), audit: (after.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })) });
+    },
+  );
+}

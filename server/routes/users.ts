@@ -1,0 +1,73 @@
+/**
+ * API users (CS ops admins, CSMs, integrations). A token is returned once, at creation, and
+ * stored only as a hash: losing it means creating a new user.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { MongoServerError, type Db } from 'mongodb';
+import { conflict } from '../errors.js';
+import { hashToken, newToken, type UserDoc } from '../plugins/auth.js';
+import { errors, page } from '../schemas/common.js';
+import { CreatedUser, Me, NewUser, UserListQuery, UserPage } from '../schemas/users.js';
+
+export function userView(user: UserDoc) {
+  return { id: user._id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString() };
+}
+
+export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const users = opts.db.collection<UserDoc>('users');
+  await users.createIndex({ email: 1 }, { unique: true });
+  await users.createIndex({ tokenHash: 1 }, { unique: true });
+
+  app.post(
+    '/users',
+    {
+      config: { roles: ['admin'] },
+      schema: { tags: ['users'], summary: 'Create an API user and its token', body: NewUser, response: { 201: CreatedUser, ...errors(403, 409) } },
+    },
+    async (request, reply) => {
+      const token = newToken();
+      const email = request.body.email.toLowerCase();
+      const user: UserDoc = {
+        _id: `usr_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+        email,
+        name: request.body.name,
+        role: request.body.role,
+        tokenHash: hashToken(token),
+        createdAt: new Date(),
+      };
+      try {
+        await users.insertOne(user);
+      } catch (err) {
+        if (err instanceof MongoServerError && err.code === 11000) throw conflict('email_taken', `A user with email "${email}" already exists.`);
+        throw err;
+      }
+      return reply.status(201).send({ user: userView(user), token });
+    },
+  );
+
+  app.get(
+    '/users',
+    {
+      config: { roles: ['admin'] },
+      schema: { tags: ['users'], summary: 'List API users', querystring: UserListQuery, response: { 200: UserPage, ...errors(403) } },
+    },
+    async (request) => {
+      const { role, limit = 50, offset = 0 } = request.query;
+      const filter = role ? { role } : {};
+      const [docs, total] = await Promise.all([
+        users.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
+        users.countDocuments(filter),
+      ]);
+      return page(docs.map(userView), total, limit, offset);
+    },
+  );
+
+  app.get(
+    '/users/me',
+    { schema: { tags: ['users'], summary: 'Who am I (the user of this token)', response: { 200: Me, ...errors() } } },
+    async (request) => request.principal,
+  );
+}

@@ -1,0 +1,34 @@
+import { Type, type Static } from 'typebox';
+import { Attributes, closed, DateTime, Id } from './common.js';
+import { Enrolment } from './health.js';
+
+/** KPIS.md's event types; any other name is accepted too, for `event` triggers. */
+export const kpiEventTypes = ['churned', 'upsell', 'cross_sell', 'contraction', 'renewed', 'onboarding_completed'] as const;
+/** Events that change MRR carry the new total MRR. */
+export const mrrEventTypes: readonly string[] = ['upsell', 'cross_sell', 'contraction'];
+
+export const AccountEventInput = Type.Object(
+  {
+    type: Type.String({
+      pattern: '^[a-z][a-z0-9_.-]{0,62}$',
+      description: `One of ${kpiEventTypes.join(', ')} (used by KPIs), or any other name for event triggers.`,
+    }),
+    occurredAt: DateTime,
+    mrr: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9, description: 'upsell, cross_sell, contraction: the new total MRR.' })),
+    product: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'cross_sell: the product bought.' })),
+    data: Type.Optional(Attributes),
+  },
+  closed,
+);
+export type AccountEventInput = Static<typeof AccountEventInput>;
+
+export const AccountEventResult = Type.Object(
+  {
+    id: Type.String(),
+    accountId: Id,
+    type: Type.String(),
+    occurredAt: DateTime,
+    enrolments: Type.Array(Enrolment),
+  },
+  closed,
+);

@@ -1,0 +1,47 @@
+import { Type } from 'typebox';
+import { closed, DateTime, Id, Page, PageQuery, PlaybookId } from './common.js';
+
+/** `<workflowId>/<firstExecutionRunId>` with workflowId `run:<playbook>:<account>`; URL-encode the `/` as %2F. */
+export const RunId = Type.String({
+  pattern: '^run:[a-z][a-z0-9_-]{0,62}:(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}/[A-Za-z0-9-]{1,64}$',
+  description: 'A run id, e.g. run:kickoff:acme/0f3c…; in a URL path, encode "/" as %2F.',
+});
+export const RunParams = Type.Object({ id: RunId }, closed);
+
+export const RunStatus = Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('cancelled'), Type.Literal('failed')]);
+
+const Free = Type.Record(Type.String(), Type.Unknown());
+
+export const AuditEntry = Type.Object(
+  { at: DateTime, step: Type.Union([Type.String(), Type.Null()]), kind: Type.String(), event: Type.String(), detail: Free },
+  closed,
+);
+
+const runFields = {
+  id: RunId,
+  workflowId: Type.String(),
+  accountId: Id,
+  playbookId: PlaybookId,
+  playbookVersion: Type.Integer(),
+  control: Type.Boolean({ description: 'Holdout enrolment: no action taken, goal observed.' }),
+  status: RunStatus,
+  currentStep: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.Union([Type.String(), Type.Null()]),
+  goalReached: Type.Union([Type.Boolean(), Type.Null()]),
+  trigger: Free,
+  startedAt: DateTime,
+  endedAt: Type.Optional(DateTime),
+  cancelReason: Type.Optional(Type.String()),
+};
+
+export const RunSummary = Type.Object(runFields, closed);
+export const Run = Type.Object({ ...runFields, audit: Type.Array(AuditEntry) }, closed);
+
+export const RunListQuery = Type.Object(
+  { accountId: Type.Optional(Id), playbookId: Type.Optional(PlaybookId), status: Type.Optional(RunStatus), ...PageQuery },
+  closed,
+);
+export const RunPage = Page(RunSummary);
+
+export const ManualEnrolment = Type.Object({ accountId: Id }, closed);
+export const CancelRun = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, closed);
