@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { freePort } from './free-port.js';
+import { spawnServer, waitUntilReady, type ServerProcess } from './stack-process.js';
+
+/** Built by scripts/install-tools.sh from the Go module proxy. */
+export const ferretdbPath = fileURLToPath(new URL('../.tools/bin/ferretdb', import.meta.url));
+
+export interface MongoServer {
+  uri: string;
+  /** What answers on `uri`: code must work on both real MongoDB and FerretDB. */
+  kind: 'external' | 'mongod' | 'ferretdb' | 'mongodb-memory-server';
+  stop(): Promise<void>;
+}
+
+export interface MongoOptions {
+  /** Keeps data across restarts (dev runs); a temporary directory removed on stop when absent. */
+  dataDir?: string;
+  logFile?: string;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * A MongoDB-protocol server, in order of preference: MONGODB_URI, a `mongod` on the PATH,
+ * FerretDB from .tools (the only one the registries can give us, see ENVIRONMENT.md), and
+ * mongodb-memory-server (which downloads mongod, so only on a machine with internet).
+ */
+export async function startMongo(options: MongoOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<MongoServer> {
+  const timeout = options.readyTimeoutMs ?? 30_000;
+  if (env.MONGODB_URI) {
+    await waitForPing(env.MONGODB_URI, timeout);
+    return { uri: env.MONGODB_URI, kind: 'external', stop: async () => {} };
+  }
+  const mongod = onPath('mongod');
+  if (mongod) {
+    return startProcess('mongod', options, timeout, (port, dir) => [
+      mongod,
+      ['--port', String(port), '--bind_ip', '127.0.0.1', '--dbpath', dir, '--quiet'],
+    ]);
+  }
+  if (existsSync(ferretdbPath)) {
+    return startProcess('ferretdb', options, timeout, (port, dir) => [
+      ferretdbPath,
+      [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dir}/`,
+        `--state-dir=${dir}`,
+        `--listen-addr=127.0.0.1:${port}`,
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--log-level=warn',
+      ],
+    ]);
+  }
+  const { MongoMemoryServer } = await import('mongodb-memory-server');
+  const memory = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
+  return { uri: memory.getUri(), kind: 'mongodb-memory-server', stop: async () => void (await memory.stop()) };
+}
+
+async function startProcess(
+  kind: 'mongod' | 'ferretdb',
+  options: MongoOptions,
+  timeoutMs: number,
+  command: (port: number, dir: string) => [string, string[]],
+): Promise<MongoServer> {
+  const temporary = !options.dataDir;
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `retain-${kind}-`)));
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const [bin, args] = command(port, dir);
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  let server: ServerProcess | undefined;
+  const stop = async () => {
+    await server?.stop();
+    if (temporary) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    server = spawnServer(kind === 'ferretdb' ? 'FerretDB' : 'mongod', bin, args, {
+      logFile: options.logFile,
+      scratchDir: temporary ? dir : undefined,
+    });
+    await waitUntilReady(server, () => pings(uri), timeoutMs);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { uri, kind, stop };
+}
+
+async function pings(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 1_000, connectTimeoutMS: 1_000 });
+  try {
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+async function waitForPing(uri: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pings(uri))) {
+    if (Date.now() > deadline) throw new Error('MongoDB at MONGODB_URI does not answer a ping');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function onPath(command: string): string | undefined {
+  try {
+    return execFileSync('bash', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
