@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { freePort } from '../../lib/free-port.js';
 import { spawnServer, waitUntilReady, type ServerProcess } from '../../lib/stack-process.js';
 
@@ -60,6 +61,8 @@ async function startMongo(): Promise<{ uri: string; stop: () => Promise<void> }>
 }
 
 export async function startEngineServers(): Promise<EngineServers> {
+  // Worker lifecycle chatter hides test failures; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const mongoServer = await startMongo();
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: join(root, '.tools/py/bin/temporal') }, ui: false, log: { format: 'pretty', level: 'warn' } },
