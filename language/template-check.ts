@@ -28,7 +28,7 @@ const CONTEXT_CHANGING = new Set(['each', 'with']);
 export const KNOWN_HELPERS = [...BUILTIN_HELPERS, ...Object.keys(templateHelpers)];
 
 export interface TemplateIssue {
-  code: 'template.unescaped' | 'template.unknown-variable' | 'template.unknown-helper' | 'template.unsupported';
+  code: 'template.unescaped' | 'template.unknown_field' | 'template.unknown_helper' | 'template.unsupported';
   message: string;
   /** 1-based, relative to the checked source. */
   line: number;
@@ -51,7 +51,7 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
   for (const part of path.parts) {
     if (shape === '*') return;
     if (shape === true) {
-      issues.push(issue('template.unknown-variable', `"${walked.join('.')}" is a value, it has no field "${part}".`, path));
+      issues.push(issue('template.unknown_field', `"${walked.join('.')}" is a value, it has no field "${part}".`, path));
       return;
     }
     const keys = Object.keys(shape);
@@ -60,7 +60,7 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
       const hint = closest(part, keys);
       issues.push(
         issue(
-          'template.unknown-variable',
+          'template.unknown_field',
           `Unknown variable "${[...walked, part].join('.')}".${hint ? ` Did you mean "${[...walked, hint].join('.')}"?` : ''} ${where}: ${keys.join(', ')}.`,
           path,
         ),
@@ -100,7 +100,7 @@ export function checkTemplateAst(program: hbs.AST.Program, html: boolean): Templ
     const name = isPath(node.path) ? node.path.original : '';
     if (hasArgs || node.type !== 'MustacheStatement') {
       if (!KNOWN_HELPERS.includes(name)) {
-        issues.push(issue('template.unknown-helper', `Unknown helper "${name}". Available helpers: ${KNOWN_HELPERS.join(', ')}.`, node.path));
+        issues.push(issue('template.unknown_helper', `Unknown helper "${name}". Available helpers: ${KNOWN_HELPERS.join(', ')}.`, node.path));
       }
     } else if (isPath(node.path) && !KNOWN_HELPERS.includes(name)) {
       expression(node.path, scoped);

@@ -29,7 +29,7 @@ const FRONT_MATTER_KEYS = ['subject', 'text', 'category'];
 const MAX_SUBJECT = 250;
 
 export interface TemplateError {
-  code: 'template.front-matter' | 'template.subject-missing' | 'template.category' | 'template.syntax' | TemplateIssue['code'];
+  code: 'template.front_matter' | 'template.subject_missing' | 'template.category' | 'template.syntax' | TemplateIssue['code'];
   message: string;
   /** 1-based line and column in the template file. */
   line: number;
@@ -107,16 +107,16 @@ function fieldOffset(field: FrontMatterField, raw: string): number {
 
 export function parseTemplate(name: string, source: string): ParseTemplateResult {
   const split = splitFrontMatter(source);
-  if ('errors' in split) return { ok: false, errors: split.errors.map((e) => ({ code: 'template.front-matter', ...e })) };
+  if ('errors' in split) return { ok: false, errors: split.errors.map((e) => ({ code: 'template.front_matter', ...e })) };
   const raw = source.replace(/\r\n?/g, '\n');
   const { fields, body, bodyLine } = split;
   const errors: TemplateError[] = [];
 
   for (const [key, field] of Object.entries(fields)) {
     if (!FRONT_MATTER_KEYS.includes(key)) {
-      errors.push({ code: 'template.front-matter', message: `Unknown front matter field "${key}"; allowed: ${FRONT_MATTER_KEYS.join(', ')}.`, line: field.line, column: 1 });
+      errors.push({ code: 'template.front_matter', message: `Unknown front matter field "${key}"; allowed: ${FRONT_MATTER_KEYS.join(', ')}.`, line: field.line, column: 1 });
     } else if (typeof field.value !== 'string') {
-      errors.push({ code: 'template.front-matter', message: `"${key}" must be text.`, line: field.line, column: field.column });
+      errors.push({ code: 'template.front_matter', message: `"${key}" must be text.`, line: field.line, column: field.column });
     }
   }
 
@@ -130,7 +130,7 @@ export function parseTemplate(name: string, source: string): ParseTemplateResult
   let subject: Handlebars.TemplateDelegate | undefined;
   const subjectField = fields.subject;
   if (subjectField === undefined || (typeof subjectField.value === 'string' && subjectField.value.trim() === '')) {
-    errors.push({ code: 'template.subject-missing', message: 'The front matter needs a subject, e.g. "subject: Welcome to Retain, {{firstName contact.name}}".', line: subjectField?.line ?? 1, column: 1 });
+    errors.push({ code: 'template.subject_missing', message: 'The front matter needs a subject, e.g. subject: "Welcome aboard, {{firstName contact.name}}".', line: subjectField?.line ?? 1, column: 1 });
   } else if (typeof subjectField.value === 'string') {
     subject = compilePart(subjectField.value, fieldOffset(subjectField, raw), false, errors);
   }

@@ -1,0 +1,158 @@
+/**
+ * `retain preview <playbook.yaml> <step-id> --account <account.json> [--out file.html]`
+ *
+ * Renders the email (or CSM notification) a step would send, for one account, exactly as the
+ * worker would render it: prints the subject, recipients and text part, and writes the HTML
+ * to a file to open in a browser. Nothing is sent and nothing is stored.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import type { Step } from '../language/schema.js';
+import { parseTemplate, renderEmail } from '../language/templates.js';
+import { checkPreviewAccount, previewContext, recipientsFor, sampleCsm, type PreviewContact } from './preview-context.js';
+
+const USAGE = `Usage: retain preview <playbook.yaml> <step-id> --account <account.json> [options]
+
+Renders the email or notification of one step for one account, without sending it.
+
+Options:
+  --account <file>     account JSON, as sent to POST /v1/accounts (required)
+  --out <file>         where to write the HTML (default ./preview-<step-id>.html)
+  --templates <dir>    template folder (default: templates/ next to the playbook)
+  --health <score>     health score 0-100 to render with (default: the file's, else 65)
+  --now <date>         the date to treat as today (default: now), e.g. 2026-05-01
+  -h, --help           show this help`;
+
+/** Every step of a playbook, however deeply nested in if/switch/waitFor. */
+export function* allSteps(steps: readonly Step[]): Generator<Step> {
+  for (const step of steps) {
+    yield step;
+    if ('if' in step) {
+      yield* allSteps(step.then);
+      if (step.else) yield* allSteps(step.else);
+    } else if ('switch' in step) {
+      for (const c of step.switch.cases) yield* allSteps(c.then);
+      if (step.switch.default) yield* allSteps(step.switch.default);
+    } else if ('waitFor' in step && step.waitFor.onTimeout) {
+      yield* allSteps(step.waitFor.onTimeout);
+    }
+  }
+}
+
+interface Target {
+  kind: 'email' | 'notify';
+  template: string;
+  to: string;
+}
+
+function targetOf(step: Step, stepId: string): Target {
+  if ('email' in step) return { kind: 'email', template: step.email.template, to: step.email.to ?? 'primary' };
+  if ('notify' in step && step.notify.template) return { kind: 'notify', template: step.notify.template, to: step.notify.to };
+  const kind = Object.keys(step).find((k) => k !== 'id') ?? 'unknown';
+  throw new Error(`step "${stepId}" is a "${kind}" step; preview shows email steps and notify steps with a template`);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+async function loadSteps(file: string): Promise<{ id: string; steps: Step[] }> {
+  const data = parseYaml(await readFile(file, 'utf8')) as { id?: unknown; steps?: unknown } | null;
+  if (!data || !Array.isArray(data.steps)) throw new Error(`${file} has no steps; run "retain validate ${file}" first`);
+  return { id: typeof data.id === 'string' ? data.id : basename(file).replace(/\.ya?ml$/, ''), steps: data.steps as Step[] };
+}
+
+function formatAddress(c: { name: string; email: string }): string {
+  return `${c.name} <${c.email}>`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  const parse = (a: string[]) =>
+    parseArgs({
+      args: a,
+      allowPositionals: true,
+      options: {
+        account: { type: 'string' },
+        out: { type: 'string' },
+        templates: { type: 'string' },
+        health: { type: 'string' },
+        now: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  try {
+    args = parse(argv);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 2 || !values.account) {
+    console.error(USAGE);
+    return 2;
+  }
+  const [playbookFile, stepId] = positionals;
+
+  try {
+    const playbook = await loadSteps(playbookFile);
+    const step = [...allSteps(playbook.steps)].find((s) => s.id === stepId);
+    if (!step) {
+      const ids = [...allSteps(playbook.steps)].filter((s) => 'email' in s || 'notify' in s).map((s) => s.id).filter(Boolean);
+      throw new Error(`no step with id "${stepId}" in ${playbookFile}${ids.length ? `; steps that can be previewed: ${ids.join(', ')}` : ''}`);
+    }
+    const target = targetOf(step, stepId);
+
+    const templateDir = values.templates ?? join(dirname(playbookFile), 'templates');
+    const templateFile = join(templateDir, `${target.template}.hbs`);
+    const source = await readFile(templateFile, 'utf8').catch(() => undefined);
+    if (source === undefined) throw new Error(`template "${target.template}" not found: expected ${templateFile}`);
+    const parsed = parseTemplate(target.template, source);
+    if (!parsed.ok) {
+      for (const e of parsed.errors) console.error(`${templateFile}:${e.line}:${e.column}: error ${e.code} ${e.message}`);
+      return 1;
+    }
+
+    const account = checkPreviewAccount(await readJson(values.account));
+    const health = values.health === undefined ? undefined : Number(values.health);
+    if (health !== undefined && !(Number.isFinite(health) && health >= 0 && health <= 100)) throw new Error('--health must be a number from 0 to 100');
+    const now = values.now ? new Date(values.now) : new Date();
+    if (Number.isNaN(now.getTime())) throw new Error(`--now "${values.now}" is not a date`);
+
+    // A notification goes to the CSM but still talks about the account's primary contact.
+    const contacts: PreviewContact[] = recipientsFor(account.contacts, target.kind === 'email' ? target.to : 'primary');
+    if (contacts.length === 0) throw new Error(`no contact of the account matches "to: ${target.to}"; this step would send nothing`);
+    const context = previewContext(account, contacts[0], { playbookId: playbook.id, now, healthScore: health });
+    const email = renderEmail(parsed.template, context);
+    const to =
+      target.kind === 'notify'
+        ? target.to === 'webhook'
+          ? 'the notification webhook'
+          : formatAddress(sampleCsm(account))
+        : contacts.map(formatAddress).join(', ');
+
+    const out = resolve(values.out ?? `preview-${stepId}.html`);
+    await writeFile(out, email.html, 'utf8');
+    console.log(`Step:     ${stepId} (${target.kind}, template ${target.template}, category ${email.category})`);
+    console.log(`To:       ${to}`);
+    if (target.kind === 'email' && contacts.length > 1) console.log(`          (rendered for ${contacts[0].name})`);
+    console.log(`Subject:  ${email.subject}`);
+    console.log(`\n${email.text}`);
+    console.log(`HTML written to ${out}`);
+    return 0;
+  } catch (err) {
+    console.error(`retain preview: ${(err as Error).message}`);
+    return 1;
+  }
+}
