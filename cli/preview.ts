@@ -9,7 +9,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import type { Step } from '../language/schema.js';
 import { parseTemplate, renderEmail } from '../language/templates.js';
 import { checkPreviewAccount, previewContext, recipientsFor, sampleCsm, type PreviewContact } from './preview-context.js';
 
@@ -25,19 +24,30 @@ Options:
   --now <date>         the date to treat as today (default: now), e.g. 2026-05-01
   -h, --help           show this help`;
 
+/**
+ * The parts of a step the preview reads. (language/schema.ts's recursive `Step` type is not
+ * usable for narrowing here, and the preview only needs these fields.)
+ */
+interface Step {
+  id?: string;
+  if?: string;
+  then?: Step[];
+  else?: Step[];
+  switch?: { cases: Array<{ then: Step[] }>; default?: Step[] };
+  waitFor?: { onTimeout?: Step[] };
+  email?: { template: string; to?: string };
+  notify?: { to: string; template?: string };
+}
+
 /** Every step of a playbook, however deeply nested in if/switch/waitFor. */
 export function* allSteps(steps: readonly Step[]): Generator<Step> {
   for (const step of steps) {
     yield step;
-    if ('if' in step) {
-      yield* allSteps(step.then);
-      if (step.else) yield* allSteps(step.else);
-    } else if ('switch' in step) {
-      for (const c of step.switch.cases) yield* allSteps(c.then);
-      if (step.switch.default) yield* allSteps(step.switch.default);
-    } else if ('waitFor' in step && step.waitFor.onTimeout) {
-      yield* allSteps(step.waitFor.onTimeout);
-    }
+    yield* allSteps(step.then ?? []);
+    yield* allSteps(step.else ?? []);
+    for (const c of step.switch?.cases ?? []) yield* allSteps(c.then ?? []);
+    yield* allSteps(step.switch?.default ?? []);
+    yield* allSteps(step.waitFor?.onTimeout ?? []);
   }
 }
 
@@ -48,8 +58,8 @@ interface Target {
 }
 
 function targetOf(step: Step, stepId: string): Target {
-  if ('email' in step) return { kind: 'email', template: step.email.template, to: step.email.to ?? 'primary' };
-  if ('notify' in step && step.notify.template) return { kind: 'notify', template: step.notify.template, to: step.notify.to };
+  if (step.email) return { kind: 'email', template: step.email.template, to: step.email.to ?? 'primary' };
+  if (step.notify?.template) return { kind: 'notify', template: step.notify.template, to: step.notify.to };
   const kind = Object.keys(step).find((k) => k !== 'id') ?? 'unknown';
   throw new Error(`step "${stepId}" is a "${kind}" step; preview shows email steps and notify steps with a template`);
 }
@@ -109,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     const playbook = await loadSteps(playbookFile);
     const step = [...allSteps(playbook.steps)].find((s) => s.id === stepId);
     if (!step) {
-      const ids = [...allSteps(playbook.steps)].filter((s) => 'email' in s || 'notify' in s).map((s) => s.id).filter(Boolean);
+      const ids = [...allSteps(playbook.steps)].filter((s) => s.email || s.notify?.template).map((s) => s.id).filter(Boolean);
       throw new Error(`no step with id "${stepId}" in ${playbookFile}${ids.length ? `; steps that can be previewed: ${ids.join(', ')}` : ''}`);
     }
     const target = targetOf(step, stepId);
