@@ -48,7 +48,7 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
   if (path.data || path.depth > 0 || path.parts.length === 0) return;
   let shape: VariableShape = TEMPLATE_VARIABLES;
   const walked: string[] = [];
-  for (const part of path.parts) {
+  for (const [index, part] of path.parts.entries()) {
     if (shape === '*') return;
     if (shape === true) {
       issues.push(issue('template.unknown_field', `"${walked.join('.')}" is a value, it has no field "${part}".`, path));
@@ -61,7 +61,7 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
       issues.push(
         issue(
           'template.unknown_field',
-          `Unknown variable "${[...walked, part].join('.')}".${hint ? ` Did you mean "${[...walked, hint].join('.')}"?` : ''} ${where}: ${keys.join(', ')}.`,
+          `Unknown variable "${path.original}".${hint ? ` Did you mean "${[...walked, hint, ...path.parts.slice(index + 1)].join('.')}"?` : ''} ${where}: ${keys.join(', ')}.`,
           path,
         ),
       );
