@@ -7,16 +7,72 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
+import type { AccountDoc } from '../lib/documents.js';
 import { pingMongo } from '../lib/mongo.js';
+import { ApiError } from './errors.js';
+import { createEngine, type Engine } from '../engine/index.js';
 import errorHandler from './plugins/error-handler.js';
 import platform from './plugins/platform.js';
+import { createValidatorCompiler } from './plugins/validation.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
+
+/** The KPI rollups kept up to date as data arrives (kpis/). */
+export interface ApiKpis {
+  recordAccount(db: Db, account: AccountDoc): Promise<unknown>;
+  recordAccountEvent(db: Db, event: { accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string }): Promise<unknown>;
+  recordNps(db: Db, response: { accountId: string; score: number; respondedAt: Date; contactEmail?: string; comment?: string; idempotencyKey?: string }): Promise<{ id: string }>;
+}
+
+export interface PlaybookDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  severity?: 'error' | 'warning';
+  path?: string;
+  code?: string;
+}
+
+/** Validation and publication of playbook YAML (language/ and catalog/). */
+export interface ApiPlaybookStore {
+  validate(source: string): Promise<{ valid: boolean; diagnostics: PlaybookDiagnostic[] }>;
+  publish(
+    source: string,
+  ): Promise<
+    | { ok: true; id: string; name: string; version: number; hash: string; created: boolean; diagnostics: PlaybookDiagnostic[] }
+    | { ok: false; diagnostics: PlaybookDiagnostic[] }
+  >;
+}
 
 export interface AppDeps {
   config: Config;
   db: Db;
   temporal: Client;
+  /** Built from the other dependencies when not given (tests may pin its clock). */
+  engine?: Engine;
+  kpis?: ApiKpis;
+  playbooks?: ApiPlaybookStore;
+}
+
+/** Every dependency resolved: what the route plugins receive. */
+export type ApiDeps = Required<AppDeps>;
+
+/** Until kpis/ and catalog/ are wired in, their routes answer 503 instead of failing to start. */
+function notWired<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get: () => () => Promise.reject(new ApiError(503, 'not_available', `${what} is not available in this build.`)),
+  });
+}
+
+function resolveDeps(deps: AppDeps): ApiDeps {
+  const { config, db, temporal } = deps;
+  return {
+    ...deps,
+    engine: deps.engine ?? createEngine({ db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } }),
+    kpis: deps.kpis ?? notWired<ApiKpis>('KPI recording'),
+    playbooks: deps.playbooks ?? notWired<ApiPlaybookStore>('Playbook publishing'),
+  };
 }
 
 export async function pingTemporal(temporal: Client): Promise<boolean> {
@@ -31,16 +87,17 @@ export async function pingTemporal(temporal: Client): Promise<boolean> {
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: 5 * 1024 * 1024,
-    // Unknown fields are rejected by the schemas (additionalProperties: false), never stripped silently.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Unknown fields are rejected by the schemas (additionalProperties: false), never stripped
+  // silently; bodies are not coerced.
+  app.setValidatorCompiler(createValidatorCompiler());
 
   await app.register(errorHandler);
   await app.register(platform);
   await app.register(healthRoutes, {
     checks: { mongodb: () => pingMongo(deps.db), temporal: () => pingTemporal(deps.temporal) },
   });
-  await app.register(apiRoutes, { prefix: '/v1', deps });
+  await app.register(apiRoutes, { prefix: '/v1', deps: resolveDeps(deps) });
   return app;
 }

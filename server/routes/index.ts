@@ -1,10 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { ApiDeps } from '../app.js';
 import auth from '../plugins/auth.js';
+import idempotency from '../plugins/idempotency.js';
+import { accountRoutes } from './accounts.js';
+import { eventRoutes } from './events.js';
+import { healthIngestRoutes } from './health-ingest.js';
+import { npsRoutes } from './nps.js';
+import { playbookRoutes } from './playbooks.js';
+import { runRoutes } from './runs.js';
+import { userRoutes } from './users.js';
 
 /** Every /v1 route: authentication first (routes opt out with config.public), then one plugin per resource. */
-export async function apiRoutes(app: FastifyInstance, opts: { deps: AppDeps }) {
+export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   const { deps } = opts;
   await app.register(auth, { db: deps.db, adminToken: deps.config.adminToken });
+  await app.register(idempotency, { db: deps.db });
   // Resource plugins (each helper adds its own line below):
+  await app.register(userRoutes, { db: deps.db });
+  await app.register(accountRoutes, { deps });
+  await app.register(healthIngestRoutes, { deps });
+  await app.register(eventRoutes, { deps });
+  await app.register(npsRoutes, { deps });
+  await app.register(playbookRoutes, { deps });
+  await app.register(runRoutes, { deps });
 }
