@@ -94,7 +94,12 @@ function matchesType(schema: SchemaNode, value: unknown): boolean {
 function nameOf(path: JsonPath): string {
   const last = path[path.length - 1];
   if (last === undefined) return 'the playbook';
-  if (typeof last === 'number') return path[path.length - 2] === 'cases' ? 'this case' : 'this step';
+  if (typeof last === 'number') {
+    const list = path[path.length - 2];
+    if (list === 'cases') return 'this case';
+    if (list === 'steps' || list === 'then' || list === 'else' || list === 'default' || list === 'onTimeout') return 'this step';
+    return `each item of "${String(list)}"`;
+  }
   return `"${last}"`;
 }
 

@@ -91,7 +91,7 @@ export class StepRules {
     if (typeof body.task !== 'string') return;
     const target = this.reference(body.task, node, [...node.path, 'waitFor', 'task']);
     if (target && target.kind !== 'task') {
-      this.report.error('step.not_a_task', [...node.path, 'waitFor', 'task'], `step "${body.task}" is ${target.kind ? `a ${target.kind} step` : 'not a task'}; waitFor.task must name a task step`);
+      this.report.error('step.not_a_task', [...node.path, 'waitFor', 'task'], `step "${body.task}" is ${target.kind ? `${/^[aeiou]/.test(target.kind) ? 'an' : 'a'} ${target.kind} step` : 'not a task'}; waitFor.task must name a task step`);
     }
   }
 

@@ -67,7 +67,7 @@ export const Enrollment = Type.Object(
   {
     cooldown: Type.Optional(Duration),
     holdout: Type.Optional(
-      Type.String({ pattern: '^(50|[1-4]?[0-9])(\\.[0-9]+)?%$', description: 'Share of eligible accounts kept as a control group, 0%–50%, e.g. 10%.' }),
+      Type.String({ pattern: '^(50(\\.0+)?|[1-4]?[0-9](\\.[0-9]+)?)%$', description: 'Share of eligible accounts kept as a control group, 0%–50%, e.g. 10%.' }),
     ),
   },
   strict,
