@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 describe('API accounts', () => {
-  let api: ApiStack;
-  beforeAll(async () => {
-    api = await apiStack();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useApiStack('accounts');
 
   it('creates an account with the caller\'s id, resolving the CSM by email', async () => {
     const body = api.accountBody({ id: 'acme-1' });

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 describe('API authentication and roles', () => {
-  let api: ApiStack;
-  beforeAll(async () => {
-    api = await apiStack();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useApiStack('auth');
 
   it('answers 401 unauthenticated without an Authorization header', async () => {
     const res = await api.call('GET', '/v1/users/me', { token: null });

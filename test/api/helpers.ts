@@ -1,19 +1,18 @@
 /**
- * The API against real servers: Temporal (dev server), a MongoDB-protocol database and SMTP
- * capture, a per-file database and task queue, optionally a worker running the real playbook
- * workflow. `apiStack()` builds the app, creates an admin, two CSMs and an integration through
- * the API itself, and drives it with `app.inject()` (no port opened).
+ * The API against the run's real servers (test/harness: Temporal dev server, a MongoDB-protocol
+ * database, a per-file database and task queue), optionally with a worker running the real
+ * playbook workflow. `useApiStack()` builds the app, creates an admin, two CSMs and an
+ * integration through the API itself, and drives it with `app.inject()` (no port opened).
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as LightResponse } from 'fastify';
-import { MongoClient, type Db } from 'mongodb';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
+import type { Db } from 'mongodb';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { startStack, type Stack } from '../../lib/stack.js';
 import { buildApp, type AppDeps } from '../../server/app.js';
+import { useIntegration } from '../harness/index.js';
 
 export interface ApiUser {
   id: string;
@@ -47,7 +46,6 @@ export interface ApiStack {
   publish(yaml: string): Promise<void>;
   /** Retries an assertion until it passes (runs progress asynchronously in the worker). */
   eventually<T>(check: () => Promise<T>, timeoutMs?: number): Promise<T>;
-  close(): Promise<void>;
 }
 
 export interface ApiStackOptions {
@@ -58,70 +56,75 @@ export interface ApiStackOptions {
 
 let accountSeq = 0;
 
-export async function apiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
-  const stack: Stack = await startStack({ env: { ...process.env } });
-  const closers: Array<() => Promise<unknown>> = [() => stack.stop()];
-  const close = async () => {
-    for (const closeOne of closers.reverse()) await closeOne().catch(() => {});
+const playbookYaml: ApiStack['playbookYaml'] = (id, on, when) =>
+  [`id: ${id}`, `name: Test playbook ${id}`, 'trigger:', `  on: ${on}`, ...(when ? [`  when: '${when}'`] : []), 'steps:', '  - id: pause', '    wait: 30d', ''].join('\n');
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * Call at the top of a test file (or describe block): registers the hooks that build the app
+ * before the tests and close it after. Properties are usable in tests and later hooks.
+ */
+export function useApiStack(label: string, options: ApiStackOptions = {}): ApiStack {
+  const it = useIntegration(`api_${label}`, { smtp: Boolean(options.worker) });
+  let state: Omit<ApiStack, 'call' | 'accountBody' | 'playbookYaml' | 'publish' | 'eventually'> | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const get = () => {
+    if (!state) throw new Error('useApiStack: the app is built in beforeAll; use it inside tests or later hooks');
+    return state;
   };
-  try {
+
+  const call: ApiStack['call'] = (method, url, opts = {}) => {
+    const { app, adminToken } = get();
+    const token = opts.token === undefined ? adminToken : opts.token;
+    const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    let payload: string | undefined;
+    if (opts.yaml !== undefined) {
+      headers['content-type'] = 'application/yaml';
+      payload = opts.yaml;
+    } else if (opts.raw !== undefined) {
+      payload = opts.raw;
+    } else if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(opts.body);
+    }
+    return app.inject({ method, url, headers: { ...headers, ...opts.headers }, ...(payload !== undefined ? { payload } : {}) });
+  };
+
+  beforeAll(async () => {
     const adminToken = `rt_admin_${randomUUID()}`;
-    const suffix = randomUUID().slice(0, 8);
     const config = loadConfig({
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      MONGODB_URI: stack.mongodbUri,
-      MONGODB_DB: `api_${suffix}`,
-      SMTP_URL: stack.smtpUrl ?? 'smtp://127.0.0.1:2525',
-      TEMPORAL_TASK_QUEUE: `api-${suffix}`,
+      TEMPORAL_ADDRESS: it.temporalAddress,
+      MONGODB_URI: it.mongodbUri,
+      MONGODB_DB: it.dbName,
+      SMTP_URL: options.worker ? it.inbox.url : 'smtp://127.0.0.1:2525',
+      TEMPORAL_TASK_QUEUE: it.taskQueue,
       ADMIN_TOKEN: adminToken,
       LOG_LEVEL: 'warn',
     });
-    const mongo = new MongoClient(config.mongodbUri);
-    await mongo.connect();
-    closers.push(() => mongo.close());
-    const db = mongo.db(config.mongodbDb);
-    const connection = await Connection.connect({ address: config.temporalAddress });
-    closers.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporalNamespace });
-
     if (options.worker) {
       // Imported here so files without a worker do not load the activities and their deps.
       const { createWorkerActivities } = await import('../../worker/activities.js');
-      const workerConnection = await NativeConnection.connect({ address: config.temporalAddress });
-      const mailer = nodemailer.createTransport(config.smtpUrl);
-      const worker = await Worker.create({
-        connection: workerConnection,
-        taskQueue: config.taskQueue,
+      worker = await it.createWorker({
         workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
-        activities: createWorkerActivities({ config, db, mailer }),
+        activities: createWorkerActivities({ config, db: it.db, mailer: it.mailer }),
       });
-      const running = worker.run();
-      closers.push(async () => {
-        worker.shutdown();
-        await running;
-        await workerConnection.close();
-        mailer.close();
-      });
+      running = worker.run();
     }
-
-    const app = await buildApp({ config, db, temporal, ...options.deps }, { logger: false });
-    closers.push(() => app.close());
-
-    const call: ApiStack['call'] = (method, url, opts = {}) => {
-      const token = opts.token === undefined ? adminToken : opts.token;
-      const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}) };
-      let payload: string | undefined;
-      if (opts.yaml !== undefined) {
-        headers['content-type'] = 'application/yaml';
-        payload = opts.yaml;
-      } else if (opts.raw !== undefined) {
-        payload = opts.raw;
-      } else if (opts.body !== undefined) {
-        headers['content-type'] = 'application/json';
-        payload = JSON.stringify(opts.body);
-      }
-      return app.inject({ method, url, headers: { ...headers, ...opts.headers }, ...(payload !== undefined ? { payload } : {}) });
-    };
+    const app = await buildApp({ config, db: it.db, temporal: it.client, ...options.deps }, { logger: false });
+    state = { app, db: it.db, config, adminToken, tokens: { admin: adminToken, csm: '', otherCsm: '', integration: '' }, users: {} as ApiStack['users'] };
 
     const createUser = async (email: string, name: string, role: string) => {
       const res = await call('POST', '/v1/users', { body: { email, name, role } });
@@ -133,50 +136,44 @@ export async function apiStack(options: ApiStackOptions = {}): Promise<ApiStack>
     const csm = await createUser('casey@retain.test', 'Casey CSM', 'csm');
     const otherCsm = await createUser('drew@retain.test', 'Drew CSM', 'csm');
     const integration = await createUser('crm@retain.test', 'CRM sync', 'integration');
+    state.tokens = { admin: admin.token, csm: csm.token, otherCsm: otherCsm.token, integration: integration.token };
+    state.users = { csm: csm.user, otherCsm: otherCsm.user, integration: integration.user };
+  });
 
-    const api: ApiStack = {
-      app,
-      db,
-      config,
-      adminToken,
-      tokens: { admin: admin.token, csm: csm.token, otherCsm: otherCsm.token, integration: integration.token },
-      users: { csm: csm.user, otherCsm: otherCsm.user, integration: integration.user },
-      call,
-      accountBody: (over = {}) => ({
-        id: `acct-${++accountSeq}`,
-        name: 'Acme Logistics',
-        segment: 'high-touch',
-        plan: 'enterprise',
-        mrr: 1000,
-        csm: csm.user.email,
-        contacts: [{ email: 'dana@acme.example', name: 'Dana Whitfield', role: 'primary', timezone: 'Europe/Berlin' }],
-        startedAt: '2025-01-15T00:00:00Z',
-        renewalAt: '2026-01-15T00:00:00Z',
-        attributes: { seats: 10 },
-        ...over,
-      }),
-      playbookYaml: (id, on, when) =>
-        [`id: ${id}`, `name: Test playbook ${id}`, 'trigger:', `  on: ${on}`, ...(when ? [`  when: '${when}'`] : []), 'steps:', '  - id: pause', '    wait: 30d', ''].join('\n'),
-      publish: async (yaml) => {
-        const res = await call('POST', '/v1/playbooks', { yaml });
-        if (res.statusCode >= 300) throw new Error(`publishing: ${res.statusCode} ${res.body}`);
-      },
-      eventually: async (check, timeoutMs = 20_000) => {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          try {
-            return await check();
-          } catch (err) {
-            if (Date.now() > deadline) throw err;
-            await new Promise((r) => setTimeout(r, 200));
-          }
-        }
-      },
-      close,
-    };
-    return api;
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  afterAll(async () => {
+    await state?.app.close();
+    if (worker) {
+      worker.shutdown();
+      await running;
+    }
+  });
+
+  return {
+    get app() { return get().app; },
+    get db() { return get().db; },
+    get config() { return get().config; },
+    get adminToken() { return get().adminToken; },
+    get tokens() { return get().tokens; },
+    get users() { return get().users; },
+    call,
+    accountBody: (over = {}) => ({
+      id: `acct-${++accountSeq}`,
+      name: 'Acme Logistics',
+      segment: 'high-touch',
+      plan: 'enterprise',
+      mrr: 1000,
+      csm: get().users.csm.email,
+      contacts: [{ email: 'dana@acme.example', name: 'Dana Whitfield', role: 'primary', timezone: 'Europe/Berlin' }],
+      startedAt: '2025-01-15T00:00:00Z',
+      renewalAt: '2026-01-15T00:00:00Z',
+      attributes: { seats: 10 },
+      ...over,
+    }),
+    playbookYaml,
+    publish: async (yaml) => {
+      const res = await call('POST', '/v1/playbooks', { yaml });
+      if (res.statusCode >= 300) throw new Error(`publishing: ${res.statusCode} ${res.body}`);
+    },
+    eventually,
+  };
 }

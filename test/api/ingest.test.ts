@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 describe('API ingest: health, account events, NPS', () => {
-  let api: ApiStack;
+  const api = useApiStack('ingest');
   beforeAll(async () => {
-    api = await apiStack();
     for (const id of ['h-1', 'h-2', 'h-3', 'e-1', 'n-1']) await api.call('POST', '/v1/accounts', { body: api.accountBody({ id }) });
     await api.publish(api.playbookYaml('api-rescue', 'health.changed', 'health.band == "red"'));
-  });
-  afterAll(async () => {
-    await api?.close();
   });
 
   it('answers the band, the previous band and the enrolments a health score caused', async () => {

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 /** No MongoDB operator or path can reach a query or an update through the API. */
 describe('API rejects MongoDB operator injection', () => {
-  let api: ApiStack;
+  const api = useApiStack('injection');
   beforeAll(async () => {
-    api = await apiStack();
     await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'target-1' }) });
-  });
-  afterAll(async () => {
-    await api?.close();
   });
 
   it('rejects an operator object in place of an id in a body', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 const broken = `id: broken
 name: Broken
@@ -10,13 +10,7 @@ steps:
 `;
 
 describe('API playbooks', () => {
-  let api: ApiStack;
-  beforeAll(async () => {
-    api = await apiStack();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useApiStack('playbooks');
 
   it('publishes YAML as version 1 and answers 201', async () => {
     const res = await api.call('POST', '/v1/playbooks', { yaml: api.playbookYaml('pb-one', 'manual') });

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 describe('API runs', () => {
-  let api: ApiStack;
+  const api = useApiStack('runs', { worker: true });
   beforeAll(async () => {
-    api = await apiStack({ worker: true });
     await api.publish(api.playbookYaml('api-manual', 'manual'));
     for (const id of ['r-1', 'r-2', 'r-3', 'r-other']) {
       await api.call('POST', '/v1/accounts', { body: api.accountBody({ id, ...(id === 'r-other' ? { csm: api.users.otherCsm.email } : {}) }) });
     }
-  });
-  afterAll(async () => {
-    await api?.close();
   });
 
   const enrol = (accountId: string, token?: string) => api.call('POST', '/v1/playbooks/api-manual/runs', { body: { accountId }, ...(token ? { token } : {}) });

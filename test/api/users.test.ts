@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStack, type ApiStack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useApiStack } from './helpers.js';
 
 describe('API users', () => {
-  let api: ApiStack;
-  beforeAll(async () => {
-    api = await apiStack();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useApiStack('users');
 
   it('creates a user and shows its token once', async () => {
     const res = await api.call('POST', '/v1/users', { body: { email: 'Robin@Example.com', name: 'Robin', role: 'csm' } });
