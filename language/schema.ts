@@ -87,7 +87,10 @@ const stepId = { id: Type.Optional(Identifier) };
 const StepList = Type.Array(Type.Ref('Step'), { minItems: 1 });
 
 /** Who receives an email: the primary contact, every contact, or contacts with a role. */
-export const Recipient = Type.String({ pattern: '^(primary|all|role:[a-z][a-z0-9_-]*)$' });
+export const Recipient = Type.String({
+  pattern: '^(primary|all|role:[a-z][a-z0-9_-]*)$',
+  description: 'primary (the primary contact, default), all (every contact) or role:<role>, e.g. role:admin.',
+});
 
 export const EmailStep = Type.Object(
   {
@@ -180,7 +183,10 @@ export const UpdateStep = Type.Object(
     ...stepId,
     update: Type.Object(
       {
-        field: Type.String({ pattern: '^(lifecycle|attributes\\.[a-zA-Z][a-zA-Z0-9_]{0,62})$' }),
+        field: Type.String({
+          pattern: '^(lifecycle|attributes\\.[a-zA-Z][a-zA-Z0-9_]{0,62})$',
+          description: 'The account field to set: lifecycle, or attributes.<name>.',
+        }),
         value: Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
       },
       strict,
