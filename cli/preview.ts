@@ -6,10 +6,13 @@
  * to a file to open in a browser. Nothing is sent and nothing is stored.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseTemplate, renderEmail } from '../language/templates.js';
+import { allSteps, type StepNode } from '../language/step-tree.js';
+import { validatePlaybook } from '../language/validate.js';
 import { checkPreviewAccount, previewContext, recipientsFor, sampleCsm, type PreviewContact } from './preview-context.js';
 
 const USAGE = `Usage: retain preview <playbook.yaml> <step-id> --account <account.json> [options]
@@ -24,31 +27,10 @@ Options:
   --now <date>         the date to treat as today (default: now), e.g. 2026-05-01
   -h, --help           show this help`;
 
-/**
- * The parts of a step the preview reads. (language/schema.ts's recursive `Step` type is not
- * usable for narrowing here, and the preview only needs these fields.)
- */
+/** The parts of an email or notify step the preview reads. */
 interface Step {
-  id?: string;
-  if?: string;
-  then?: Step[];
-  else?: Step[];
-  switch?: { cases: Array<{ then: Step[] }>; default?: Step[] };
-  waitFor?: { onTimeout?: Step[] };
   email?: { template: string; to?: string };
   notify?: { to: string; template?: string };
-}
-
-/** Every step of a playbook, however deeply nested in if/switch/waitFor. */
-export function* allSteps(steps: readonly Step[]): Generator<Step> {
-  for (const step of steps) {
-    yield step;
-    yield* allSteps(step.then ?? []);
-    yield* allSteps(step.else ?? []);
-    for (const c of step.switch?.cases ?? []) yield* allSteps(c.then ?? []);
-    yield* allSteps(step.switch?.default ?? []);
-    yield* allSteps(step.waitFor?.onTimeout ?? []);
-  }
 }
 
 interface Target {
@@ -57,11 +39,11 @@ interface Target {
   to: string;
 }
 
-function targetOf(step: Step, stepId: string): Target {
+function targetOf(node: StepNode): Target {
+  const step = node.step as Step;
   if (step.email) return { kind: 'email', template: step.email.template, to: step.email.to ?? 'primary' };
   if (step.notify?.template) return { kind: 'notify', template: step.notify.template, to: step.notify.to };
-  const kind = Object.keys(step).find((k) => k !== 'id') ?? 'unknown';
-  throw new Error(`step "${stepId}" is a "${kind}" step; preview shows email steps and notify steps with a template`);
+  throw new Error(`step "${node.id}" is a "${node.kind}" step; preview shows email steps and notify steps with a template`);
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -73,10 +55,13 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-async function loadSteps(file: string): Promise<{ id: string; steps: Step[] }> {
-  const data = parseYaml(await readFile(file, 'utf8')) as { id?: unknown; steps?: unknown } | null;
-  if (!data || !Array.isArray(data.steps)) throw new Error(`${file} has no steps; run "retain validate ${file}" first`);
-  return { id: typeof data.id === 'string' ? data.id : basename(file).replace(/\.ya?ml$/, ''), steps: data.steps as Step[] };
+/** The playbook, validated exactly as `retain validate` would; errors stop the preview. */
+async function loadPlaybook(file: string, templateDir: string): Promise<{ id: string; steps: StepNode[] }> {
+  const source = await readFile(file, 'utf8');
+  const { playbook, diagnostics } = validatePlaybook(source, { file, templates: new FileTemplateCatalog(templateDir) });
+  for (const d of diagnostics) console.error(formatDiagnostic(d));
+  if (!playbook) throw new Error(`${file} has errors; fix them first (retain validate ${file})`);
+  return { id: playbook.id, steps: allSteps(playbook.steps) };
 }
 
 function formatAddress(c: { name: string; email: string }): string {
@@ -116,15 +101,15 @@ export async function run(argv: string[]): Promise<number> {
   const [playbookFile, stepId] = positionals;
 
   try {
-    const playbook = await loadSteps(playbookFile);
-    const step = [...allSteps(playbook.steps)].find((s) => s.id === stepId);
-    if (!step) {
-      const ids = [...allSteps(playbook.steps)].filter((s) => s.email || s.notify?.template).map((s) => s.id).filter(Boolean);
+    const templateDir = values.templates ?? join(dirname(playbookFile), 'templates');
+    const playbook = await loadPlaybook(playbookFile, templateDir);
+    const node = playbook.steps.find((n) => n.id === stepId);
+    if (!node) {
+      const ids = playbook.steps.filter((n) => n.id && (n.kind === 'email' || n.kind === 'notify')).map((n) => n.id);
       throw new Error(`no step with id "${stepId}" in ${playbookFile}${ids.length ? `; steps that can be previewed: ${ids.join(', ')}` : ''}`);
     }
-    const target = targetOf(step, stepId);
+    const target = targetOf(node);
 
-    const templateDir = values.templates ?? join(dirname(playbookFile), 'templates');
     const templateFile = join(templateDir, `${target.template}.hbs`);
     const source = await readFile(templateFile, 'utf8').catch(() => undefined);
     if (source === undefined) throw new Error(`template "${target.template}" not found: expected ${templateFile}`);
