@@ -10,6 +10,9 @@ import type { TaskDoc } from '../lib/documents.js';
 import { taskCompleted } from '../workflows/contract.js';
 import { EngineError, taskNotFound } from './errors.js';
 
+/** How long one delivery attempt may take before the completion is left for the retry loop. */
+const deliveryDeadlineMs = 3_000;
+
 export type CompletableTask = TaskDoc & { pendingDelivery?: boolean; completedBy?: string; deliveredAt?: Date };
 
 export interface TaskCompletionResult {
@@ -61,9 +64,10 @@ async function deliver(deps: { db: Db; temporal: Client; now: () => Date }, task
   const firstExecutionRunId = task.runId.slice(task.workflowId.length + 1) || undefined;
   let delivery: TaskCompletionResult['delivery'];
   try {
-    await deps.temporal.workflow
-      .getHandle(task.workflowId, undefined, { firstExecutionRunId })
-      .signal(taskCompleted, { taskId: task._id, stepId: task.stepId, outcome: task.outcome ?? null, ...(task.note !== undefined ? { note: task.note } : {}) });
+    const handle = deps.temporal.workflow.getHandle(task.workflowId, undefined, { firstExecutionRunId });
+    const completion = { taskId: task._id, stepId: task.stepId, outcome: task.outcome ?? null, ...(task.note !== undefined ? { note: task.note } : {}) };
+    // Bounded: the CSM is waiting for an answer, and the completion is safe in MongoDB anyway.
+    await deps.temporal.withDeadline(Date.now() + deliveryDeadlineMs, () => handle.signal(taskCompleted, completion));
     delivery = 'delivered';
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) return 'pending';
