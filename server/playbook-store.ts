@@ -1,0 +1,21 @@
+/**
+ * Playbook validation as the API runs it: the language validator with the shipped email
+ * templates, so a playbook naming a template that does not exist is refused before it goes live.
+ */
+import { fileURLToPath } from 'node:url';
+import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { validatePlaybook } from '../language/validate.js';
+import type { ApiPlaybookStore } from './app.js';
+
+/** Uploaded YAML has no file name; diagnostics name it like this. */
+const uploadName = 'playbook.yaml';
+
+export const shippedTemplatesDir = fileURLToPath(new URL('../playbooks/templates/', import.meta.url));
+
+export function createPlaybookValidator(templatesDir = shippedTemplatesDir): ApiPlaybookStore['validate'] {
+  const templates = new FileTemplateCatalog(templatesDir);
+  return async (source) => {
+    const result = validatePlaybook(source, { file: uploadName, templates });
+    return { valid: result.playbook !== undefined, diagnostics: result.diagnostics };
+  };
+}
