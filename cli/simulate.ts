@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Value } from 'typebox/value';
 import type { AccountDoc } from '../lib/documents.js';
-import { Playbook } from '../language/schema.js';
-import { loadYaml } from '../language/load-yaml.js';
+import type { Playbook } from '../language/schema.js';
+import { validatePlaybook } from '../language/validate.js';
+import { FileTemplateCatalog } from '../catalog/template-catalog.js';
 import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseHealthTimeline } from '../engine/simulation/health-timeline.js';
 import { simulatePlaybook } from '../engine/simulation/simulate.js';
@@ -48,12 +48,12 @@ async function readJson(file: string, what: string): Promise<unknown> {
   }
 }
 
-export async function loadPlaybook(file: string): Promise<Playbook> {
-  const loaded = loadYaml(await readFile(file, 'utf8'), file);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(errors.map(formatDiagnostic).join('\n'));
-  if (!Value.Check(Playbook, loaded.value)) throw new Error(`${file} is not a valid playbook; run "retain validate ${file}" to see why`);
-  return loaded.value;
+/** The playbook, validated exactly as `retain validate` would (templates included); errors stop the simulation. */
+export async function loadPlaybook(file: string, templatesDir: string): Promise<Playbook> {
+  const { playbook, diagnostics } = validatePlaybook(await readFile(file, 'utf8'), { file, templates: new FileTemplateCatalog(templatesDir) });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (!playbook || errors.length) throw new Error(`${file} has errors; fix them first:\n${errors.map(formatDiagnostic).join('\n')}`);
+  return playbook;
 }
 
 export function accountFromFile(value: unknown, now: Date): AccountDoc {
@@ -111,10 +111,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const file = resolvePlaybookFile(args.positionals[0]);
-    const playbook = await loadPlaybook(file);
+    const templatesDir = resolve(args.values.templates ?? join(dirname(file), 'templates'));
+    const playbook = await loadPlaybook(file, templatesDir);
     const account = accountFromFile(await readJson(args.values.account, 'account'), new Date());
     const healthTimeline = args.values.health ? parseHealthTimeline(await readJson(args.values.health, 'health timeline')) : undefined;
-    const templatesDir = resolve(args.values.templates ?? join(dirname(file), 'templates'));
     const simulation = await simulatePlaybook({ playbook, account, healthTimeline, templatesDir });
     console.log(args.values.json ? JSON.stringify(simulation.timeline, null, 2) : formatTimeline(simulation.timeline));
     return 0;
