@@ -56,7 +56,8 @@ export function loadYaml(source: string, file: string): LoadedYaml {
   for (const error of doc.errors) {
     const { line, column } = locator.position(error.pos[0]);
     const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    if (error.code === 'DUPLICATE_KEY') report('key.duplicate', line, column, `${message}: each key may appear only once in a map`);
+    if (/call stack/i.test(error.message)) report('yaml.depth', line, column, 'the file is nested too deeply to read');
+    else if (error.code === 'DUPLICATE_KEY') report('key.duplicate', line, column, `${message}: each key may appear only once in a map`);
     else report('yaml.syntax', line, column, message);
   }
   if (doc.errors.length > 0) return { value: undefined, locator, diagnostics };
