@@ -67,7 +67,7 @@ describe('API runs', () => {
   });
 
   it('cancels a run with a reason; the run ends cancelled', async () => {
-    const { runId } = (await api.call('GET', '/v1/runs?accountId=r-2')).json().items[0];
+    const { id: runId } = (await api.call('GET', '/v1/runs?accountId=r-2')).json().items[0];
     const res = await api.call('POST', `${runUrl(runId)}/cancel`, { body: { reason: 'customer asked for a pause' } });
     expect(res.statusCode).toBe(202);
     const run = await api.eventually(async () => {
@@ -79,7 +79,7 @@ describe('API runs', () => {
   });
 
   it('answers 409 run_finished when cancelling a run that has ended', async () => {
-    const { runId } = (await api.call('GET', '/v1/runs?accountId=r-2&status=cancelled')).json().items[0];
+    const { id: runId } = (await api.call('GET', '/v1/runs?accountId=r-2&status=cancelled')).json().items[0];
     const res = await api.call('POST', `${runUrl(runId)}/cancel`, { body: { reason: 'again' } });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('run_finished');
