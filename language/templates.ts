@@ -71,7 +71,7 @@ export interface RenderedEmail {
 const env = Handlebars.create();
 for (const [name, fn] of Object.entries(templateHelpers)) env.registerHelper(name, fn);
 
-const HTML_OPTIONS: CompileOptions = { strict: true, knownHelpersOnly: false };
+const HTML_OPTIONS: CompileOptions = { strict: true };
 const PLAIN_OPTIONS: CompileOptions = { ...HTML_OPTIONS, noEscape: true };
 
 /** Handlebars reports positions in the message ("Parse error on line 3:") or on the error. */
