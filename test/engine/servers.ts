@@ -16,6 +16,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export interface EngineServers {
   env: TestWorkflowEnvironment;
   mongo: MongoClient;
+  mongoUri: string;
   db: Db;
   taskQueue: string;
   stop(): Promise<void>;
@@ -34,6 +35,7 @@ export async function startEngineServers(): Promise<EngineServers> {
   return {
     env,
     mongo,
+    mongoUri: mongoServer.uri,
     db,
     taskQueue: `engine-${randomUUID().slice(0, 8)}`,
     stop: async () => {
