@@ -67,7 +67,6 @@ export const diagnosticCodes = {
   'step.unreachable': 'Warning: a step that can never run, e.g. after an outcome with end: true.',
   'branch.unreachable': 'Warning: a branch that can never be taken (constant condition, repeated case).',
   'email.high_touch_without_task': 'Warning: a high-touch-only playbook that sends email but gives the CSM no task.',
-  'step.unknown_outcome': 'Warning: a condition compares a task outcome with a name the task does not offer.',
   'goal.never_missed': 'Warning: goal.missedOutcome without goal.within is never recorded.',
 } as const;
 
