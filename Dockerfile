@@ -9,7 +9,8 @@ ENV NODE_ENV=production
 
 # Dependencies first, so code changes do not reinstall them. tsx is a runtime dependency.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# npm install when npm ci refuses a lock that lacks other platforms' optional packages.
+RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund) && npm cache clean --force
 
 COPY . .
 
