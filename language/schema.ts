@@ -209,7 +209,10 @@ export const stepKinds = {
 } as const satisfies Record<string, TSchema>;
 export type StepKind = keyof typeof stepKinds;
 
-export const Step = Type.Cyclic({ Step: Type.Union(Object.values(stepKinds)) }, 'Step');
+export const Step = Type.Cyclic(
+  { Step: Type.Union([EmailStep, TaskStep, WaitStep, WaitForStep, IfStep, SwitchStep, NotifyStep, OutcomeStep, UpdateStep]) },
+  'Step',
+);
 
 export const Playbook = Type.Object(
   {

@@ -1,0 +1,103 @@
+/**
+ * The run's own record in MongoDB: status, current step, audit trail and outcome. Written by
+ * upserts keyed by run id, so a retried activity rewrites instead of duplicating; audit entries
+ * carry their sequence number so a retried append adds nothing twice.
+ */
+import type { AuditEntry, RunInput } from '../workflows/contract.js';
+import type { OutcomeDoc, RunDoc } from '../lib/documents.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface RunRef {
+  runId: string;
+  workflowId: string;
+}
+
+export interface AuditBatch extends RunRef {
+  /** Index of entries[0] in the run's audit trail. */
+  from: number;
+  entries: AuditEntry[];
+  currentStep: string | null;
+}
+
+export interface RunEnd extends RunRef {
+  input: Pick<RunInput, 'accountId' | 'playbookId' | 'control'>;
+  status: 'completed' | 'cancelled' | 'failed';
+  outcome: string | null;
+  goalReached: boolean;
+  cancelReason?: string;
+  endedAt: string;
+}
+
+export function createRunRecordActivities({ db }: ActivityDeps) {
+  const runs = db.collection<RunDoc & { auditLength?: number }>('runs');
+
+  return {
+    async recordRunStarted({ runId, workflowId, input, startedAt }: RunRef & { input: RunInput; startedAt: string }): Promise<void> {
+      await runs.updateOne(
+        { _id: runId },
+        {
+          $setOnInsert: {
+            workflowId,
+            accountId: input.accountId,
+            playbookId: input.playbookId,
+            playbookVersion: input.playbookVersion,
+            control: input.control,
+            status: 'running',
+            currentStep: null,
+            outcome: null,
+            goalReached: null,
+            trigger: { ...input.trigger },
+            audit: [],
+            auditLength: 0,
+            startedAt: new Date(startedAt),
+          },
+        },
+        { upsert: true },
+      );
+    },
+
+    /** Appends entries unless this batch was already stored (auditLength tells). */
+    async appendAudit({ runId, from, entries, currentStep }: AuditBatch): Promise<void> {
+      if (entries.length === 0) return;
+      const stored = entries.map((e) => ({ ...e, at: new Date(e.at) }));
+      await runs.updateOne(
+        { _id: runId, auditLength: from },
+        { $push: { audit: { $each: stored } }, $set: { currentStep, auditLength: from + entries.length } },
+      );
+    },
+
+    /** Ends the run: its record, the outcome, and every task it left open (cancelled). */
+    async recordRunEnded(end: RunEnd): Promise<{ cancelledTasks: number }> {
+      const endedAt = new Date(end.endedAt);
+      const cancelled = await db
+        .collection('tasks')
+        .updateMany({ runId: end.runId, status: 'open' }, { $set: { status: 'cancelled', cancelledAt: endedAt } });
+      if (end.outcome) {
+        const outcome: OutcomeDoc = {
+          _id: `${end.runId}:end`,
+          runId: end.runId,
+          accountId: end.input.accountId,
+          playbookId: end.input.playbookId,
+          name: end.outcome,
+          control: end.input.control,
+          recordedAt: endedAt,
+        };
+        await db.collection<OutcomeDoc>('outcomes').updateOne({ _id: outcome._id }, { $setOnInsert: outcome }, { upsert: true });
+      }
+      await runs.updateOne(
+        { _id: end.runId },
+        {
+          $set: {
+            status: end.status,
+            outcome: end.outcome,
+            goalReached: end.goalReached,
+            endedAt,
+            currentStep: null,
+            ...(end.cancelReason ? { cancelReason: end.cancelReason } : {}),
+          },
+        },
+      );
+      return { cancelledTasks: cancelled.modifiedCount };
+    },
+  };
+}

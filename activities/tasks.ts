@@ -1,0 +1,76 @@
+/**
+ * CSM tasks and recorded outcomes. One task per run and step (`_id` = `<runId>:<stepId>`), so
+ * a retried activity finds the task it already created.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { AccountDoc, OutcomeDoc, TaskDoc } from '../lib/documents.js';
+import type { UserDoc } from '../server/plugins/auth.js';
+import type { TaskStep } from '../language/schema.js';
+import { renderInline } from './inline-text.js';
+import type { ActivityDeps, StepRef } from './deps.js';
+
+export interface CreateTaskInput extends StepRef {
+  task: TaskStep['task'];
+  /** Due time computed by the workflow (workflow time + due), ISO. */
+  dueAt: string;
+  /** Values for `{{…}}` in title and description. */
+  view: Record<string, unknown>;
+}
+
+export function createTaskActivities({ db }: ActivityDeps) {
+  const tasks = db.collection<TaskDoc>('tasks');
+
+  /** `csm` means the account's owner; anything else is a user's email or id. */
+  async function resolveAssignee(assignee: string, account: AccountDoc): Promise<string> {
+    if (assignee === 'csm') {
+      if (!account.csm) throw ApplicationFailure.nonRetryable(`Account "${account._id}" has no CSM to assign the task to.`, 'NoAssignee');
+      return account.csm;
+    }
+    const user = await db.collection<UserDoc>('users').findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] });
+    if (!user) throw ApplicationFailure.nonRetryable(`No user "${assignee}" to assign the task to.`, 'UnknownAssignee');
+    return user._id;
+  }
+
+  return {
+    async createTask(input: CreateTaskInput): Promise<{ taskId: string; assignee: string; title: string; created: boolean }> {
+      const _id = `${input.runId}:${input.stepId}`;
+      const existing = await tasks.findOne({ _id });
+      if (existing) return { taskId: _id, assignee: existing.assignee, title: existing.title, created: false };
+      const account = await db.collection<AccountDoc>('accounts').findOne({ _id: input.accountId });
+      if (!account) throw ApplicationFailure.nonRetryable(`Account "${input.accountId}" does not exist.`, 'UnknownAccount');
+      const assignee = await resolveAssignee(input.task.assignee ?? 'csm', account);
+      const doc: TaskDoc = {
+        _id,
+        runId: input.runId,
+        workflowId: input.workflowId,
+        stepId: input.stepId,
+        accountId: input.accountId,
+        playbookId: input.playbookId,
+        assignee,
+        title: renderInline(input.task.title, input.view),
+        description: renderInline(input.task.description ?? '', input.view),
+        priority: input.task.priority ?? 'normal',
+        due: new Date(input.dueAt),
+        outcomes: input.task.outcomes ?? [],
+        status: 'open',
+        comments: [],
+        createdAt: new Date(),
+      };
+      await tasks.updateOne({ _id }, { $setOnInsert: doc }, { upsert: true });
+      return { taskId: _id, assignee, title: doc.title, created: true };
+    },
+
+    async recordOutcome(input: StepRef & { name: string; control: boolean; at: string }): Promise<void> {
+      const doc: OutcomeDoc = {
+        _id: `${input.runId}:${input.stepId}`,
+        runId: input.runId,
+        accountId: input.accountId,
+        playbookId: input.playbookId,
+        name: input.name,
+        control: input.control,
+        recordedAt: new Date(input.at),
+      };
+      await db.collection<OutcomeDoc>('outcomes').updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The interpreter on the real dev server, with real task/outcome/update/account activities:
+ * a task, a waitFor resumed by the CSM's completion, a branch on the outcome, an ending outcome.
+ */
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, test } from 'vitest';
+import { useIntegration } from '../harness/index.js';
+import { createAccountDataActivities } from '../../activities/account-data.js';
+import { createRunRecordActivities } from '../../activities/run-records.js';
+import { createTaskActivities } from '../../activities/tasks.js';
+import type { ActivityDeps } from '../../activities/deps.js';
+import { auditQuery, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
+import type { Playbook } from '../../language/schema.js';
+import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
+
+const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+const it = useIntegration('interp-smoke');
+
+const playbook: Playbook = {
+  id: 'smoke',
+  name: 'Smoke',
+  trigger: { on: 'manual' },
+  steps: [
+    { id: 'call', task: { title: 'Call {{account.name}}', outcomes: ['reached', 'no_answer'], due: '1d' } },
+    { id: 'wait_call', waitFor: { task: 'call', timeout: '1h' } },
+    { id: 'check', if: 'steps.call.outcome == "reached"', then: [{ update: { field: 'lifecycle', value: 'adoption' } }, { outcome: { name: 'reached_customer', end: true } }] },
+    { outcome: 'not_reached' },
+  ],
+};
+
+function deps(): ActivityDeps {
+  return { db: it.db, mailer: undefined as never, config: { mailFrom: 'x@y.test', publicUrl: 'http://127.0.0.1', unsubscribeSecret: 's', templatesDir: '/nonexistent' } };
+}
+
+describe('the playbook interpreter', () => {
+  test('a completed task moves the waiting run on, the branch sees its outcome, the run ends with it', async () => {
+    const accountId = `acct-${randomUUID()}`;
+    const now = new Date();
+    await it.db.collection<AccountDoc>('accounts').insertOne({
+      _id: accountId, name: 'Acme <Logistics>', segment: 'high-touch', plan: 'enterprise', mrr: 1000, csm: 'csm-1', contacts: [], startedAt: now,
+      lifecycle: 'onboarding', attributes: {}, createdAt: now, updatedAt: now,
+    });
+    const input: RunInput = { accountId, playbookId: 'smoke', playbookVersion: 1, playbook, control: false, trigger: { on: 'manual', at: now.toISOString(), seen: {} } };
+    const d = deps();
+    const worker = await it.createWorker({
+      workflowsPath,
+      activities: { ...createAccountDataActivities(d), ...createRunRecordActivities(d), ...createTaskActivities(d) },
+    });
+    const result = await worker.runUntil(async () => {
+      const handle = await it.client.workflow.start('playbookRun', { taskQueue: it.taskQueue, workflowId: runWorkflowId('smoke', accountId), args: [input] });
+      const tasks = it.db.collection<TaskDoc>('tasks');
+      let task: TaskDoc | null = null;
+      for (let i = 0; i < 100 && !task; i++) {
+        task = await tasks.findOne({ accountId });
+        if (!task) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(task).toMatchObject({ title: 'Call Acme <Logistics>', assignee: 'csm-1', status: 'open', outcomes: ['reached', 'no_answer'] });
+      await tasks.updateOne({ _id: task!._id }, { $set: { status: 'completed', outcome: 'reached' } });
+      await handle.signal(taskCompleted, { taskId: task!._id, stepId: 'call', outcome: 'reached' });
+      const r = await handle.result();
+      const audit = await handle.query(auditQuery);
+      return { r, audit, runId: `${handle.workflowId}/${handle.firstExecutionRunId}` };
+    });
+    expect(result.r).toEqual({ status: 'completed', outcome: 'reached_customer', goalReached: false });
+    const branch = result.audit.find((e) => e.step === 'check');
+    expect(branch?.detail).toMatchObject({ branch: 'then', seen: { steps: { call: { outcome: 'reached' } } } });
+    const run = await it.db.collection<RunDoc>('runs').findOne({ _id: result.runId });
+    expect(run).toMatchObject({ status: 'completed', outcome: 'reached_customer', goalReached: false });
+    expect(run?.audit.length).toBe(result.audit.length);
+    const account = await it.db.collection<AccountDoc>('accounts').findOne({ _id: accountId });
+    expect(account?.lifecycle).toBe('adoption');
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * One enrolment of one account in one playbook. Interprets the playbook snapshot it was started
+ * with; ends when the steps are done (and the goal's window has passed), when the goal holds,
+ * when an `outcome` step ends it, or when it is cancelled.
+ */
+import { CancellationScope, condition, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { durationMs } from '../language/durations.js';
+import { accountEvent, auditQuery, cancelRun, healthChanged, stateQuery, taskCompleted, type RunInput, type RunResult } from './contract.js';
+import { activities } from './activities-proxy.js';
+import { Interpreter, RunStop } from './interpreter.js';
+import { RunState } from './run-state.js';
+
+/** A control (holdout) run with a goal but no `within` observes the goal this long. */
+const defaultObservationWindow = '90d';
+
+export async function playbookRun(input: RunInput): Promise<RunResult> {
+  const info = workflowInfo();
+  const runId = `${info.workflowId}/${info.firstExecutionRunId}`;
+  const now = () => new Date();
+  const run = new RunState(input, runId, now());
+  const workflowId = info.workflowId;
+
+  setHandler(auditQuery, () => run.audit);
+  setHandler(stateQuery, () => ({ status: run.cancelReason ? 'cancelled' : 'running', currentStep: run.currentStep, outcome: null }));
+  setHandler(cancelRun, ({ reason }) => {
+    run.cancelReason ??= reason || 'cancelled';
+  });
+  setHandler(taskCompleted, (completion) => {
+    run.onTaskCompleted(completion);
+    run.record(now(), completion.stepId, 'task', 'completed', { outcome: completion.outcome, note: completion.note });
+  });
+  setHandler(accountEvent, (event) => {
+    run.onEvent(event);
+    run.record(now(), null, 'event', 'received', { name: event.name });
+  });
+  setHandler(healthChanged, (change) => {
+    run.onHealth(change);
+    run.record(now(), null, 'health', 'changed', { score: change.health.score, band: change.health.band, previousBand: change.previous.band });
+    const goal = run.checkGoal(now());
+    if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
+  });
+
+  const persistAudit = async () => {
+    const entries = run.audit.slice(run.persisted);
+    if (entries.length === 0) return;
+    await activities.appendAudit({ runId, workflowId, from: run.persisted, entries, currentStep: run.currentStep });
+    run.persisted += entries.length;
+  };
+
+  await activities.recordRunStarted({ runId, workflowId, input, startedAt: run.startedAt.toISOString() });
+  run.record(now(), null, 'trigger', input.trigger.on, { ...input.trigger.seen, ...(input.trigger.event ? { event: input.trigger.event.name } : {}), control: input.control });
+
+  const interpreter = new Interpreter(run, now, async () => {
+    await persistAudit();
+    if (run.cancelReason) throw new RunStop('cancel');
+    if (run.playbook.goal) {
+      await interpreter.refresh();
+      const goal = run.checkGoal(now());
+      if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal.when, seen: goal.seen });
+    }
+    if (run.goalMet) throw new RunStop('goal');
+  });
+
+  await interpreter.refresh();
+  const atStart = run.checkGoal(now());
+  if (atStart?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: atStart.seen, atStart: true });
+
+  const goal = run.playbook.goal;
+  const window = goal ? goal.within ?? (input.control ? defaultObservationWindow : undefined) : undefined;
+  let windowPassed = false;
+  if (window) {
+    // Not awaited: a timer that marks the end of the goal's window.
+    void sleep(durationMs(window)).then(() => {
+      windowPassed = true;
+    });
+  }
+  const interrupted = () => run.goalMet || run.cancelReason !== null || windowPassed;
+
+  let stop: RunStop | null = null;
+  if (!interrupted()) {
+    const scope = new CancellationScope();
+    // Control runs take no action: they only observe the goal.
+    const work = input.control ? Promise.resolve() : scope.run(() => interpreter.runSteps(run.playbook.steps, 'steps'));
+    const settled = work.then(
+      () => null,
+      (err) => {
+        if (err instanceof RunStop) return err;
+        if (isCancellation(err)) return null;
+        throw err;
+      },
+    );
+    await Promise.race([settled, condition(interrupted)]);
+    if (interrupted()) scope.cancel();
+    stop = await settled;
+    // Steps done but the goal's window is still open: keep observing the goal.
+    if (!stop && window && !interrupted()) await condition(interrupted);
+  }
+
+  let result: RunResult;
+  let cancelReason: string | undefined;
+  if (run.cancelReason) {
+    cancelReason = run.cancelReason;
+    result = { status: 'cancelled', outcome: null, goalReached: false };
+    run.record(now(), null, 'run', 'cancelled', { reason: run.cancelReason });
+  } else if (run.goalMet && goal) {
+    result = { status: 'completed', outcome: goal.outcome, goalReached: true };
+  } else if (stop?.reason === 'end') {
+    result = { status: 'completed', outcome: stop.outcome, goalReached: false };
+  } else if (goal && windowPassed) {
+    result = { status: 'completed', outcome: goal.missedOutcome ?? 'goal_missed', goalReached: false };
+    run.record(now(), null, 'goal', 'missed', { within: window });
+  } else {
+    result = { status: 'completed', outcome: interpreter.lastOutcome, goalReached: false };
+  }
+  run.currentStep = null;
+  run.record(now(), null, 'run', 'ended', { status: result.status, outcome: result.outcome, goalReached: result.goalReached });
+  await persistAudit();
+  // Cleanup must run even though the steps' scope was cancelled.
+  await CancellationScope.nonCancellable(() =>
+    activities.recordRunEnded({ runId, workflowId, input, ...result, cancelReason, endedAt: now().toISOString() }),
+  );
+  return result;
+}

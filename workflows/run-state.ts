@@ -1,0 +1,137 @@
+/**
+ * Everything a run knows: the current account and health (refreshed by activities, pushed by
+ * signals), each step's status and outcome, events received, and the audit trail. Pure
+ * workflow-side state: deterministic, no I/O.
+ */
+import type { ExpressionContext, HealthView, StepView, AccountView } from '../language/context.js';
+import type { Playbook, Step } from '../language/schema.js';
+import { evaluateCondition } from '../language/expressions.js';
+import type { AccountEventSignal, AuditEntry, HealthChange, RunInput, TaskCompletion } from './contract.js';
+import { seenValues } from './seen-values.js';
+
+const dayMs = 86_400_000;
+
+/** The id a step is known by: its own, or one derived from its place in the playbook. */
+export function stepIdAt(step: Step, path: string): string {
+  return step.id ?? path;
+}
+
+/** Every step id of the playbook, so `steps.<id>` reads `pending` before the step runs. */
+function collectStepIds(steps: Step[], path: string, out: string[]): string[] {
+  steps.forEach((step, i) => {
+    const here = `${path}[${i}]`;
+    out.push(stepIdAt(step, here));
+    if ('if' in step) {
+      collectStepIds(step.then, `${here}.then`, out);
+      if (step.else) collectStepIds(step.else, `${here}.else`, out);
+    } else if ('switch' in step) {
+      step.switch.cases.forEach((c, j) => collectStepIds(c.then, `${here}.cases[${j}]`, out));
+      if (step.switch.default) collectStepIds(step.switch.default, `${here}.default`, out);
+    } else if ('waitFor' in step && step.waitFor.onTimeout) {
+      collectStepIds(step.waitFor.onTimeout, `${here}.onTimeout`, out);
+    }
+  });
+  return out;
+}
+
+export interface Decision {
+  result: boolean;
+  seen: Record<string, unknown>;
+  error?: string;
+}
+
+export class RunState {
+  readonly playbook: Playbook;
+  account: AccountView | null = null;
+  health: HealthView;
+  previous: HealthView;
+  readonly steps: Record<string, StepView> = {};
+  readonly events: Array<AccountEventSignal & { seq: number }> = [];
+  readonly audit: AuditEntry[] = [];
+  /** How many audit entries are already persisted in MongoDB. */
+  persisted = 0;
+  currentStep: string | null = null;
+  cancelReason: string | null = null;
+  goalMet = false;
+  private eventSeq = 0;
+
+  constructor(
+    readonly input: RunInput,
+    readonly runId: string,
+    readonly startedAt: Date,
+  ) {
+    this.playbook = input.playbook;
+    const seen = input.trigger.seen as { health?: HealthView; previous?: HealthView };
+    this.health = seen.health ?? { score: -1, band: 'none' };
+    this.previous = seen.previous ?? { score: -1, band: 'none' };
+    for (const id of collectStepIds(this.playbook.steps, 'steps', [])) this.steps[id] = { status: 'pending', outcome: '' };
+  }
+
+  context(now: Date): ExpressionContext {
+    return {
+      account: this.account ?? {
+        id: this.input.accountId, name: '', segment: 'tech-touch', plan: '', mrr: 0, lifecycle: '', csm: '', daysSinceStart: 0, daysToRenewal: -1, attributes: {},
+      },
+      health: this.health,
+      previous: this.previous,
+      steps: this.steps,
+      run: {
+        id: this.runId,
+        playbookId: this.input.playbookId,
+        version: this.input.playbookVersion,
+        daysSinceStart: Math.floor((now.getTime() - this.startedAt.getTime()) / dayMs),
+        control: this.input.control,
+      },
+      event: this.input.trigger.event ?? { name: '', data: {} },
+    };
+  }
+
+  /** Evaluates a condition; an evaluation error (e.g. a missing attribute) counts as false. */
+  decide(expression: string, now: Date): Decision {
+    const ctx = this.context(now);
+    const seen = seenValues(expression, ctx);
+    try {
+      return { result: evaluateCondition(expression, ctx), seen };
+    } catch (err) {
+      return { result: false, seen, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Re-evaluates the goal; true when it holds now. */
+  checkGoal(now: Date): Decision | null {
+    const goal = this.playbook.goal;
+    if (!goal || this.goalMet) return null;
+    const decision = this.decide(goal.when, now);
+    if (decision.result) this.goalMet = true;
+    return decision;
+  }
+
+  record(now: Date, step: string | null, kind: string, event: string, detail: Record<string, unknown> = {}): void {
+    this.audit.push({ at: now.toISOString(), step, kind, event, detail });
+  }
+
+  onHealth(change: HealthChange): void {
+    this.previous = change.previous;
+    this.health = change.health;
+  }
+
+  onTaskCompleted(completion: TaskCompletion): void {
+    const step = this.steps[completion.stepId];
+    if (step && step.status === 'open') this.steps[completion.stepId] = { status: 'completed', outcome: completion.outcome ?? '' };
+  }
+
+  onEvent(event: AccountEventSignal): number {
+    this.eventSeq += 1;
+    this.events.push({ ...event, seq: this.eventSeq });
+    return this.eventSeq;
+  }
+
+  /** Sequence number of the last event received so far (a waitFor only counts later ones). */
+  get lastEventSeq(): number {
+    return this.eventSeq;
+  }
+
+  setStep(id: string, status: StepView['status'], outcome = ''): void {
+    this.steps[id] = { status, outcome };
+  }
+}
