@@ -10,7 +10,7 @@ import type { Config } from '../lib/config.js';
 import type { AccountDoc } from '../lib/documents.js';
 import { pingMongo } from '../lib/mongo.js';
 import { ApiError } from './errors.js';
-import { createPlaybookValidator } from './playbook-store.js';
+import { createPlaybookPublisher, createPlaybookValidator } from './playbook-store.js';
 import { createEngine, type Engine } from '../engine/index.js';
 import errorHandler from './plugins/error-handler.js';
 import platform from './plugins/platform.js';
@@ -72,7 +72,7 @@ function resolveDeps(deps: AppDeps): ApiDeps {
     ...deps,
     engine: deps.engine ?? createEngine({ db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } }),
     kpis: deps.kpis ?? notWired<ApiKpis>('KPI recording'),
-    playbooks: deps.playbooks ?? { validate: createPlaybookValidator(), publish: notWired<ApiPlaybookStore>('Playbook publishing').publish },
+    playbooks: deps.playbooks ?? { validate: createPlaybookValidator(), publish: createPlaybookPublisher(db) },
   };
 }
 

@@ -4,6 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import type { Db } from 'mongodb';
+import { ensurePlaybookIndexes, publishPlaybook } from '../catalog/playbook-store.js';
 import { validatePlaybook } from '../language/validate.js';
 import type { ApiPlaybookStore } from './app.js';
 
@@ -17,5 +19,19 @@ export function createPlaybookValidator(templatesDir = shippedTemplatesDir): Api
   return async (source) => {
     const result = validatePlaybook(source, { file: uploadName, templates });
     return { valid: result.playbook !== undefined, diagnostics: result.diagnostics };
+  };
+}
+
+/** Publishing: validate, then store as the next immutable version unless the content is known. */
+export function createPlaybookPublisher(db: Db, templatesDir = shippedTemplatesDir): ApiPlaybookStore['publish'] {
+  const templates = new FileTemplateCatalog(templatesDir);
+  let indexes: Promise<void> | undefined;
+  return async (source) => {
+    indexes ??= ensurePlaybookIndexes(db).catch((err) => {
+      indexes = undefined;
+      throw err;
+    });
+    await indexes;
+    return publishPlaybook(db, source, { templates, file: uploadName });
   };
 }
