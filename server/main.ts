@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { connectMongo } from '../lib/mongo.js';
+import { createEngine } from '../engine/index.js';
 import { buildApp } from './app.js';
 
 async function main() {
@@ -22,7 +23,10 @@ async function main() {
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
-  const app = await buildApp({ config, db: mongo.db, temporal }, { loggerInstance: log, trustProxy: true });
+  const engine = createEngine({ db: mongo.db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } });
+  const app = await buildApp({ config, db: mongo.db, temporal, engine }, { loggerInstance: log, trustProxy: true });
+  // Task completions recorded while Temporal was unreachable are delivered when it is back.
+  const stopDelivery = engine.startDeliveryLoop(5_000, (err) => log.warn({ err }, 'task completion delivery failed; will retry'));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -31,6 +35,7 @@ async function main() {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    stopDelivery();
     await app.close();
     await connection.close();
     await mongo.close();

@@ -4,6 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { createEngine } from '../engine/index.js';
 import nodemailer from 'nodemailer';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
@@ -34,9 +36,17 @@ async function main() {
     activities: createWorkerActivities({ config, db: mongo.db, mailer }),
   });
 
+  // The daily renewal scan is a Temporal Schedule; creating it is idempotent, so every worker
+  // start makes sure it exists.
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+  const engine = createEngine({ db: mongo.db, temporal: client, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } });
+  await engine.ensureRenewalSchedule();
+
   // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
   await worker.run();
+  await clientConnection.close();
   await connection.close();
   await mongo.close();
   mailer.close();
