@@ -1,0 +1,105 @@
+/**
+ * The email step: render, honour unsubscribes, send once. The outbox row `<runId>:<stepId>` is
+ * written before sending and records each recipient SMTP accepted, so a retried activity —
+ * even one that died right after the hand-over — never sends the same step twice.
+ */
+import { Context } from '@temporalio/activity';
+import type { EmailDoc, SuppressionDoc } from '../lib/documents.js';
+import { renderEmail } from '../language/templates.js';
+import type { ActivityDeps, StepRef } from './deps.js';
+import { loadAccount, loadCsm, resolveRecipients, templateContext, type RunInfo } from './recipients.js';
+import { loadTemplate } from './template-store.js';
+import { signUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
+
+export interface SendEmailInput extends StepRef {
+  template: string;
+  to?: string;
+  run: Omit<RunInfo, 'runId' | 'playbookId'>;
+}
+
+export interface SendEmailResult {
+  status: 'sent' | 'suppressed' | 'already_sent' | 'no_recipient';
+  to: string[];
+  subject: string;
+}
+
+type OutboxDoc = EmailDoc & { sentTo?: string[] };
+
+/** Stable per run, step and recipient: a duplicate that slipped through is recognisable. */
+export function messageIdFor(ref: { runId: string; stepId: string }, email: string): string {
+  const local = Buffer.from(`${ref.runId}:${ref.stepId}:${email}`).toString('base64url').slice(0, 120);
+  return `<${local}@retain>`;
+}
+
+export async function isSuppressed(deps: ActivityDeps, email: string, category: string): Promise<boolean> {
+  if (category === 'internal') return false;
+  const address = email.toLowerCase();
+  const hit = await deps.db.collection<SuppressionDoc>('suppressions').findOne({ _id: { $in: [`${address}:${category}`, `${address}:*`] } });
+  return hit !== null;
+}
+
+export function createEmailActivities(deps: ActivityDeps) {
+  const outbox = deps.db.collection<OutboxDoc>('emails');
+
+  return {
+    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const _id = `${input.runId}:${input.stepId}`;
+      const prior = await outbox.findOne({ _id });
+      if (prior && prior.status !== 'pending') return { status: 'already_sent', to: prior.to, subject: prior.subject };
+
+      const template = await loadTemplate(deps.config.templatesDir, input.template);
+      const account = await loadAccount(deps.db, input.accountId);
+      const csm = await loadCsm(deps.db, account);
+      const contacts = resolveRecipients(account, input.to);
+      if (contacts.length === 0) return { status: 'no_recipient', to: [], subject: '' };
+      const now = new Date();
+      const run: RunInfo = { ...input.run, runId: input.runId, playbookId: input.playbookId };
+
+      const allowed = [];
+      for (const contact of contacts) if (!(await isSuppressed(deps, contact.email, template.category))) allowed.push(contact);
+      const rendered = contacts.map((contact) => {
+        const link = unsubscribeUrl(deps.config.publicUrl, signUnsubscribeToken(deps.config.unsubscribeSecret, { email: contact.email, category: template.category }));
+        return { contact, link, message: renderEmail(template, { ...templateContext(account, contact, csm, run, now), unsubscribeUrl: link }) };
+      });
+      const subject = rendered[0].message.subject;
+      await outbox.updateOne(
+        { _id },
+        {
+          $setOnInsert: {
+            runId: input.runId, stepId: input.stepId, accountId: input.accountId, template: input.template, category: template.category,
+            to: contacts.map((c) => c.email), subject, status: 'pending', sentTo: [], createdAt: now,
+          },
+        },
+        { upsert: true },
+      );
+      if (allowed.length === 0) {
+        await outbox.updateOne({ _id }, { $set: { status: 'suppressed' } });
+        return { status: 'suppressed', to: [], subject };
+      }
+
+      const already = new Set((await outbox.findOne({ _id }))?.sentTo ?? []);
+      const attempt = Context.current().info.attempt;
+      for (const { contact, link, message } of rendered) {
+        if (!allowed.includes(contact) || already.has(contact.email)) continue;
+        const unsubscribe = template.category === 'internal' ? undefined : link;
+        const info = await deps.mailer.sendMail({
+          from: deps.config.mailFrom,
+          to: { name: contact.name, address: contact.email },
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          messageId: messageIdFor(input, contact.email),
+          headers: {
+            'X-Retain-Run': input.runId,
+            'X-Retain-Step': input.stepId,
+            ...(unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+          },
+        });
+        await outbox.updateOne({ _id }, { $addToSet: { sentTo: contact.email }, $set: { messageId: info.messageId } });
+        await deps.afterSmtpAccepted?.({ runId: input.runId, stepId: input.stepId, attempt });
+      }
+      await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date() } });
+      return { status: 'sent', to: allowed.map((c) => c.email), subject };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The notify step: an internal alert to the account's CSM (email, outbox-keyed like customer
+ * email) or a JSON POST to the configured webhook, which Temporal retries with backoff until
+ * it answers 2xx. The webhook gets an Idempotency-Key so a retried POST can be recognised.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { EmailDoc } from '../lib/documents.js';
+import { renderEmail } from '../language/templates.js';
+import type { ActivityDeps, StepRef } from './deps.js';
+import { renderInline } from './inline-text.js';
+import { loadAccount, loadCsm, templateContext, type RunInfo } from './recipients.js';
+import { loadTemplate } from './template-store.js';
+import { messageIdFor } from './email.js';
+
+export interface NotifyInput extends StepRef {
+  to: 'csm' | 'webhook';
+  template?: string;
+  message?: string;
+  run: Omit<RunInfo, 'runId' | 'playbookId'>;
+}
+
+export function createNotifyActivities(deps: ActivityDeps) {
+  const outbox = deps.db.collection<EmailDoc & { sentTo?: string[] }>('emails');
+
+  async function notifyCsm(input: NotifyInput): Promise<{ status: 'sent' | 'already_sent'; to: string }> {
+    const _id = `${input.runId}:${input.stepId}`;
+    const prior = await outbox.findOne({ _id });
+    if (prior && prior.status === 'sent') return { status: 'already_sent', to: prior.to[0] ?? '' };
+    const account = await loadAccount(deps.db, input.accountId);
+    const csm = await loadCsm(deps.db, account);
+    if (!csm.email) throw ApplicationFailure.nonRetryable(`Account "${account._id}" has no CSM to notify.`, 'NoCsm');
+    const run: RunInfo = { ...input.run, runId: input.runId, playbookId: input.playbookId };
+    const contact = { name: csm.name, email: csm.email, role: 'csm' };
+    const ctx = templateContext(account, account.contacts[0] ?? contact, csm, run, new Date());
+    let subject: string;
+    let text: string;
+    let html: string | undefined;
+    if (input.template) {
+      const rendered = renderEmail(await loadTemplate(deps.config.templatesDir, input.template), ctx);
+      ({ subject, text, html } = rendered);
+    } else {
+      text = renderInline(input.message ?? '', ctx as unknown as Record<string, unknown>);
+      subject = `[Retain] ${account.name}: ${input.playbookId}`.replace(/[\r\n]+/g, ' ');
+    }
+    await outbox.updateOne(
+      { _id },
+      { $setOnInsert: { runId: input.runId, stepId: input.stepId, accountId: input.accountId, template: input.template ?? '', category: 'internal', to: [csm.email], subject, status: 'pending', createdAt: new Date() } },
+      { upsert: true },
+    );
+    const info = await deps.mailer.sendMail({ from: deps.config.mailFrom, to: csm.email, subject, text, html, messageId: messageIdFor(input, csm.email) });
+    await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date(), messageId: info.messageId } });
+    return { status: 'sent', to: csm.email };
+  }
+
+  async function notifyWebhook(input: NotifyInput): Promise<{ status: 'posted'; to: string }> {
+    const url = deps.config.webhookUrl;
+    if (!url) throw ApplicationFailure.nonRetryable('No WEBHOOK_URL is configured for notify steps with to: webhook.', 'NoWebhookConfigured');
+    const account = await loadAccount(deps.db, input.accountId);
+    const csm = await loadCsm(deps.db, account);
+    const ctx = templateContext(account, account.contacts[0] ?? { name: '', email: '', role: '' }, csm, { ...input.run, runId: input.runId, playbookId: input.playbookId }, new Date());
+    const body = {
+      event: 'playbook.notify',
+      runId: input.runId,
+      stepId: input.stepId,
+      accountId: input.accountId,
+      playbookId: input.playbookId,
+      message: renderInline(input.message ?? '', ctx as unknown as Record<string, unknown>),
+      account: { id: account._id, name: account.name },
+      attempt: Context.current().info.attempt,
+    };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `${input.runId}:${input.stepId}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`Webhook answered ${response.status}; Temporal retries with backoff.`);
+    return { status: 'posted', to: new URL(url).host };
+  }
+
+  return {
+    async notify(input: NotifyInput): Promise<{ status: 'sent' | 'already_sent' | 'posted'; to: string }> {
+      return input.to === 'webhook' ? notifyWebhook(input) : notifyCsm(input);
+    },
+  };
+}

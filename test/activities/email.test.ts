@@ -1,0 +1,105 @@
+/**
+ * The email activity against a real MongoDB-protocol server and a real SMTP server: signed
+ * unsubscribe links, suppressions, header safety and exactly-once sending under retries.
+ */
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, test } from 'vitest';
+import { useIntegration } from '../harness/index.js';
+import { createEmailActivities } from '../../activities/email.js';
+import { verifyUnsubscribeToken, signUnsubscribeToken } from '../../activities/unsubscribe-token.js';
+import type { ActivityDeps } from '../../activities/deps.js';
+import type { AccountDoc } from '../../lib/documents.js';
+
+const it = useIntegration('email-activity', { smtp: true });
+const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.meta.url));
+const secret = 'test-secret';
+
+function deps(extra: Partial<ActivityDeps> = {}): ActivityDeps {
+  return { db: it.db, mailer: it.mailer, config: { mailFrom: 'Success <success@retain.test>', publicUrl: 'https://retain.test', unsubscribeSecret: secret, templatesDir }, ...extra };
+}
+
+async function account(name = 'Acme Logistics', email = `dana-${randomUUID().slice(0, 8)}@acme.test`): Promise<AccountDoc> {
+  const now = new Date();
+  const doc: AccountDoc = {
+    _id: `acct-${randomUUID()}`, name, segment: 'tech-touch', plan: 'starter', mrr: 99, csm: '', startedAt: now, lifecycle: 'adoption', attributes: {},
+    contacts: [{ name: 'Dana Whitfield', email, role: 'primary' }], createdAt: now, updatedAt: now,
+  };
+  await it.db.collection<AccountDoc>('accounts').insertOne(doc);
+  return doc;
+}
+
+const step = (accountId: string) => ({
+  runId: `run:low-usage-rescue:${accountId}/${randomUUID()}`, workflowId: `run:low-usage-rescue:${accountId}`, stepId: 'tips', accountId, playbookId: 'low-usage-rescue',
+  template: 'low-usage-tips', run: { version: 1, startedAt: new Date().toISOString(), daysSinceStart: 0 },
+});
+
+describe('the email activity', () => {
+  test('delivers the rendered template to the primary contact with a signed List-Unsubscribe link', async () => {
+    const acct = await account();
+    const input = step(acct._id);
+    const result = await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input);
+    expect(result.status).toBe('sent');
+    const mail = await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
+    expect(mail.envelopeTo).toEqual([acct.contacts[0].email]);
+    expect(mail.subject).toContain('Dana');
+    const link = /<(https:\/\/retain\.test\/v1\/unsubscribe\?token=[^>]+)>/.exec(mail.header('list-unsubscribe') ?? '')?.[1];
+    expect(link).toBeDefined();
+    const token = decodeURIComponent(new URL(link!).searchParams.get('token')!);
+    expect(verifyUnsubscribeToken(secret, token)).toEqual({ email: acct.contacts[0].email, category: 'product-tips' });
+    expect(mail.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+  });
+
+  test('a retry after SMTP accepted the message does not send it again', async () => {
+    const acct = await account();
+    const input = step(acct._id);
+    const activities = createEmailActivities(
+      deps({ afterSmtpAccepted: ({ attempt }) => { if (attempt === 1) throw new Error('worker died right after the hand-over'); } }),
+    );
+    await expect(new MockActivityEnvironment({ attempt: 1 }).run(activities.sendEmail, input)).rejects.toThrow('hand-over');
+    const second = await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendEmail, input);
+    expect(second.status).toBe('sent');
+    const third = await new MockActivityEnvironment({ attempt: 3 }).run(activities.sendEmail, input);
+    expect(third.status).toBe('already_sent');
+    await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(it.inbox.messages.filter((m) => m.header('x-retain-run') === input.runId)).toHaveLength(1);
+  });
+
+  test('an address that unsubscribed from the category is not written to', async () => {
+    const acct = await account();
+    const email = acct.contacts[0].email;
+    await it.db.collection('suppressions').insertOne({ _id: `${email}:product-tips` as never, email, category: 'product-tips', createdAt: new Date() });
+    const input = step(acct._id);
+    const result = await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input);
+    expect(result.status).toBe('suppressed');
+    expect(it.inbox.messages.some((m) => m.header('x-retain-run') === input.runId)).toBe(false);
+  });
+
+  test('hostile customer data renders inert and never alters headers', async () => {
+    const acct = await account('<script>alert(1)</script>\r\nBcc: victim@evil.test {{csm.email}}');
+    const input = step(acct._id);
+    await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input);
+    const mail = await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
+    expect(mail.envelopeTo).toEqual([acct.contacts[0].email]);
+    expect(mail.header('bcc')).toBeUndefined();
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('&lt;script&gt;');
+  });
+
+  test('an unknown template fails the step without retrying', async () => {
+    const acct = await account();
+    const input = { ...step(acct._id), template: 'no-such-template' };
+    await expect(new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)).rejects.toMatchObject({ type: 'UnknownTemplate', nonRetryable: true });
+  });
+
+  test('a tampered unsubscribe token is refused', () => {
+    const token = signUnsubscribeToken(secret, { email: 'a@b.test', category: 'renewal' });
+    const [payload, sig] = token.split('.');
+    const forged = `${Buffer.from(JSON.stringify(['victim@b.test', 'renewal'])).toString('base64url')}.${sig}`;
+    expect(verifyUnsubscribeToken(secret, forged)).toBeNull();
+    expect(verifyUnsubscribeToken('other-secret', token)).toBeNull();
+    expect(verifyUnsubscribeToken(secret, `${payload}.${sig}`)).toEqual({ email: 'a@b.test', category: 'renewal' });
+  });
+});
