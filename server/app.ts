@@ -9,9 +9,9 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { AccountDoc } from '../lib/documents.js';
 import { pingMongo } from '../lib/mongo.js';
-import { ApiError } from './errors.js';
 import { createPlaybookPublisher, createPlaybookValidator } from './playbook-store.js';
 import { createEngine, type Engine } from '../engine/index.js';
+import { recordAccount, recordAccountEvent, recordNps } from '../kpis/index.js';
 import errorHandler from './plugins/error-handler.js';
 import platform from './plugins/platform.js';
 import { createValidatorCompiler } from './plugins/validation.js';
@@ -59,19 +59,12 @@ export interface AppDeps {
 /** Every dependency resolved: what the route plugins receive. */
 export type ApiDeps = Required<AppDeps>;
 
-/** Until kpis/ and catalog/ are wired in, their routes answer 503 instead of failing to start. */
-function notWired<T extends object>(what: string): T {
-  return new Proxy({} as T, {
-    get: () => () => Promise.reject(new ApiError(503, 'not_available', `${what} is not available in this build.`)),
-  });
-}
-
 function resolveDeps(deps: AppDeps): ApiDeps {
   const { config, db, temporal } = deps;
   return {
     ...deps,
     engine: deps.engine ?? createEngine({ db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } }),
-    kpis: deps.kpis ?? notWired<ApiKpis>('KPI recording'),
+    kpis: deps.kpis ?? { recordAccount, recordAccountEvent, recordNps },
     playbooks: deps.playbooks ?? { validate: createPlaybookValidator(), publish: createPlaybookPublisher(db) },
   };
 }

@@ -8,6 +8,8 @@ import { healthIngestRoutes } from './health-ingest.js';
 import { npsRoutes } from './nps.js';
 import { playbookRoutes } from './playbooks.js';
 import { runRoutes } from './runs.js';
+import { taskRoutes } from './tasks.js';
+import { kpiRoutes } from './kpis.js';
 import { userRoutes } from './users.js';
 
 /** Every /v1 route: authentication first (routes opt out with config.public), then one plugin per resource. */
@@ -23,4 +25,6 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   await app.register(npsRoutes, { deps });
   await app.register(playbookRoutes, { deps });
   await app.register(runRoutes, { deps });
+  await app.register(taskRoutes, { deps });
+  await app.register(kpiRoutes, { deps });
 }

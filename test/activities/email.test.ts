@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, test } from 'vitest';
 import { useIntegration } from '../harness/index.js';
-import { createEmailActivities } from '../../activities/email.js';
+import { createEmailActivities, type SendEmailResult } from '../../activities/email.js';
 import { verifyUnsubscribeToken, signUnsubscribeToken } from '../../activities/unsubscribe-token.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { AccountDoc } from '../../lib/documents.js';
@@ -39,7 +39,7 @@ describe('the email activity', () => {
   test('delivers the rendered template to the primary contact with a signed List-Unsubscribe link', async () => {
     const acct = await account();
     const input = step(acct._id);
-    const result = await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input);
+    const result = (await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
     expect(result.status).toBe('sent');
     const mail = await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
     expect(mail.envelopeTo).toEqual([acct.contacts[0].email]);
@@ -57,10 +57,10 @@ describe('the email activity', () => {
     const activities = createEmailActivities(
       deps({ afterSmtpAccepted: ({ attempt }) => { if (attempt === 1) throw new Error('worker died right after the hand-over'); } }),
     );
-    await expect(new MockActivityEnvironment({ attempt: 1 }).run(activities.sendEmail, input)).rejects.toThrow('hand-over');
-    const second = await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendEmail, input);
+    await expect(new MockActivityEnvironment({ attempt: 1 }).run(activities.sendEmail, input) as Promise<SendEmailResult>).rejects.toThrow('hand-over');
+    const second = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendEmail, input)) as SendEmailResult;
     expect(second.status).toBe('sent');
-    const third = await new MockActivityEnvironment({ attempt: 3 }).run(activities.sendEmail, input);
+    const third = (await new MockActivityEnvironment({ attempt: 3 }).run(activities.sendEmail, input)) as SendEmailResult;
     expect(third.status).toBe('already_sent');
     await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
     await new Promise((r) => setTimeout(r, 300));
@@ -72,7 +72,7 @@ describe('the email activity', () => {
     const email = acct.contacts[0].email;
     await it.db.collection('suppressions').insertOne({ _id: `${email}:product-tips` as never, email, category: 'product-tips', createdAt: new Date() });
     const input = step(acct._id);
-    const result = await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input);
+    const result = (await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
     expect(result.status).toBe('suppressed');
     expect(it.inbox.messages.some((m) => m.header('x-retain-run') === input.runId)).toBe(false);
   });
@@ -91,7 +91,7 @@ describe('the email activity', () => {
   test('an unknown template fails the step without retrying', async () => {
     const acct = await account();
     const input = { ...step(acct._id), template: 'no-such-template' };
-    await expect(new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)).rejects.toMatchObject({ type: 'UnknownTemplate', nonRetryable: true });
+    await expect(new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input) as Promise<SendEmailResult>).rejects.toMatchObject({ type: 'UnknownTemplate', nonRetryable: true });
   });
 
   test('a tampered unsubscribe token is refused', () => {
