@@ -10,6 +10,8 @@ import { playbookRoutes } from './playbooks.js';
 import { runRoutes } from './runs.js';
 import { taskRoutes } from './tasks.js';
 import { kpiRoutes } from './kpis.js';
+import { emailRoutes } from './emails.js';
+import { timelineRoutes } from './timeline.js';
 import { userRoutes } from './users.js';
 
 /** Every /v1 route: authentication first (routes opt out with config.public), then one plugin per resource. */
@@ -27,4 +29,6 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   await app.register(runRoutes, { deps });
   await app.register(taskRoutes, { deps });
   await app.register(kpiRoutes, { deps });
+  await app.register(emailRoutes, { deps });
+  await app.register(timelineRoutes, { deps });
 }

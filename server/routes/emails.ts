@@ -1,0 +1,64 @@
+/**
+ * The email log, and the public unsubscribe link every customer email carries.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Filter } from 'mongodb';
+import type { AccountDoc, EmailDoc, SuppressionDoc } from '../../lib/documents.js';
+import type { ApiDeps } from '../app.js';
+import { verifyUnsubscribeToken } from '../../activities/unsubscribe-token.js';
+import { errors, page } from '../schemas/common.js';
+import { EmailListQuery, EmailPage, UnsubscribeQuery } from '../schemas/emails.js';
+import { loadAccount } from './account-access.js';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// The one answer that is HTML, not JSON: a person clicks this link in an email client.
+function page200(title: string, message: string): string {
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body style="font-family:sans-serif;max-width:520px;margin:64px auto"><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>`;
+}
+
+export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { db, config } = opts.deps;
+  const emails = db.collection<EmailDoc>('emails');
+  await emails.createIndex({ accountId: 1, createdAt: -1 });
+
+  app.get('/emails', { config: { roles: ['admin', 'csm'] }, schema: { tags: ['emails'], summary: 'The email log, newest first', querystring: EmailListQuery, response: { 200: EmailPage, ...errors(403, 404) } } }, async (request) => {
+    const { accountId, limit = 50, offset = 0 } = request.query;
+    const filter: Filter<EmailDoc> = {};
+    if (accountId) {
+      await loadAccount(db.collection<AccountDoc>('accounts'), request.principal, accountId);
+      filter.accountId = accountId;
+    } else if (request.principal.role === 'csm') {
+      const own = await db.collection<AccountDoc>('accounts').find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
+      filter.accountId = { $in: own.map((a) => a._id) };
+    }
+    const [docs, total] = await Promise.all([emails.find(filter).sort({ createdAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(), emails.countDocuments(filter)]);
+    return page(
+      docs.map((e) => ({
+        id: e._id, runId: e.runId, stepId: e.stepId, accountId: e.accountId, template: e.template, category: e.category, to: e.to, subject: e.subject, status: e.status,
+        createdAt: e.createdAt.toISOString(), ...(e.sentAt ? { sentAt: e.sentAt.toISOString() } : {}),
+      })),
+      total, limit, offset,
+    );
+  });
+
+  const unsubscribe = async (token: string, reply: FastifyReply) => {
+    const claim = verifyUnsubscribeToken(config.unsubscribeSecret, token);
+    reply.type('text/html; charset=utf-8');
+    if (!claim) return reply.status(400).send(page200('This link is not valid', 'The unsubscribe link is incomplete or was altered. Please use the link from the most recent email, or reply to it and we will remove you by hand.'));
+    const doc: SuppressionDoc = { _id: `${claim.email.toLowerCase()}:${claim.category}`, email: claim.email.toLowerCase(), category: claim.category, createdAt: new Date() };
+    await db.collection<SuppressionDoc>('suppressions').updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+    return reply.status(200).send(page200('You are unsubscribed', `${claim.email} will no longer receive ${claim.category.replace('-', ' ')} emails from us.`));
+  };
+
+  app.get('/unsubscribe', { config: { public: true }, schema: { tags: ['emails'], summary: 'Unsubscribe (public link in every customer email; HTML answer)', querystring: UnsubscribeQuery } }, async (request, reply) =>
+    unsubscribe(request.query.token, reply),
+  );
+  // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` as a form to the link.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, _body, done) => done(null, {}));
+  app.post('/unsubscribe', { config: { public: true }, schema: { tags: ['emails'], summary: 'One-click unsubscribe (RFC 8058)', querystring: UnsubscribeQuery } }, async (request, reply) =>
+    unsubscribe(request.query.token, reply),
+  );
+}
