@@ -24,6 +24,8 @@ export class Interpreter {
     private readonly now: () => Date,
     /** Called after every step: persists the audit, re-reads data, checks the goal. */
     private readonly afterStep: () => Promise<void>,
+    /** Called before the run blocks (wait, waitFor): persists the audit so readers see where it is. */
+    private readonly beforeBlocking: () => Promise<void>,
   ) {}
 
   private get ref() {
@@ -71,6 +73,7 @@ export class Interpreter {
       this.run.record(at(), id, kind, 'created', { title: task.title, assignee: task.assignee, due: due.toISOString(), priority: step.task.priority ?? 'normal', taskId: task.taskId });
     } else if ('wait' in step) {
       this.run.record(at(), id, kind, 'waiting', { for: step.wait });
+      await this.beforeBlocking();
       await sleep(durationMs(step.wait));
       this.run.setStep(id, 'done');
     } else if ('waitFor' in step) {
@@ -124,6 +127,7 @@ export class Interpreter {
     const kind = 'waitFor';
     const timeout = durationMs(spec.timeout);
     this.run.record(this.now(), id, kind, 'waiting', spec.task ? { task: spec.task, timeout: spec.timeout } : { event: spec.event, timeout: spec.timeout });
+    await this.beforeBlocking();
     let arrived: boolean;
     if (spec.task) {
       const target = spec.task;

@@ -59,11 +59,12 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal.when, seen: goal.seen });
     }
     if (run.goalMet) throw new RunStop('goal');
-  });
+  }, persistAudit);
 
   await interpreter.refresh();
   const atStart = run.checkGoal(now());
   if (atStart?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: atStart.seen, atStart: true });
+  await persistAudit();
 
   const goal = run.playbook.goal;
   const window = goal ? goal.within ?? (input.control ? defaultObservationWindow : undefined) : undefined;

@@ -24,9 +24,10 @@ function runView(run: RunDoc) {
     playbookVersion: run.playbookVersion,
     control: run.control,
     status: run.status,
-    currentStep: run.currentStep,
-    outcome: run.outcome,
-    goalReached: run.goalReached,
+    // `?? null`: FerretDB does not keep null fields written by an upsert's $setOnInsert.
+    currentStep: run.currentStep ?? null,
+    outcome: run.outcome ?? null,
+    goalReached: run.goalReached ?? null,
     trigger: run.trigger ?? {},
     startedAt: run.startedAt.toISOString(),
     ...(run.endedAt ? { endedAt: run.endedAt.toISOString() } : {}),

@@ -39,7 +39,7 @@ describe('API runs', () => {
     const { runId } = (await enrol('r-3')).json();
     const run = await api.eventually(async () => {
       const res = await api.call('GET', runUrl(runId));
-      expect(res.statusCode).toBe(200);
+      expect(res.statusCode, res.body).toBe(200);
       expect(res.json().audit.length).toBeGreaterThan(0);
       return res.json();
     });
