@@ -32,9 +32,13 @@ export async function loadAccount(db: Db, accountId: string): Promise<AccountDoc
   return account;
 }
 
+/** The account's CSM: a user by id or email; an email with no user yet (imports, simulation) still reaches them. */
 export async function loadCsm(db: Db, account: AccountDoc): Promise<TemplateContext['csm']> {
-  const user = account.csm ? await db.collection<UserDoc>('users').findOne({ _id: account.csm }) : null;
-  return user ? { id: user._id, name: user.name, email: user.email } : { id: '', name: 'Your Customer Success team', email: '' };
+  const owner = account.csm ?? '';
+  const user = owner ? await db.collection<UserDoc>('users').findOne({ $or: [{ _id: owner }, { email: owner.toLowerCase() }] }) : null;
+  if (user) return { id: user._id, name: user.name, email: user.email };
+  if (addressPattern.test(owner)) return { id: owner, name: owner.split('@')[0], email: owner };
+  return { id: '', name: 'Your Customer Success team', email: '' };
 }
 
 export interface RunInfo {

@@ -14,7 +14,7 @@ import { MongoClient, type Db } from 'mongodb';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
 import type { AccountDoc } from '../../lib/documents.js';
 import type { Playbook } from '../../language/schema.js';
 import { startSmtpCapture, type CapturedMail } from '../../lib/smtp-capture.js';
@@ -81,7 +81,11 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
   const thresholds = input.thresholds ?? defaultThresholds;
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // Core logs go through the JS logger at ERROR only, so `--json` stdout stays pure JSON.
+    Runtime.install({
+      logger: new DefaultLogger('ERROR', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } },
+    });
     const mongoServer = await startLocalMongo();
     cleanups.unshift(() => mongoServer.stop());
     const mongo = await new MongoClient(mongoServer.uri).connect();
