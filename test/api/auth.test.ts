@@ -48,6 +48,6 @@ describe('API authentication and roles', () => {
     const res = await api.call('GET', '/docs/json', { token: null });
     expect(res.statusCode).toBe(200);
     const paths = Object.keys(res.json().paths);
-    expect(paths).toEqual(expect.arrayContaining(['/v1/accounts', '/v1/accounts/{id}/health', '/v1/health', '/v1/playbooks', '/v1/runs/{id}/cancel']));
+    expect(paths).toEqual(expect.arrayContaining(['/v1/accounts', '/v1/accounts/{id}/health', '/v1/health', '/v1/playbooks', '/v1/runs/{id}/cancel', '/v1/tasks', '/v1/tasks/{id}/complete', '/v1/emails', '/v1/unsubscribe', '/v1/accounts/{id}/timeline', '/v1/kpis', '/v1/kpis/playbooks']));
   });
 });
