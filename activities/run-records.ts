@@ -24,6 +24,8 @@ export interface RunEnd extends RunRef {
   status: 'completed' | 'cancelled' | 'failed';
   outcome: string | null;
   goalReached: boolean;
+  /** False when an `outcome` step already recorded this outcome; true for the goal's outcomes. */
+  recordOutcome?: boolean;
   cancelReason?: string;
   endedAt: string;
 }
@@ -72,7 +74,7 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
       const cancelled = await db
         .collection('tasks')
         .updateMany({ runId: end.runId, status: 'open' }, { $set: { status: 'cancelled', cancelledAt: endedAt } });
-      if (end.outcome) {
+      if (end.outcome && end.recordOutcome !== false) {
         const outcome: OutcomeDoc = {
           _id: `${end.runId}:end`,
           runId: end.runId,

@@ -99,6 +99,8 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
 
   let result: RunResult;
   let cancelReason: string | undefined;
+  // Outcomes of `outcome` steps are recorded by the step; the run's end records only the goal's.
+  let recordOutcome = true;
   if (run.cancelReason) {
     cancelReason = run.cancelReason;
     result = { status: 'cancelled', outcome: null, goalReached: false };
@@ -107,18 +109,20 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     result = { status: 'completed', outcome: goal.outcome, goalReached: true };
   } else if (stop?.reason === 'end') {
     result = { status: 'completed', outcome: stop.outcome, goalReached: false };
+    recordOutcome = false;
   } else if (goal && windowPassed) {
     result = { status: 'completed', outcome: goal.missedOutcome ?? 'goal_missed', goalReached: false };
     run.record(now(), null, 'goal', 'missed', { within: window });
   } else {
     result = { status: 'completed', outcome: interpreter.lastOutcome, goalReached: false };
+    recordOutcome = false;
   }
   run.currentStep = null;
   run.record(now(), null, 'run', 'ended', { status: result.status, outcome: result.outcome, goalReached: result.goalReached });
   await persistAudit();
   // Cleanup must run even though the steps' scope was cancelled.
   await CancellationScope.nonCancellable(() =>
-    activities.recordRunEnded({ runId, workflowId, input, ...result, cancelReason, endedAt: now().toISOString() }),
+    activities.recordRunEnded({ runId, workflowId, input, ...result, recordOutcome, cancelReason, endedAt: now().toISOString() }),
   );
   return result;
 }

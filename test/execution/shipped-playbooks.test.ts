@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { AccountDoc } from '../../lib/documents.js';
-import { cancelRun } from '../../workflows/contract.js';
+import { accountEvent, cancelRun } from '../../workflows/contract.js';
 import { loadShippedPlaybook, usePlaybookEnv } from './playbook-env.js';
 
 const pe = usePlaybookEnv('shipped-e2e');
@@ -30,6 +30,19 @@ describe('kickoff', () => {
     expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([['kickoff_call', 'cancelled']]);
     const run = await pe.run(handle.workflowId);
     expect(run?.audit.filter((e) => e.event === 'timed_out')).toHaveLength(2);
+  });
+});
+
+describe('kickoff, rescheduled', () => {
+  test('rescheduled, then held: a second task, and goals agreed on the second try', async () => {
+    const account = await pe.account();
+    const handle = await pe.start(loadShippedPlaybook('kickoff'), account);
+    await pe.env.sleep('1d');
+    await pe.completeTask(handle, 'kickoff_call', 'rescheduled');
+    await pe.env.sleep('1d');
+    await pe.completeTask(handle, 'kickoff_second_try', 'goals_agreed');
+    expect(await handle.result()).toMatchObject({ outcome: 'goals_agreed' });
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([['kickoff_call', 'completed', 'rescheduled'], ['kickoff_second_try', 'completed', 'goals_agreed']]);
   });
 });
 
@@ -66,6 +79,30 @@ describe('renewal-upsell', () => {
     expect(await handle.result()).toEqual({ status: 'cancelled', outcome: null, goalReached: false });
     expect((await pe.tasks(account._id)).map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
     expect(await pe.run(handle.workflowId)).toMatchObject({ status: 'cancelled', cancelReason: 'Customer signed early' });
+  });
+
+  test('on track, upsell agreed and the contract renewed: outcomes upsell then renewed', async () => {
+    const account = await pe.account({ attributes: seats, health: { score: 85, band: 'green', observedAt: new Date() } });
+    const handle = await pe.start(loadShippedPlaybook('renewal-upsell'), account);
+    await pe.env.sleep('1d');
+    await pe.completeTask(handle, 'renewal_prep', 'on_track');
+    await pe.completeTask(handle, 'upsell_call', 'upsell');
+    await pe.env.sleep('50d');
+    await handle.signal(accountEvent, { name: 'contract.renewed', data: {}, occurredAt: new Date().toISOString() });
+    expect(await handle.result()).toMatchObject({ status: 'completed', outcome: 'renewed' });
+    const outcomes = await pe.it.db.collection('outcomes').find({ accountId: account._id }).sort({ recordedAt: 1 }).toArray();
+    expect(outcomes.map((o) => o.name)).toEqual(['upsell', 'renewed']);
+  });
+
+  test('churn risk at the 30-day check: a save call, and churned when the CSM says so', async () => {
+    const account = await pe.account({ attributes: seats, health: { score: 60, band: 'yellow', observedAt: new Date() } });
+    const handle = await pe.start(loadShippedPlaybook('renewal-upsell'), account);
+    await pe.env.sleep('1d');
+    await pe.completeTask(handle, 'renewal_prep', 'churn_risk');
+    await pe.env.sleep('50d');
+    await pe.completeTask(handle, 'save_call', 'churned');
+    expect(await handle.result()).toMatchObject({ status: 'completed', outcome: 'churned' });
+    expect(pe.mailTo('maya@retain.test').length).toBeGreaterThanOrEqual(1); // the at-risk notice
   });
 
   test('yellow health: no upsell proposal, only the renewal notice and the prep task', async () => {
