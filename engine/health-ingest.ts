@@ -10,7 +10,7 @@
  * replays the same answer instead of losing or repeating the trigger.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
+import { MongoServerError, type Db } from 'mongodb';
 import type { AccountDoc, HealthObservationDoc } from '../lib/documents.js';
 import type { HealthBand } from '../language/context.js';
 import type { HealthState, EnrolmentResult } from './documents.js';
@@ -54,21 +54,43 @@ export interface Swapped {
   stale: boolean;
 }
 
+/**
+ * Which observation succeeded which: `_id` is `<account>:<key of the health it replaced>`, so
+ * exactly one observation can succeed a given one. The insert is the compare-and-set: FerretDB
+ * does not make a filtered updateOne atomic under concurrency, but it does enforce unique ids.
+ */
+interface HealthSuccessionDoc {
+  _id: string;
+  next: HealthState;
+  previous: HealthState | null;
+}
+
+const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
+
 /** Compare-and-set of `account.health`; retries when a concurrent ingest won the race. */
 export async function swapHealth(db: Db, accountId: string, next: HealthState, now: Date): Promise<Swapped> {
   const accounts = db.collection<AccountWithHealth>('accounts');
+  const successions = db.collection<HealthSuccessionDoc>('healthSuccessions');
   for (let attempt = 0; ; attempt++) {
     const account = await accounts.findOne({ _id: accountId });
     if (!account) throw accountNotFound(accountId);
     const current = account.health;
     if (current?.key === next.key) return { account, current, previous: account.previousHealth ?? null, stale: false };
     if (current && new Date(current.observedAt) > next.observedAt) return { account, current, previous: current, stale: true };
-    const res = await accounts.updateOne(
-      { _id: accountId, 'health.key': current?.key ?? null },
-      { $set: { health: next, previousHealth: current ?? null, updatedAt: now } },
-    );
-    if (res.modifiedCount === 1) return { account: { ...account, health: next, previousHealth: current ?? null }, current: next, previous: current ?? null, stale: false };
-    if (attempt > 200) throw new Error(`health of account ${accountId}: too many concurrent updates`);
+    const claimId = `${accountId}:${current?.key ?? 'none'}`;
+    try {
+      await successions.insertOne({ _id: claimId, next, previous: current ?? null });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Another observation succeeded `current`: make sure its swap is applied (its ingest may
+      // have died in between), then look again.
+      const winner = await successions.findOne({ _id: claimId });
+      if (winner) await accounts.updateOne({ _id: accountId, 'health.key': current?.key ?? null }, { $set: { health: winner.next, previousHealth: winner.previous, updatedAt: now } });
+      if (attempt > 200) throw new Error(`health of account ${accountId}: too many concurrent updates`);
+      continue;
+    }
+    await accounts.updateOne({ _id: accountId, 'health.key': current?.key ?? null }, { $set: { health: next, previousHealth: current ?? null, updatedAt: now } });
+    return { account: { ...account, health: next, previousHealth: current ?? null }, current: next, previous: current ?? null, stale: false };
   }
 }
 

@@ -6,6 +6,9 @@
  */
 import type { Collection, Db } from 'mongodb';
 import type { Playbook, TriggerOn } from '../language/schema.js';
+import type { PlaybookVersionDoc } from '../catalog/playbook-store.js';
+
+export type { PlaybookVersionDoc };
 
 export interface PlaybookIndexDoc {
   _id: string;
@@ -14,14 +17,6 @@ export interface PlaybookIndexDoc {
   retired?: boolean | Date | null;
 }
 
-export interface PlaybookVersionDoc {
-  _id: string;
-  playbookId: string;
-  version: number;
-  hash: string;
-  source: string;
-  definition: Playbook;
-}
 
 export interface LivePlaybook {
   id: string;

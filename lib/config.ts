@@ -102,3 +102,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }
+
+/** For the processes' entry points: the configuration, or exit 2 after logging every problem. */
+export function loadConfigOrExit(log: { fatal(obj: object, msg: string): void }): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.fatal({ problems: err.problems }, err.message);
+    process.exit(2);
+  }
+}

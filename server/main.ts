@@ -2,7 +2,7 @@
  * The API process: configuration, connections, listen, graceful shutdown.
  */
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { connectMongo } from '../lib/mongo.js';
 import { createEngine } from '../engine/index.js';
@@ -10,16 +10,7 @@ import { buildApp } from './app.js';
 
 async function main() {
   const log = createLogger('api');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      log.fatal({ problems: err.problems }, err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(log);
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });

@@ -7,23 +7,14 @@ import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@t
 import { Client, Connection } from '@temporalio/client';
 import { createEngine } from '../engine/index.js';
 import nodemailer from 'nodemailer';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { connectMongo } from '../lib/mongo.js';
 import { createWorkerActivities } from './activities.js';
 
 async function main() {
   const log = createLogger('worker');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      log.fatal({ problems: err.problems }, err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(log);
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
   const mailer = nodemailer.createTransport(config.smtpUrl);

@@ -25,8 +25,9 @@ async function startInput(workflowId: string): Promise<RunInput> {
 }
 
 describe('health.changed', () => {
+  beforeAll(() => publish(servers.db, rescuePlaybook()));
+
   it('enrols an account of the audience when its band turns red, with the previous band it saw', async () => {
-    await publish(servers.db, rescuePlaybook());
     await insertAccounts(servers.db, [account('hc-1'), account('hc-vip', { segment: 'high-touch' })]);
 
     const green = await engine.ingestHealth({ accountId: 'hc-1', score: 80 });

@@ -40,6 +40,7 @@ export async function publish(db: Db, definition: Playbook): Promise<number> {
     playbookId: definition.id,
     version,
     hash: `test-${version}`,
+    createdAt: new Date(),
     source: JSON.stringify(definition),
     definition,
   });
