@@ -9,6 +9,7 @@ import type { Db } from 'mongodb';
 import type { AccountDoc, RunDoc } from '../lib/documents.js';
 import { computeKpis, type KpiAccount, type KpiOptions, type KpiReport, type NpsResponse, type Segment } from './compute.js';
 import { playbookEffectiveness, type PlaybookEffectiveness } from './effectiveness.js';
+import { bandDistribution, tasksPerCsm, type TaskFacts } from './operations.js';
 
 interface KpiAccountDoc {
   _id: string;
@@ -79,4 +80,17 @@ export async function playbookEffectivenessFromDb(db: Db, period: { from: Date; 
     .find({ startedAt: { $gte: period.from, $lt: period.to } }, { projection: { playbookId: 1, startedAt: 1, endedAt: 1, goalReached: 1, control: 1 } })
     .toArray();
   return playbookEffectiveness(runs, period);
+}
+
+/** Health bands at `to` and per-CSM task figures for [from, to). */
+export async function operationsFromDb(db: Db, period: { from: Date; to: Date }, thresholds = { green: 70, red: 40 }) {
+  const points = await db
+    .collection<{ accountId: string; score: number; observedAt: Date }>('healthObservations')
+    .find({ observedAt: { $lte: period.to } }, { projection: { accountId: 1, score: 1, observedAt: 1 } })
+    .toArray();
+  const tasks = await db
+    .collection<TaskFacts>('tasks')
+    .find({ createdAt: { $lt: period.to } }, { projection: { assignee: 1, status: 1, due: 1, createdAt: 1, completedAt: 1 } })
+    .toArray();
+  return { healthBands: bandDistribution(points, period.to, thresholds), tasks: tasksPerCsm(tasks, period) };
 }

@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../app.js';
 import { ApiError } from '../errors.js';
-import { computeKpisFromDb, ensureKpiIndexes, playbookEffectivenessFromDb } from '../../kpis/index.js';
+import { computeKpisFromDb, ensureKpiIndexes, operationsFromDb, playbookEffectivenessFromDb } from '../../kpis/index.js';
 import { errors } from '../schemas/common.js';
-import { Effectiveness, KpiQuery, KpiReport, PeriodQuery } from '../schemas/kpis.js';
+import { Effectiveness, KpiQuery, KpiReport, Operations, PeriodQuery } from '../schemas/kpis.js';
 
 function period(from: string, to: string): { from: Date; to: Date } {
   const f = new Date(`${from}T00:00:00Z`);
@@ -31,5 +31,11 @@ export async function kpiRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
   app.get('/kpis/playbooks', { config: { roles: ['admin'] }, schema: { tags: ['kpis'], summary: 'Playbook effectiveness: goal rate and lift over the holdout', querystring: PeriodQuery, response: { 200: Effectiveness, ...errors(403) } } }, async (request) => {
     const p = period(request.query.from, request.query.to);
     return { period: { from: p.from.toISOString(), to: p.to.toISOString() }, playbooks: await playbookEffectivenessFromDb(db, p) };
+  });
+
+  app.get('/kpis/operations', { config: { roles: ['admin'] }, schema: { tags: ['kpis'], summary: 'Health bands at `to`; open, overdue and completed tasks per CSM', querystring: PeriodQuery, response: { 200: Operations, ...errors(403) } } }, async (request) => {
+    const p = period(request.query.from, request.query.to);
+    const { healthGreen: green, healthRed: red } = opts.deps.config;
+    return { period: { from: p.from.toISOString(), to: p.to.toISOString() }, ...(await operationsFromDb(db, p, { green, red })) };
   });
 }

@@ -66,3 +66,12 @@ export const Effectiveness = Type.Object(
 );
 
 
+
+export const Operations = Type.Object(
+  {
+    period: Type.Object({ from: Type.String(), to: Type.String() }, closed),
+    healthBands: Type.Object({ green: Type.Integer(), yellow: Type.Integer(), red: Type.Integer() }, { ...closed, description: 'Accounts per band at `to`.' }),
+    tasks: Type.Array(Type.Object({ assignee: Type.String(), open: Type.Integer(), overdue: Type.Integer(), completed: Type.Integer() }, closed)),
+  },
+  closed,
+);

@@ -96,5 +96,8 @@ describe('a rescue, told through the API', () => {
     const kpis = (await api.call('GET', `/v1/kpis?from=${today}&to=${tomorrow}`, { token: admin })).json();
     expect(kpis.total.accounts).toMatchObject({ atStart: 1, churned: 0, atEnd: 1 });
     expect((await api.call('GET', `/v1/kpis?from=${today}&to=${tomorrow}`, { token: csmToken })).statusCode).toBe(403);
+    const operations = (await api.call('GET', `/v1/kpis/operations?from=${today}&to=${tomorrow}`, { token: admin })).json();
+    expect(operations.healthBands).toEqual({ green: 1, yellow: 0, red: 0 });
+    expect(operations.tasks).toEqual([{ assignee: csm.json().user.id, open: 0, overdue: 0, completed: 1 }]);
   });
 });
