@@ -21,7 +21,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   const workflowId = info.workflowId;
 
   setHandler(auditQuery, () => run.audit);
-  setHandler(stateQuery, () => ({ status: run.cancelReason ? 'cancelled' : 'running', currentStep: run.currentStep, outcome: null }));
+  setHandler(stateQuery, () => run.view());
   setHandler(cancelRun, ({ reason }) => {
     run.cancelReason ??= reason || 'cancelled';
   });
@@ -118,6 +118,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     recordOutcome = false;
   }
   run.currentStep = null;
+  run.result = result;
   run.record(now(), null, 'run', 'ended', { status: result.status, outcome: result.outcome, goalReached: result.goalReached });
   await persistAudit();
   // Cleanup must run even though the steps' scope was cancelled.

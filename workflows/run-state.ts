@@ -6,7 +6,7 @@
 import type { ExpressionContext, HealthView, StepView, AccountView } from '../language/context.js';
 import type { Playbook, Step } from '../language/schema.js';
 import { evaluateCondition } from '../language/expressions.js';
-import type { AccountEventSignal, AuditEntry, HealthChange, RunInput, TaskCompletion } from './contract.js';
+import type { AccountEventSignal, AuditEntry, HealthChange, RunInput, RunResult, RunState as RunStateView, TaskCompletion } from './contract.js';
 import { seenValues } from './seen-values.js';
 
 const dayMs = 86_400_000;
@@ -53,6 +53,8 @@ export class RunState {
   currentStep: string | null = null;
   cancelReason: string | null = null;
   goalMet = false;
+  /** Set once the run has ended, so the state query reports how. */
+  result: RunResult | null = null;
   private eventSeq = 0;
 
   constructor(
@@ -65,6 +67,12 @@ export class RunState {
     this.health = seen.health ?? { score: -1, band: 'none' };
     this.previous = seen.previous ?? { score: -1, band: 'none' };
     for (const id of collectStepIds(this.playbook.steps, 'steps', [])) this.steps[id] = { status: 'pending', outcome: '' };
+  }
+
+  /** What the state query answers: running (or cancelling), or how the run ended. */
+  view(): RunStateView {
+    if (this.result) return { status: this.result.status, currentStep: null, outcome: this.result.outcome };
+    return { status: 'running', currentStep: this.currentStep, outcome: null };
   }
 
   context(now: Date): ExpressionContext {
@@ -117,7 +125,11 @@ export class RunState {
 
   onTaskCompleted(completion: TaskCompletion): void {
     const step = this.steps[completion.stepId];
-    if (step && step.status === 'open') this.steps[completion.stepId] = { status: 'completed', outcome: completion.outcome ?? '' };
+    // `pending` too: the CSM can complete the task as soon as the activity stored it, and the
+    // signal may be delivered before the activity's result reaches the workflow.
+    if (step && (step.status === 'open' || step.status === 'pending')) {
+      this.steps[completion.stepId] = { status: 'completed', outcome: completion.outcome ?? '' };
+    }
   }
 
   onEvent(event: AccountEventSignal): number {

@@ -2,16 +2,12 @@
  * The shipped low-usage-rescue playbook end to end on the time-skipping test server, with the
  * real activities writing to the real database and sending through a real SMTP server.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { temporal } from '@temporalio/proto';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc } from '../../lib/documents.js';
-import { loadShippedPlaybook, usePlaybookEnv } from './playbook-env.js';
+import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
 
 const pe = usePlaybookEnv('rescue-e2e');
-const historiesDir = fileURLToPath(new URL('../histories/', import.meta.url));
 const turnedRed = { health: { score: 30, band: 'red' }, previous: { score: 75, band: 'green' } };
 let playbook: Playbook;
 beforeAll(() => {
@@ -20,13 +16,6 @@ beforeAll(() => {
 
 const redAccount = (over: Partial<AccountDoc> = {}) =>
   pe.account({ segment: 'tech-touch', plan: 'starter', csm: '', health: { score: 30, band: 'red', observedAt: new Date() }, ...over });
-
-function recordHistory(name: string, history: temporal.api.history.v1.IHistory) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  mkdirSync(historiesDir, { recursive: true });
-  // Binary protobuf: the exact history, independent of the SDK's JSON conventions.
-  writeFileSync(`${historiesDir}${name}.binpb`, temporal.api.history.v1.History.encode(history).finish());
-}
 
 describe('low-usage-rescue', () => {
   test('tech-touch, health stays red: tips, a check-in after a week, an alert after two more, rescue_failed at 45 days', async () => {
@@ -41,7 +30,7 @@ describe('low-usage-rescue', () => {
     expect(run).toMatchObject({ status: 'completed', outcome: 'rescue_failed', goalReached: false, control: false });
     expect(run?.audit.find((e) => e.step === 'by_segment')?.detail).toMatchObject({ branch: 'default', seen: { account: { segment: 'tech-touch' } } });
     expect(run?.audit.find((e) => e.step === 'still_red')?.detail).toMatchObject({ branch: 'then', seen: { health: { band: 'red' } } });
-    recordHistory('low-usage-rescue-tech-touch-stays-red', await handle.fetchHistory());
+    await recordHistory('low-usage-rescue-tech-touch-stays-red', handle);
   });
 
   test('tech-touch, health recovers on day 3: the goal ends the run at once, rescued, no further email', async () => {
@@ -52,7 +41,7 @@ describe('low-usage-rescue', () => {
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescued', goalReached: true });
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(1);
     expect((await pe.run(handle.workflowId))?.audit.some((e) => e.kind === 'goal' && e.event === 'reached')).toBe(true);
-    recordHistory('low-usage-rescue-tech-touch-recovers', await handle.fetchHistory());
+    await recordHistory('low-usage-rescue-tech-touch-recovers', handle);
   });
 
   test('a control run sends nothing and creates no task, but records that the goal was reached', async () => {
@@ -64,7 +53,7 @@ describe('low-usage-rescue', () => {
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(0);
     expect(await pe.tasks(account._id)).toHaveLength(0);
     expect(await pe.run(handle.workflowId)).toMatchObject({ control: true, goalReached: true });
-    recordHistory('low-usage-rescue-control', await handle.fetchHistory());
+    await recordHistory('low-usage-rescue-control', handle);
   });
 
   test('high-touch: an urgent call task; recovery ends the run and cancels the open task', async () => {
@@ -91,5 +80,54 @@ describe('low-usage-rescue', () => {
     expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([expect.objectContaining({ message: expect.stringContaining('Churn risk reported') })]);
     await pe.setHealth(handle, account, 90, 'green', turnedRed.health);
     expect((await handle.result()).outcome).toBe('rescued');
+  });
+
+  test('tech-touch, health only back to yellow: no check-in after a week, no alert, rescue_failed', async () => {
+    const account = await redAccount();
+    const handle = await pe.start(playbook, account, { seen: turnedRed });
+    await pe.env.sleep('3d');
+    await pe.setHealth(handle, account, 55, 'yellow', turnedRed.health);
+    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(pe.mailTo(account.contacts[0].email)).toHaveLength(1); // the tips only
+    expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([]);
+    const audit = (await pe.run(handle.workflowId))?.audit ?? [];
+    expect(audit.find((e) => e.kind === 'if' && e.detail.condition === 'health.band == "red"')?.detail).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
+    expect(audit.find((e) => e.step === 'still_red')?.detail).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
+  });
+
+  test('high-touch, the call is never made: an overdue notice, then an escalation notice and task; all tasks cancelled at the end', async () => {
+    const account = await redAccount({ segment: 'high-touch', plan: 'enterprise', csm: 'csm-maya' });
+    const handle = await pe.start(playbook, account, { seen: turnedRed });
+    await pe.env.sleep('5d');
+    expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(1); // call overdue
+    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(2); // + escalation
+    const tasks = await pe.tasks(account._id);
+    expect(tasks.map((t) => [t.stepId, t.priority, t.status])).toEqual([['rescue_call', 'urgent', 'cancelled'], ['escalation', 'urgent', 'cancelled']]);
+    expect(pe.mailTo(account.contacts[0].email)).toHaveLength(0); // high-touch: the CSM calls, no automated email
+  });
+
+  test('high-touch, the call reaches the customer and health climbs to yellow: no overdue notice, no escalation', async () => {
+    const account = await redAccount({ segment: 'high-touch', plan: 'enterprise', csm: 'csm-maya' });
+    const handle = await pe.start(playbook, account, { seen: turnedRed });
+    await pe.env.sleep('1d');
+    await pe.completeTask(handle, 'rescue_call', 'reached');
+    await pe.env.sleep('2d');
+    await pe.setHealth(handle, account, 60, 'yellow', turnedRed.health);
+    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(0);
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([['rescue_call', 'completed', 'reached']]);
+    const stored = await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id });
+    expect(stored?.attributes).not.toHaveProperty('churnRisk');
+  });
+
+  test('low-touch, the call is not logged within 5 days: the run moves on and escalates while still red', async () => {
+    const account = await redAccount({ segment: 'low-touch', plan: 'growth', csm: 'csm-maya' });
+    const handle = await pe.start(playbook, account, { seen: turnedRed });
+    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    const run = await pe.run(handle.workflowId);
+    expect(run?.audit.filter((e) => e.event === 'timed_out').map((e) => e.detail)).toEqual([{ timeout: '5d' }]);
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([['check_in_call', 'cancelled'], ['escalation', 'cancelled']]);
+    expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(1); // escalation notice
   });
 });

@@ -3,15 +3,16 @@
  * and activities on the file's real database and SMTP capture, a local webhook receiver, and
  * the shipped playbooks loaded through the real validator.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { FileTemplateCatalog } from '../../catalog/template-catalog.js';
 import { validatePlaybook } from '../../language/validate.js';
 import type { Playbook } from '../../language/schema.js';
@@ -29,6 +30,18 @@ export function loadShippedPlaybook(id: string): Playbook {
   return playbook!;
 }
 
+const historiesDir = fileURLToPath(new URL('test/histories/', root));
+
+/**
+ * With RECORD_HISTORIES=1, stores the run's history for the replay test (test/replay.test.ts).
+ * Binary protobuf: the exact history, independent of the SDK's JSON conventions.
+ */
+export async function recordHistory(name: string, handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  mkdirSync(historiesDir, { recursive: true });
+  writeFileSync(`${historiesDir}${name}.binpb`, temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+}
+
 export interface PlaybookEnv {
   readonly it: Integration;
   readonly env: TestWorkflowEnvironment;
@@ -44,7 +57,7 @@ export interface PlaybookEnv {
   tasks(accountId: string): Promise<TaskDoc[]>;
 }
 
-export function usePlaybookEnv(label: string): PlaybookEnv {
+export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'afterSmtpAccepted'> = {}): PlaybookEnv {
   const it = useIntegration(label, { smtp: true });
   const taskQueue = `${label}-ts`;
   const webhookCalls: Array<Record<string, unknown>> = [];
@@ -72,6 +85,7 @@ export function usePlaybookEnv(label: string): PlaybookEnv {
         db: it.db,
         mailer: it.mailer,
         config: { mailFrom: 'Success <success@retain.test>', publicUrl: 'https://retain.test', unsubscribeSecret: 's', templatesDir, webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
+        ...options,
       }),
     });
     running = worker.run();
