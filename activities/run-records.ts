@@ -58,14 +58,27 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
       );
     },
 
-    /** Appends entries unless this batch was already stored (auditLength tells). */
+    /**
+     * Appends the part of the batch not stored yet. A batch can overlap one stored before (a
+     * retried activity, or one the workflow stopped waiting for when the run ended), so
+     * `auditLength` says where the stored trail ends and only the entries after it are pushed.
+     */
     async appendAudit({ runId, from, entries, currentStep }: AuditBatch): Promise<void> {
-      if (entries.length === 0) return;
-      const stored = entries.map((e) => ({ ...e, at: new Date(e.at) }));
-      await runs.updateOne(
-        { _id: runId, auditLength: from },
-        { $push: { audit: { $each: stored } }, $set: { currentStep, auditLength: from + entries.length } },
-      );
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const doc = await runs.findOne({ _id: runId }, { projection: { auditLength: 1 } });
+        const stored = doc?.auditLength ?? 0;
+        // A gap would mean an earlier batch is missing; the workflow never sends one (it only
+        // advances after a stored batch), so there is nothing sound to append.
+        if (stored < from) return;
+        const fresh = entries.slice(stored - from).map((e) => ({ ...e, at: new Date(e.at) }));
+        if (fresh.length === 0) return;
+        const result = await runs.updateOne(
+          { _id: runId, auditLength: stored },
+          { $push: { audit: { $each: fresh } }, $set: { currentStep, auditLength: stored + fresh.length } },
+        );
+        if (result.matchedCount === 1) return;
+      }
+      throw new Error(`audit of run ${runId}: concurrent appends kept colliding; retrying`);
     },
 
     /** Ends the run: its record, the outcome, and every task it left open (cancelled). */

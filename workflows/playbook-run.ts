@@ -3,12 +3,13 @@
  * with; ends when the steps are done (and the goal's window has passed), when the goal holds,
  * when an `outcome` step ends it, or when it is cancelled.
  */
-import { CancellationScope, condition, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { durationMs } from '../language/durations.js';
 import { accountEvent, auditQuery, cancelRun, healthChanged, stateQuery, taskCompleted, type RunInput, type RunResult } from './contract.js';
 import { activities } from './activities-proxy.js';
 import { Interpreter, RunStop } from './interpreter.js';
 import { RunState } from './run-state.js';
+import { watchGoal } from './goal-watch.js';
 
 /** A control (holdout) run with a goal but no `within` observes the goal this long. */
 const defaultObservationWindow = '90d';
@@ -43,21 +44,24 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   const persistAudit = async () => {
     const entries = run.audit.slice(run.persisted);
     if (entries.length === 0) return;
-    await activities.appendAudit({ runId, workflowId, from: run.persisted, entries, currentStep: run.currentStep });
-    run.persisted += entries.length;
+    const from = run.persisted;
+    await activities.appendAudit({ runId, workflowId, from, entries, currentStep: run.currentStep });
+    // max, not +=: a batch that overlaps one still in flight is stored once (appendAudit).
+    run.persisted = Math.max(run.persisted, from + entries.length);
   };
 
   await activities.recordRunStarted({ runId, workflowId, input, startedAt: run.startedAt.toISOString() });
   run.record(now(), null, 'trigger', input.trigger.on, { ...input.trigger.seen, ...(input.trigger.event ? { event: input.trigger.event.name } : {}), control: input.control });
 
+  const refreshAndCheckGoal = async () => {
+    await interpreter.refresh();
+    const goal = run.checkGoal(now());
+    if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
+  };
   const interpreter = new Interpreter(run, now, async () => {
     await persistAudit();
     if (run.cancelReason) throw new RunStop('cancel');
-    if (run.playbook.goal) {
-      await interpreter.refresh();
-      const goal = run.checkGoal(now());
-      if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal.when, seen: goal.seen });
-    }
+    if (run.playbook.goal) await refreshAndCheckGoal();
     if (run.goalMet) throw new RunStop('goal');
   }, persistAudit);
 
@@ -76,6 +80,11 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     });
   }
   const interrupted = () => run.goalMet || run.cancelReason !== null || windowPassed;
+  let finished = false;
+  // Runs started before the watcher existed replay without it (their histories have no marker).
+  if (goal && !interrupted() && patched('goal-watch')) {
+    void watchGoal(run, refreshAndCheckGoal, () => finished || interrupted());
+  }
 
   let stop: RunStop | null = null;
   if (!interrupted()) {
@@ -97,6 +106,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     if (!stop && window && !interrupted()) await condition(interrupted);
   }
 
+  finished = true;
   let result: RunResult;
   let cancelReason: string | undefined;
   // Outcomes of `outcome` steps are recorded by the step; the run's end records only the goal's.

@@ -53,6 +53,8 @@ export class RunState {
   currentStep: string | null = null;
   cancelReason: string | null = null;
   goalMet = false;
+  /** Set by signals that say account data changed; the goal watcher re-reads and re-checks. */
+  refreshWanted = false;
   /** Set once the run has ended, so the state query reports how. */
   result: RunResult | null = null;
   private eventSeq = 0;
@@ -121,6 +123,7 @@ export class RunState {
   onHealth(change: HealthChange): void {
     this.previous = change.previous;
     this.health = change.health;
+    this.refreshWanted = true;
   }
 
   onTaskCompleted(completion: TaskCompletion): void {
@@ -135,6 +138,7 @@ export class RunState {
   onEvent(event: AccountEventSignal): number {
     this.eventSeq += 1;
     this.events.push({ ...event, seq: this.eventSeq });
+    this.refreshWanted = true;
     return this.eventSeq;
   }
 

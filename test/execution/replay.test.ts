@@ -1,7 +1,9 @@
 /**
  * Replay safety: every recorded history under test/histories is replayed against the current
  * workflow code. A change to the interpreter that would make runs in flight non-deterministic
- * fails here (re-record with RECORD_HISTORIES=1 only for a deliberate, patched change).
+ * fails here. For a deliberate change, guard it with `patched()` and keep the old histories
+ * (e.g. `pre-goal-watch.*`, recorded before the goal watcher existed); then record new ones
+ * with `RECORD_HISTORIES=1 npx vitest run test/execution`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,15 +14,28 @@ import { workflowBundle } from '../harness/index.js';
 
 const historiesDir = fileURLToPath(new URL('../histories/', import.meta.url));
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
+const shipped = ['kickoff', 'onboarding', 'low-usage-rescue', 'renewal-upsell'];
+const bundle = () => workflowBundle(fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
+const load = (file: string) => temporal.api.history.v1.History.decode(readFileSync(`${historiesDir}${file}`));
 
 describe('recorded playbook histories', () => {
-  test('there are histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(3);
+  test.each(shipped)('%s has recorded histories to replay', (id) => {
+    expect(files.filter((f) => f.startsWith(`${id}-`)).length).toBeGreaterThanOrEqual(1);
   });
 
   test.each(files)('%s replays deterministically', async (file) => {
-    const history = temporal.api.history.v1.History.decode(readFileSync(`${historiesDir}${file}`));
-    const bundle = await workflowBundle(fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file.replace(/\.binpb$/, ''))).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: await bundle() }, load(file), file.replace(/\.binpb$/, ''))).resolves.toBeUndefined();
+  });
+
+  test('a run whose steps no longer match its history fails to replay', async () => {
+    // The same history with the snapshot's first two steps swapped (task and email): the
+    // workflow now asks for another activity first, which replay must refuse.
+    const history = load('kickoff-goals-agreed.binpb');
+    const payload = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+    const [input] = [JSON.parse(Buffer.from(payload.data!).toString('utf8'))] as Array<{ playbook: { steps: unknown[] } }>;
+    const [first, second, ...rest] = input.playbook.steps;
+    input.playbook.steps = [second, first, ...rest];
+    payload.data = Buffer.from(JSON.stringify(input));
+    await expect(Worker.runReplayHistory({ workflowBundle: await bundle() }, history, 'kickoff-tampered')).rejects.toThrow(/[Nn]ondetermin/);
   });
 });
