@@ -49,6 +49,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
     );
     const info = await deps.mailer.sendMail({ from: deps.config.mailFrom, to: csm.email, subject, text, html, messageId: messageIdFor(input, csm.email) });
     await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date(), messageId: info.messageId } });
+    await deps.afterSmtpAccepted?.({ runId: input.runId, stepId: input.stepId, attempt: Context.current().info.attempt });
     return { status: 'sent', to: csm.email };
   }
 
