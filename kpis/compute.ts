@@ -1,27 +1,13 @@
 /**
- * The KPI figures of shared/KPIS.md, computed exactly as defined there from accounts, their
- * events and NPS responses. Pure: the store loads the inputs, this turns them into figures.
- * Periods are half-open [from, to); rates are percentages, unrounded; null where a
- * denominator is 0.
+ * The KPI figures of shared/KPIS.md, computed exactly as defined there. Pure: the store loads
+ * the inputs, this turns them into figures. Periods are half-open [from, to); rates are
+ * percentages, unrounded; null where a denominator is 0.
+ *
+ * Two steps: `tallyKpis` counts and sums over account histories (the only part that reads
+ * accounts), `kpiFigures` derives every rate from a tally. The store uses the same two steps
+ * but takes the stock figures (atStart, atEnd and their MRR) from its running totals.
  */
-export type Segment = 'high-touch' | 'low-touch' | 'tech-touch';
-
-export interface KpiAccount {
-  id: string;
-  startedAt: Date;
-  /** MRR at contract start. */
-  mrr: number;
-  segment: Segment;
-  plan: string;
-  /** The account's events, any order. `mrr` is the new total for upsell/cross_sell/contraction. */
-  events: KpiEvent[];
-}
-
-export interface KpiEvent {
-  type: string;
-  occurredAt: Date;
-  mrr?: number;
-}
+import { activeBefore, buildHistories, mrrBefore, type AccountEvent, type AccountHistory, type KpiAccount, type Segment } from './history.js';
 
 export interface NpsResponse {
   accountId: string;
@@ -38,132 +24,165 @@ export interface KpiOptions {
   grossMargin?: number;
 }
 
-export interface KpiBlock {
+export interface KpiTally {
   accounts: { atStart: number; new: number; churned: number; atEnd: number };
+  mrr: { atStart: number; expansion: number; contraction: number; churned: number; atEnd: number };
+  upsold: number;
+  crossSold: number;
+  onboarding: { cohort: number; completed: number };
+  nps: { responses: number; promoters: number; passives: number; detractors: number };
+}
+
+export interface KpiBlock {
+  accounts: KpiTally['accounts'];
   customerChurnRate: number | null;
   retentionRate: number | null;
-  mrr: { atStart: number; expansion: number; contraction: number; churned: number; atEnd: number };
+  mrr: KpiTally['mrr'];
   revenueChurnRate: number | null;
   grossRevenueRetention: number | null;
   netRevenueRetention: number | null;
   upsellRate: number | null;
   crossSellRate: number | null;
   onboarding: { cohort: number; completed: number; rate: number | null };
-  nps: { responses: number; promoters: number; passives: number; detractors: number; score: number | null };
+  nps: KpiTally['nps'] & { score: number | null };
   arpa: number | null;
   ltv: number | null;
 }
 
+/**
+ * The answer of GET /v1/kpis:
+ *   { period: { from, to }, segment?, total: KpiBlock, groups?: [{ key, ...KpiBlock }] }
+ * `segment` is present when the figures are restricted to one segment. With `groupBy`,
+ * `groups` holds one block per segment (always all three) or per plan (every plan of an
+ * account started before `to`), sorted by key.
+ */
 export interface KpiReport {
   period: { from: string; to: string };
-  segment: Segment | null;
+  segment?: Segment;
   total: KpiBlock;
-  /** With groupBy: one block per segment or plan, keyed by its name. */
-  groups?: Record<string, KpiBlock>;
+  groups?: Array<{ key: string } & KpiBlock>;
 }
 
-const mrrChanges = new Set(['upsell', 'cross_sell', 'contraction']);
+export const segments: readonly Segment[] = ['high-touch', 'low-touch', 'tech-touch'];
 const dayMs = 86_400_000;
-const ratio = (n: number, d: number): number | null => (d === 0 ? null : (n / d) * 100);
+const percent = (n: number, d: number): number | null => (d === 0 ? null : (n / d) * 100);
 
-/** MRR just before `t`: the latest MRR change strictly before `t`, else the initial MRR. */
-export function mrrBefore(account: KpiAccount, t: Date): number {
-  let latest: KpiEvent | undefined;
-  for (const e of account.events) {
-    if (!mrrChanges.has(e.type) || e.mrr === undefined || e.occurredAt.getTime() >= t.getTime()) continue;
-    if (!latest || e.occurredAt.getTime() >= latest.occurredAt.getTime()) latest = e;
-  }
-  return latest?.mrr ?? account.mrr;
-}
-
-/** When the account churned (its first `churned` event), if it did. */
-export function churnedAt(account: KpiAccount): Date | undefined {
-  let first: Date | undefined;
-  for (const e of account.events) if (e.type === 'churned' && (!first || e.occurredAt < first)) first = e.occurredAt;
-  return first;
-}
-
-function block(accounts: KpiAccount[], nps: NpsResponse[], opts: Required<Pick<KpiOptions, 'from' | 'to' | 'onboardingWindowDays' | 'grossMargin'>>): KpiBlock {
-  const from = opts.from.getTime();
-  const to = opts.to.getTime();
-  const inPeriod = (d: Date) => d.getTime() >= from && d.getTime() < to;
-  let atStart = 0, fresh = 0, churned = 0, atEnd = 0;
-  const mrr = { atStart: 0, expansion: 0, contraction: 0, churned: 0, atEnd: 0 };
-  let upsold = 0, crossSold = 0, cohort = 0, completed = 0;
-
-  for (const a of accounts) {
-    const start = a.startedAt.getTime();
-    const churn = churnedAt(a)?.getTime();
-    const isAtStart = start < from && !(churn !== undefined && churn < from);
-    if (start >= from && start < to) {
-      fresh++;
-      cohort++;
-      const deadline = start + opts.onboardingWindowDays * dayMs;
-      if (a.events.some((e) => e.type === 'onboarding_completed' && e.occurredAt.getTime() <= deadline)) completed++;
-    }
-    if (start < to && !(churn !== undefined && churn < to)) {
-      atEnd++;
-      mrr.atEnd += mrrBefore(a, opts.to);
-    }
-    if (!isAtStart) continue;
-    atStart++;
-    mrr.atStart += mrrBefore(a, opts.from);
-    if (churn !== undefined && churn >= from && churn < to) {
-      churned++;
-      mrr.churned += mrrBefore(a, new Date(churn));
-    }
-    for (const e of a.events) {
-      if (!mrrChanges.has(e.type) || e.mrr === undefined || !inPeriod(e.occurredAt)) continue;
-      const change = e.mrr - mrrBefore(a, e.occurredAt);
-      if (change > 0) mrr.expansion += change;
-      else mrr.contraction += -change;
-    }
-    if (a.events.some((e) => e.type === 'upsell' && inPeriod(e.occurredAt))) upsold++;
-    if (a.events.some((e) => e.type === 'cross_sell' && inPeriod(e.occurredAt))) crossSold++;
-  }
-
-  const ids = new Set(accounts.map((a) => a.id));
-  const responses = nps.filter((r) => ids.has(r.accountId) && inPeriod(r.respondedAt));
-  const promoters = responses.filter((r) => r.score >= 9).length;
-  const passives = responses.filter((r) => r.score === 7 || r.score === 8).length;
-  const detractors = responses.filter((r) => r.score <= 6).length;
-  const customerChurnRate = ratio(churned, atStart);
-  const arpa = atEnd === 0 ? null : mrr.atEnd / atEnd;
-
+export function emptyTally(): KpiTally {
   return {
-    accounts: { atStart, new: fresh, churned, atEnd },
-    customerChurnRate,
-    retentionRate: ratio(atStart - churned, atStart),
-    mrr,
-    revenueChurnRate: ratio(mrr.churned, mrr.atStart),
-    grossRevenueRetention: ratio(mrr.atStart - mrr.contraction - mrr.churned, mrr.atStart),
-    netRevenueRetention: ratio(mrr.atStart + mrr.expansion - mrr.contraction - mrr.churned, mrr.atStart),
-    upsellRate: ratio(upsold, atStart),
-    crossSellRate: ratio(crossSold, atStart),
-    onboarding: { cohort, completed, rate: ratio(completed, cohort) },
-    nps: { responses: responses.length, promoters, passives, detractors, score: ratio(promoters - detractors, responses.length) },
-    arpa,
-    ltv: arpa === null || !customerChurnRate ? null : (arpa * opts.grossMargin) / (customerChurnRate / 100),
+    accounts: { atStart: 0, new: 0, churned: 0, atEnd: 0 },
+    mrr: { atStart: 0, expansion: 0, contraction: 0, churned: 0, atEnd: 0 },
+    upsold: 0,
+    crossSold: 0,
+    onboarding: { cohort: 0, completed: 0 },
+    nps: { responses: 0, promoters: 0, passives: 0, detractors: 0 },
   };
 }
 
-export function computeKpis(accounts: KpiAccount[], nps: NpsResponse[], options: KpiOptions): KpiReport {
-  const opts = { from: options.from, to: options.to, onboardingWindowDays: options.onboardingWindowDays ?? 30, grossMargin: options.grossMargin ?? 1 };
-  const scoped = options.segment ? accounts.filter((a) => a.segment === options.segment) : accounts;
+/** Adds one account's part of the figures for [from, to) to `tally`. */
+export function tallyAccount(tally: KpiTally, h: AccountHistory, period: { from: Date; to: Date }, onboardingWindowDays: number): void {
+  const from = period.from.getTime();
+  const to = period.to.getTime();
+  const inPeriod = (d: Date) => d.getTime() >= from && d.getTime() < to;
+  const start = h.startedAt.getTime();
+  if (start >= from && start < to) {
+    tally.accounts.new++;
+    tally.onboarding.cohort++;
+    // "at or before startedAt + window": the deadline itself still counts.
+    if (h.onboardingCompletedAt && h.onboardingCompletedAt.getTime() <= start + onboardingWindowDays * dayMs) tally.onboarding.completed++;
+  }
+  if (activeBefore(h, period.to)) {
+    tally.accounts.atEnd++;
+    tally.mrr.atEnd += mrrBefore(h, period.to);
+  }
+  // Everything below is over atStart accounts only: an account started and churned in the
+  // period is new, but neither atStart, churned, nor part of expansion.
+  if (!activeBefore(h, period.from)) return;
+  tally.accounts.atStart++;
+  tally.mrr.atStart += mrrBefore(h, period.from);
+  if (h.churnedAt && inPeriod(h.churnedAt)) {
+    tally.accounts.churned++;
+    tally.mrr.churned += mrrBefore(h, h.churnedAt);
+  }
+  let upsold = false;
+  let crossSold = false;
+  for (const c of h.mrrChanges) {
+    if (!inPeriod(c.at)) continue;
+    upsold ||= c.type === 'upsell';
+    crossSold ||= c.type === 'cross_sell';
+    if (c.mrr === undefined) continue;
+    const change = c.mrr - mrrBefore(h, c.at);
+    if (change > 0) tally.mrr.expansion += change;
+    else tally.mrr.contraction -= change;
+  }
+  if (upsold) tally.upsold++;
+  if (crossSold) tally.crossSold++;
+}
+
+/** Adds one NPS response; the caller has checked it is in the period and in scope. */
+export function tallyNps(tally: KpiTally, score: number): void {
+  tally.nps.responses++;
+  if (score >= 9) tally.nps.promoters++;
+  else if (score >= 7) tally.nps.passives++;
+  else tally.nps.detractors++;
+}
+
+export function kpiFigures(t: KpiTally, grossMargin: number): KpiBlock {
+  const { accounts: a, mrr: m } = t;
+  const customerChurnRate = percent(a.churned, a.atStart);
+  const arpa = a.atEnd === 0 ? null : m.atEnd / a.atEnd;
+  return {
+    accounts: { ...a },
+    customerChurnRate,
+    retentionRate: percent(a.atStart - a.churned, a.atStart),
+    mrr: { ...m },
+    revenueChurnRate: percent(m.churned, m.atStart),
+    grossRevenueRetention: percent(m.atStart - m.contraction - m.churned, m.atStart),
+    netRevenueRetention: percent(m.atStart + m.expansion - m.contraction - m.churned, m.atStart),
+    upsellRate: percent(t.upsold, a.atStart),
+    crossSellRate: percent(t.crossSold, a.atStart),
+    onboarding: { ...t.onboarding, rate: percent(t.onboarding.completed, t.onboarding.cohort) },
+    nps: { ...t.nps, score: percent(t.nps.promoters - t.nps.detractors, t.nps.responses) },
+    arpa,
+    // null both when nobody churned (infinite lifetime) and when atStart is empty
+    ltv: arpa === null || !customerChurnRate ? null : (arpa * grossMargin) / (customerChurnRate / 100),
+  };
+}
+
+/** Assembles the report from a total tally and, with groupBy, one tally per group key. */
+export function kpiReport(options: KpiOptions, total: KpiTally, groups?: Map<string, KpiTally>): KpiReport {
+  const grossMargin = options.grossMargin ?? 1;
   const report: KpiReport = {
     period: { from: options.from.toISOString(), to: options.to.toISOString() },
-    segment: options.segment ?? null,
-    total: block(scoped, nps, opts),
+    ...(options.segment ? { segment: options.segment } : {}),
+    total: kpiFigures(total, grossMargin),
   };
-  if (options.groupBy) {
-    const key = options.groupBy;
-    const groups = new Map<string, KpiAccount[]>();
-    for (const a of scoped) {
-      const members = groups.get(a[key]);
-      if (members) members.push(a);
-      else groups.set(a[key], [a]);
-    }
-    report.groups = Object.fromEntries([...groups.keys()].sort().map((k) => [k, block(groups.get(k)!, nps, opts)]));
-  }
+  if (groups) report.groups = [...groups.keys()].sort().map((key) => ({ key, ...kpiFigures(groups.get(key)!, grossMargin) }));
   return report;
+}
+
+export function computeKpis(accounts: KpiAccount[], events: AccountEvent[], nps: NpsResponse[], options: KpiOptions): KpiReport {
+  const window = options.onboardingWindowDays ?? 30;
+  const histories = buildHistories(accounts, events).filter((h) => !options.segment || h.segment === options.segment);
+  const keyOf = (h: AccountHistory) => (options.groupBy === 'plan' ? h.plan : h.segment);
+  const total = emptyTally();
+  let groups: Map<string, KpiTally> | undefined;
+  if (options.groupBy === 'segment') groups = new Map(segments.filter((s) => !options.segment || s === options.segment).map((s) => [s, emptyTally()]));
+  if (options.groupBy === 'plan') {
+    groups = new Map();
+    for (const h of histories) if (h.startedAt.getTime() < options.to.getTime() && !groups.has(h.plan)) groups.set(h.plan, emptyTally());
+  }
+  const byId = new Map(histories.map((h) => [h.id, h]));
+  for (const h of histories) {
+    tallyAccount(total, h, options, window);
+    const group = groups?.get(keyOf(h));
+    if (group) tallyAccount(group, h, options, window);
+  }
+  for (const r of nps) {
+    const h = byId.get(r.accountId);
+    if (!h || r.respondedAt.getTime() < options.from.getTime() || r.respondedAt.getTime() >= options.to.getTime()) continue;
+    tallyNps(total, r.score);
+    const group = groups?.get(keyOf(h));
+    if (group) tallyNps(group, r.score);
+  }
+  return kpiReport(options, total, groups);
 }

@@ -1,4 +1,8 @@
-export { computeKpis, mrrBefore, churnedAt, type KpiAccount, type KpiEvent, type KpiOptions, type KpiReport, type KpiBlock, type NpsResponse } from './compute.js';
-export { playbookEffectiveness, type PlaybookEffectiveness, type RunFacts } from './effectiveness.js';
-export { ensureKpiIndexes, recordAccount, recordAccountEvent, recordNps, computeKpisFromDb, playbookEffectivenessFromDb, operationsFromDb } from './store.js';
+/** KPIs of shared/KPIS.md: pure computation, playbook effectiveness, operations, and the store behind GET /v1/kpis. */
+export { activeBefore, buildHistories, mrrBefore, type AccountEvent, type AccountHistory, type KpiAccount, type Segment } from './history.js';
+export { computeKpis, kpiFigures, type KpiBlock, type KpiOptions, type KpiReport, type KpiTally, type NpsResponse } from './compute.js';
+export { playbookEffectiveness, type GroupFigures, type PlaybookEffectiveness, type RunFacts } from './effectiveness.js';
 export { bandDistribution, bandOf, tasksPerCsm, type Band, type CsmTaskFigures, type HealthPoint, type TaskFacts } from './operations.js';
+export { ensureKpiIndexes, rebuildKpiStock, recordAccount, recordAccountEvent, recordNps } from './store.js';
+export { computeKpisFromDb } from './read.js';
+export { operationsFromDb, playbookEffectivenessFromDb, type Operations } from './read-operations.js';

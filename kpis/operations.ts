@@ -16,6 +16,7 @@ export interface TaskFacts {
   due: Date;
   createdAt: Date;
   completedAt?: Date | null;
+  cancelledAt?: Date | null;
 }
 
 export function bandOf(score: number, thresholds = { green: 70, red: 40 }): Band {
@@ -37,7 +38,7 @@ export function bandDistribution(points: HealthPoint[], at: Date, thresholds = {
 
 export interface CsmTaskFigures {
   assignee: string;
-  /** Open at the end of the period (created before `to`, not completed or cancelled by then). */
+  /** Open at `to` (created before it, not completed or cancelled by then). */
   open: number;
   /** Of those, due before `to`. */
   overdue: number;
@@ -52,7 +53,10 @@ export function tasksPerCsm(tasks: TaskFacts[], period: { from: Date; to: Date }
     byCsm.set(t.assignee, row);
     const completedAt = t.completedAt ?? undefined;
     if (t.status === 'completed' && completedAt && completedAt >= period.from && completedAt < period.to) row.completed++;
-    const openAtEnd = t.createdAt < period.to && (t.status === 'open' || (t.status === 'completed' && completedAt !== undefined && completedAt >= period.to));
+    // Open at `to`: created before it and not closed (completed or cancelled) before it, so a
+    // task closed later is counted open for a past period.
+    const closedAt = t.completedAt ?? t.cancelledAt ?? undefined;
+    const openAtEnd = t.createdAt < period.to && (closedAt === undefined ? t.status === 'open' : closedAt >= period.to);
     if (openAtEnd) {
       row.open++;
       if (t.due < period.to) row.overdue++;

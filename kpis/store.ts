@@ -1,26 +1,29 @@
 /**
- * What KPIs read, kept as data arrives: one compact summary per account (`kpiAccounts`: start,
- * initial MRR, segment, plan and its KPI events) and NPS responses. Appending an event is
- * order-independent, so an event arriving late (occurredAt in a past period) changes that
- * period's figures. Plain CRUD only: it runs on MongoDB and on FerretDB alike.
+ * What KPIs read, kept as data arrives. Plain CRUD only, so it runs on MongoDB and on
+ * FerretDB 1.24 alike (no transactions, $lookup or rich $group there):
+ *
+ * - `kpiAccounts`: one compact history per account (see history.ts), folded with $min/$push
+ *   so that the order events arrive in never matters;
+ * - `kpiEvents`: the KPI events themselves, indexed on occurredAt, to find the accounts that
+ *   moved in a period without scanning all of them;
+ * - `kpiStock`: per day, segment and plan, the running totals behind atStart/atEnd (stock.ts);
+ * - `npsResponses`.
+ *
+ * The stock totals follow each history change by a diff (after − before). Without
+ * transactions a crash between the two writes leaves them off; `rebuildKpiStock` recomputes
+ * them from the histories.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { AccountDoc, RunDoc } from '../lib/documents.js';
-import { computeKpis, type KpiAccount, type KpiOptions, type KpiReport, type NpsResponse, type Segment } from './compute.js';
-import { playbookEffectiveness, type PlaybookEffectiveness } from './effectiveness.js';
-import { bandDistribution, tasksPerCsm, type TaskFacts } from './operations.js';
+import type { AccountDoc } from '../lib/documents.js';
+import { applyEvent, mrrChangeTypes, type AccountHistory, type MrrChange, type Segment } from './history.js';
+import { bucketId, stockChanges, type StockBucket } from './stock.js';
 
-interface KpiAccountDoc {
-  _id: string;
-  startedAt: Date;
-  mrr: number;
-  segment: Segment;
-  plan: string;
-  events: Array<{ type: string; occurredAt: Date; mrr?: number }>;
-}
-
-interface NpsDoc {
+/** A history whose account may not be recorded yet (its events arrived first). */
+export type KpiAccountDoc = { _id: string; mrrChanges: MrrChange[] } & Partial<Omit<AccountHistory, 'id' | 'mrrChanges'>>;
+export type KpiEventDoc = { _id: string; accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string; receivedAt: Date };
+export type StockDoc = StockBucket & { _id: string };
+export interface NpsDoc {
   _id: string;
   accountId: string;
   score: number;
@@ -30,27 +33,74 @@ interface NpsDoc {
   receivedAt: Date;
 }
 
-const kpiEventTypes = new Set(['churned', 'upsell', 'cross_sell', 'contraction', 'renewed', 'onboarding_completed']);
+const kpiEventTypes = new Set(['churned', 'renewed', 'onboarding_completed', ...mrrChangeTypes]);
+
+export const kpiCollections = (db: Db) => ({
+  accounts: db.collection<KpiAccountDoc>('kpiAccounts'),
+  events: db.collection<KpiEventDoc>('kpiEvents'),
+  stock: db.collection<StockDoc>('kpiStock'),
+  nps: db.collection<NpsDoc>('npsResponses'),
+});
 
 export async function ensureKpiIndexes(db: Db): Promise<void> {
+  const c = kpiCollections(db);
   // One index per call: FerretDB 1.24 fails a createIndexes naming indexes that already exist.
-  await db.collection<KpiAccountDoc>('kpiAccounts').createIndex({ startedAt: 1 });
-  await db.collection<NpsDoc>('npsResponses').createIndex({ respondedAt: 1 });
+  await c.accounts.createIndex({ startedAt: 1 });
+  await c.events.createIndex({ occurredAt: 1 });
+  await c.stock.createIndex({ day: 1 });
+  await c.nps.createIndex({ respondedAt: 1 });
+}
+
+export function historyOf(doc: KpiAccountDoc): AccountHistory {
+  return {
+    id: doc._id,
+    segment: doc.segment as Segment,
+    plan: doc.plan!,
+    startedAt: doc.startedAt!,
+    mrr0: doc.mrr0!,
+    mrrChanges: doc.mrrChanges ?? [],
+    ...(doc.churnedAt ? { churnedAt: doc.churnedAt } : {}),
+    ...(doc.onboardingCompletedAt ? { onboardingCompletedAt: doc.onboardingCompletedAt } : {}),
+  };
+}
+
+async function applyStock(db: Db, buckets: StockBucket[]): Promise<void> {
+  const { stock } = kpiCollections(db);
+  for (const b of buckets) {
+    const _id = bucketId(b.day, b.segment, b.plan);
+    await stock.updateOne({ _id }, { $inc: { active: b.active, mrr: b.mrr, started: b.started }, $setOnInsert: { day: b.day, segment: b.segment, plan: b.plan } }, { upsert: true });
+  }
+}
+
+/** Applies `update` to the account's history and moves the stock totals by the difference. */
+async function updateHistory(db: Db, accountId: string, update: object, after: (before: KpiAccountDoc) => KpiAccountDoc): Promise<void> {
+  const { accounts } = kpiCollections(db);
+  const before = await accounts.findOneAndUpdate({ _id: accountId }, update, { upsert: true, returnDocument: 'before' });
+  const empty: KpiAccountDoc = { _id: accountId, mrrChanges: [] };
+  await applyStock(db, stockChanges(before ?? undefined, after(before ?? empty)));
 }
 
 export async function recordAccount(db: Db, account: AccountDoc): Promise<void> {
-  await db.collection<KpiAccountDoc>('kpiAccounts').updateOne(
-    { _id: account._id },
-    { $set: { startedAt: account.startedAt, mrr: account.mrr, segment: account.segment, plan: account.plan }, $setOnInsert: { events: [] } },
-    { upsert: true },
-  );
+  const fields = { segment: account.segment, plan: account.plan, startedAt: account.startedAt, mrr0: account.mrr };
+  await updateHistory(db, account._id, { $set: fields, $setOnInsert: { mrrChanges: [] } }, (before) => ({ ...before, ...fields }));
 }
 
 /** Other event names (for `event` triggers) are not KPI inputs and are not kept here. */
 export async function recordAccountEvent(db: Db, event: { accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string }): Promise<void> {
   if (!kpiEventTypes.has(event.type)) return;
-  const entry = { type: event.type, occurredAt: event.occurredAt, ...(event.mrr !== undefined ? { mrr: event.mrr } : {}) };
-  await db.collection<KpiAccountDoc>('kpiAccounts').updateOne({ _id: event.accountId }, { $push: { events: entry } });
+  const { events } = kpiCollections(db);
+  await events.insertOne({ _id: randomUUID(), ...event, receivedAt: new Date() });
+  let update: object;
+  if (event.type === 'churned') update = { $min: { churnedAt: event.occurredAt } };
+  else if (event.type === 'onboarding_completed') update = { $min: { onboardingCompletedAt: event.occurredAt } };
+  else if (mrrChangeTypes.has(event.type)) {
+    update = { $push: { mrrChanges: { at: event.occurredAt, type: event.type, ...(event.mrr !== undefined ? { mrr: event.mrr } : {}) } } };
+  } else return; // renewed: kept in kpiEvents, no figure reads it
+  await updateHistory(db, event.accountId, update, (before) => {
+    const history = { ...historyOf(before), mrrChanges: [...(before.mrrChanges ?? [])] };
+    applyEvent(history, event);
+    return { ...before, mrrChanges: history.mrrChanges, ...(history.churnedAt ? { churnedAt: history.churnedAt } : {}), ...(history.onboardingCompletedAt ? { onboardingCompletedAt: history.onboardingCompletedAt } : {}) };
+  });
 }
 
 export async function recordNps(
@@ -59,38 +109,26 @@ export async function recordNps(
 ): Promise<{ id: string }> {
   const id = response.idempotencyKey ? `nps:${response.idempotencyKey}` : randomUUID();
   const { idempotencyKey: _key, ...fields } = response;
-  await db.collection<NpsDoc>('npsResponses').updateOne({ _id: id }, { $setOnInsert: { ...fields, receivedAt: new Date() } }, { upsert: true });
+  await kpiCollections(db).nps.updateOne({ _id: id }, { $setOnInsert: { ...fields, receivedAt: new Date() } }, { upsert: true });
   return { id };
 }
 
-export async function computeKpisFromDb(db: Db, options: KpiOptions): Promise<KpiReport> {
-  const filter = { startedAt: { $lt: options.to }, ...(options.segment ? { segment: options.segment } : {}) };
-  const docs = await db.collection<KpiAccountDoc>('kpiAccounts').find(filter).toArray();
-  const accounts: KpiAccount[] = docs.map((d) => ({ id: d._id, startedAt: d.startedAt, mrr: d.mrr, segment: d.segment, plan: d.plan, events: d.events ?? [] }));
-  const nps: NpsResponse[] = await db
-    .collection<NpsDoc>('npsResponses')
-    .find({ respondedAt: { $gte: options.from, $lt: options.to } }, { projection: { accountId: 1, score: 1, respondedAt: 1 } })
-    .toArray();
-  return computeKpis(accounts, nps, options);
-}
-
-export async function playbookEffectivenessFromDb(db: Db, period: { from: Date; to: Date }): Promise<PlaybookEffectiveness[]> {
-  const runs = await db
-    .collection<RunDoc>('runs')
-    .find({ startedAt: { $gte: period.from, $lt: period.to } }, { projection: { playbookId: 1, startedAt: 1, endedAt: 1, goalReached: 1, control: 1 } })
-    .toArray();
-  return playbookEffectiveness(runs, period);
-}
-
-/** Health bands at `to` and per-CSM task figures for [from, to). */
-export async function operationsFromDb(db: Db, period: { from: Date; to: Date }, thresholds = { green: 70, red: 40 }) {
-  const points = await db
-    .collection<{ accountId: string; score: number; observedAt: Date }>('healthObservations')
-    .find({ observedAt: { $lte: period.to } }, { projection: { accountId: 1, score: 1, observedAt: 1 } })
-    .toArray();
-  const tasks = await db
-    .collection<TaskFacts>('tasks')
-    .find({ createdAt: { $lt: period.to } }, { projection: { assignee: 1, status: 1, due: 1, createdAt: 1, completedAt: 1 } })
-    .toArray();
-  return { healthBands: bandDistribution(points, period.to, thresholds), tasks: tasksPerCsm(tasks, period) };
+/** Recomputes `kpiStock` from the histories (after a crash between a history write and its stock write). */
+export async function rebuildKpiStock(db: Db): Promise<void> {
+  const { accounts, stock } = kpiCollections(db);
+  await stock.deleteMany({});
+  const totals = new Map<string, StockBucket>();
+  for await (const doc of accounts.find({})) {
+    for (const b of stockChanges(undefined, doc)) {
+      const id = bucketId(b.day, b.segment, b.plan);
+      const t = totals.get(id);
+      if (t) {
+        t.active += b.active;
+        t.mrr += b.mrr;
+        t.started += b.started;
+      } else totals.set(id, { ...b });
+    }
+  }
+  const docs = [...totals].map(([_id, b]) => ({ _id, ...b }));
+  for (let i = 0; i < docs.length; i += 1000) await stock.insertMany(docs.slice(i, i + 1000));
 }

@@ -40,9 +40,9 @@ const KpiBlock = Type.Object(
 export const KpiReport = Type.Object(
   {
     period: Type.Object({ from: Type.String(), to: Type.String() }, closed),
-    segment: Type.Union([Segment, Type.Null()]),
+    segment: Type.Optional(Segment),
     total: KpiBlock,
-    groups: Type.Optional(Type.Record(Type.String(), KpiBlock)),
+    groups: Type.Optional(Type.Array(Type.Object({ key: Type.String(), ...KpiBlock.properties }, closed), { description: 'With groupBy: one block per segment or plan, sorted by key.' })),
   },
   closed,
 );

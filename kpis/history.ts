@@ -1,0 +1,88 @@
+/**
+ * An account's KPI history: what the figures of shared/KPIS.md need to know about one account,
+ * folded from its events. The same shape is the store's per-account summary (`kpiAccounts`),
+ * so the pure computation and the database path share one interpretation of the events.
+ */
+export type Segment = 'high-touch' | 'low-touch' | 'tech-touch';
+
+export interface KpiAccount {
+  id: string;
+  startedAt: Date;
+  /** MRR at contract start. */
+  mrr: number;
+  segment: Segment;
+  plan: string;
+}
+
+export interface AccountEvent {
+  accountId: string;
+  /** `churned`, `upsell`, `cross_sell`, `contraction`, `renewed`, `onboarding_completed`, or any other name (ignored). */
+  type: string;
+  occurredAt: Date;
+  /** The new total MRR, for upsell, cross_sell and contraction. */
+  mrr?: number;
+}
+
+/** An upsell, cross_sell or contraction; `mrr` absent when the caller sent none (counts for the rates, not for MRR). */
+export interface MrrChange {
+  at: Date;
+  type: 'upsell' | 'cross_sell' | 'contraction';
+  mrr?: number;
+}
+
+export interface AccountHistory {
+  id: string;
+  segment: Segment;
+  plan: string;
+  startedAt: Date;
+  /** Initial MRR. */
+  mrr0: number;
+  /** The earliest `churned` event: churn is terminal, later duplicates change nothing. */
+  churnedAt?: Date;
+  /** The earliest `onboarding_completed`: only whether one falls inside the window matters. */
+  onboardingCompletedAt?: Date;
+  mrrChanges: MrrChange[];
+}
+
+export const mrrChangeTypes: ReadonlySet<string> = new Set(['upsell', 'cross_sell', 'contraction']);
+
+const earliest = (a: Date | undefined, b: Date): Date => (a && a.getTime() <= b.getTime() ? a : b);
+
+/** Folds one event into a history; the result does not depend on the order events arrive in. */
+export function applyEvent(history: AccountHistory, event: Omit<AccountEvent, 'accountId'>): void {
+  if (event.type === 'churned') history.churnedAt = earliest(history.churnedAt, event.occurredAt);
+  else if (event.type === 'onboarding_completed') history.onboardingCompletedAt = earliest(history.onboardingCompletedAt, event.occurredAt);
+  else if (mrrChangeTypes.has(event.type)) {
+    history.mrrChanges.push({ at: event.occurredAt, type: event.type as MrrChange['type'], ...(event.mrr !== undefined ? { mrr: event.mrr } : {}) });
+  }
+}
+
+/** Events of accounts not in `accounts` are ignored: a figure is always over known accounts. */
+export function buildHistories(accounts: KpiAccount[], events: AccountEvent[]): AccountHistory[] {
+  const byId = new Map<string, AccountHistory>();
+  for (const a of accounts) byId.set(a.id, { id: a.id, segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr, mrrChanges: [] });
+  for (const e of events) {
+    const history = byId.get(e.accountId);
+    if (history) applyEvent(history, e);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * MRR just before `t`: the `mrr` of the latest MRR change strictly before `t`, else the initial
+ * MRR. Two changes at the same instant are ordered by amount (the higher wins) so that the
+ * answer never depends on the order the events were stored in.
+ */
+export function mrrBefore(history: AccountHistory, t: Date): number {
+  let latest: MrrChange | undefined;
+  for (const c of history.mrrChanges) {
+    if (c.mrr === undefined || c.at.getTime() >= t.getTime()) continue;
+    if (!latest || c.at.getTime() > latest.at.getTime() || (c.at.getTime() === latest.at.getTime() && c.mrr > latest.mrr!)) latest = c;
+  }
+  return latest?.mrr ?? history.mrr0;
+}
+
+/** Active just before `t` (what atStart at `from` and atEnd at `to` count): started before `t`, not churned before `t`. */
+export function activeBefore(history: AccountHistory, t: Date): boolean {
+  return history.startedAt.getTime() < t.getTime() && !(history.churnedAt && history.churnedAt.getTime() < t.getTime());
+}
