@@ -37,8 +37,9 @@ export const startOfDay = (t: Date): Date => new Date(Math.floor(t.getTime() / d
 /** The account's deltas, in time order. A history without a start (events came first) has none. */
 export function stockDeltas(h: Partial<AccountHistory> & Pick<AccountHistory, 'mrrChanges'>): StockDelta[] {
   if (!h.startedAt || h.mrr0 === undefined) return [];
-  const history = h as AccountHistory;
-  const times = [h.startedAt, ...(h.churnedAt ? [h.churnedAt] : []), ...h.mrrChanges.map((c) => c.at)].map((d) => d.getTime());
+  // A history upserted by a $min (churn before anything else) has no mrrChanges array yet.
+  const history = { ...h, mrrChanges: h.mrrChanges ?? [] } as AccountHistory;
+  const times = [h.startedAt, ...(h.churnedAt ? [h.churnedAt] : []), ...history.mrrChanges.map((c) => c.at)].map((d) => d.getTime());
   const deltas: StockDelta[] = [];
   let active = 0;
   let mrr = 0;
