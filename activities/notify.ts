@@ -75,7 +75,14 @@ export function createNotifyActivities(deps: ActivityDeps) {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
-    if (!response.ok) throw new Error(`Webhook answered ${response.status}; Temporal retries with backoff.`);
+    if (!response.ok) {
+      // A 4xx (other than timeout and rate limit) refuses this request as such: retrying would
+      // only repeat the refusal, so the step fails visibly instead.
+      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        throw ApplicationFailure.nonRetryable(`Webhook refused the notification with HTTP ${response.status}.`, 'WebhookRejected');
+      }
+      throw new Error(`Webhook answered ${response.status}; Temporal retries with backoff.`);
+    }
     return { status: 'posted', to: new URL(url).host };
   }
 

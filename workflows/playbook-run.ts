@@ -3,7 +3,7 @@
  * with; ends when the steps are done (and the goal's window has passed), when the goal holds,
  * when an `outcome` step ends it, or when it is cancelled.
  */
-import { CancellationScope, condition, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, TemporalFailure, condition, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { durationMs } from '../language/durations.js';
 import { accountEvent, auditQuery, cancelRun, healthChanged, stateQuery, taskCompleted, type RunInput, type RunResult } from './contract.js';
 import { activities } from './activities-proxy.js';
@@ -65,45 +65,55 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     if (run.goalMet) throw new RunStop('goal');
   }, persistAudit);
 
-  await interpreter.refresh();
-  const atStart = run.checkGoal(now());
-  if (atStart?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: atStart.seen, atStart: true });
-  await persistAudit();
-
   const goal = run.playbook.goal;
   const window = goal ? goal.within ?? (input.control ? defaultObservationWindow : undefined) : undefined;
   let windowPassed = false;
-  if (window) {
-    // Not awaited: a timer that marks the end of the goal's window.
-    void sleep(durationMs(window)).then(() => {
-      windowPassed = true;
-    });
-  }
   const interrupted = () => run.goalMet || run.cancelReason !== null || windowPassed;
   let finished = false;
-  // Runs started before the watcher existed replay without it (their histories have no marker).
-  if (goal && !interrupted() && patched('goal-watch')) {
-    void watchGoal(run, refreshAndCheckGoal, () => finished || interrupted());
-  }
-
   let stop: RunStop | null = null;
-  if (!interrupted()) {
-    const scope = new CancellationScope();
-    // Control runs take no action: they only observe the goal.
-    const work = input.control ? Promise.resolve() : scope.run(() => interpreter.runSteps(run.playbook.steps, 'steps'));
-    const settled = work.then(
-      () => null,
-      (err) => {
-        if (err instanceof RunStop) return err;
-        if (isCancellation(err)) return null;
-        throw err;
-      },
-    );
-    await Promise.race([settled, condition(interrupted)]);
-    if (interrupted()) scope.cancel();
-    stop = await settled;
-    // Steps done but the goal's window is still open: keep observing the goal.
-    if (!stop && window && !interrupted()) await condition(interrupted);
+  let failure: TemporalFailure | null = null;
+
+  try {
+    await interpreter.refresh();
+    const atStart = run.checkGoal(now());
+    if (atStart?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: atStart.seen, atStart: true });
+    await persistAudit();
+
+    if (window) {
+      // Not awaited: a timer that marks the end of the goal's window.
+      void sleep(durationMs(window)).then(() => {
+        windowPassed = true;
+      });
+    }
+    // Runs started before the watcher existed replay without it (their histories have no marker).
+    if (goal && !interrupted() && patched('goal-watch')) {
+      void watchGoal(run, refreshAndCheckGoal, () => finished || interrupted());
+    }
+
+    if (!interrupted()) {
+      const scope = new CancellationScope();
+      // Control runs take no action: they only observe the goal.
+      const work = input.control ? Promise.resolve() : scope.run(() => interpreter.runSteps(run.playbook.steps, 'steps'));
+      const settled = work.then(
+        () => null,
+        (err) => {
+          if (err instanceof RunStop) return err;
+          if (isCancellation(err)) return null;
+          throw err;
+        },
+      );
+      await Promise.race([settled, condition(interrupted)]);
+      if (interrupted()) scope.cancel();
+      stop = await settled;
+      // Steps done but the goal's window is still open: keep observing the goal.
+      if (!stop && window && !interrupted()) await condition(interrupted);
+    }
+  } catch (err) {
+    // A failure retrying cannot fix outside any step (e.g. the account was deleted): the run
+    // ends as failed, with its record and open tasks cleaned up. Bugs (plain errors) are not
+    // caught: they fail the workflow task, which Temporal retries once the code is fixed.
+    if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+    failure = err;
   }
 
   finished = true;
@@ -111,7 +121,12 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   let cancelReason: string | undefined;
   // Outcomes of `outcome` steps are recorded by the step; the run's end records only the goal's.
   let recordOutcome = true;
-  if (run.cancelReason) {
+  if (failure) {
+    const cause = failure.cause instanceof Error ? failure.cause.message : failure.message;
+    result = { status: 'failed', outcome: null, goalReached: false };
+    recordOutcome = false;
+    run.record(now(), run.currentStep, 'run', 'failed', { error: cause });
+  } else if (run.cancelReason) {
     cancelReason = run.cancelReason;
     result = { status: 'cancelled', outcome: null, goalReached: false };
     run.record(now(), null, 'run', 'cancelled', { reason: run.cancelReason });
@@ -135,5 +150,6 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   await CancellationScope.nonCancellable(() =>
     activities.recordRunEnded({ runId, workflowId, input, ...result, recordOutcome, cancelReason, endedAt: now().toISOString() }),
   );
+  if (failure) throw ApplicationFailure.nonRetryable(`run failed: ${failure.cause instanceof Error ? failure.cause.message : failure.message}`, 'RunFailed');
   return result;
 }

@@ -1,8 +1,9 @@
 /**
- * Email steps under Temporal's real retries: the worker "dies" right after SMTP accepted a
+ * Deliveries under Temporal's real retries: the worker "dies" right after SMTP accepted a
  * message (a test-only hook throws on the first attempt), Temporal retries the activity, and
- * every recipient still gets the step's message exactly once. Failures retrying cannot fix
- * fail the step at once, visibly, and the playbook goes on.
+ * every recipient still gets the step's message exactly once; a webhook that is down is
+ * retried with backoff. Failures retrying cannot fix fail the step at once, visibly, and the
+ * playbook goes on.
  */
 import { describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
@@ -10,7 +11,7 @@ import type { EmailDoc } from '../../lib/documents.js';
 import { usePlaybookEnv } from './playbook-env.js';
 
 const attempts: Array<{ stepId: string; attempt: number }> = [];
-const pe = usePlaybookEnv('email-retries', {
+const pe = usePlaybookEnv('delivery-retries', {
   afterSmtpAccepted: ({ stepId, attempt }) => {
     attempts.push({ stepId, attempt });
     if (attempt === 1) throw new Error('worker lost right after the SMTP hand-over');
@@ -70,5 +71,30 @@ describe('email steps under retries', () => {
     const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmail');
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes && scheduled.some((s) => s.eventId?.toString() === e.activityTaskStartedEventAttributes!.scheduledEventId?.toString()));
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+  });
+});
+
+describe('webhook notifications under retries', () => {
+  const notifyStep = (message: string): Playbook['steps'] => [{ id: 'alert', notify: { to: 'webhook', message } }, { outcome: 'went_on' }];
+
+  test('a webhook that is down is retried until it answers, with the same idempotency key', async () => {
+    const account = await pe.account();
+    pe.webhookAnswers.push(503, 503);
+    const handle = await pe.start(playbook(notifyStep('{{account.name}} needs a look.')), account);
+    expect(await handle.result()).toMatchObject({ status: 'completed', outcome: 'went_on' });
+    const calls = pe.webhookCalls.filter((c) => c.accountId === account._id);
+    expect(calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(calls.map((c) => c.idempotencyKey)).size).toBe(1);
+    expect(calls[2]).toMatchObject({ event: 'playbook.notify', message: `${account.name} needs a look.` });
+    expect((await pe.run(handle.workflowId))?.audit.find((e) => e.step === 'alert')?.event).toBe('posted');
+  });
+
+  test('a webhook that refuses the request (4xx) fails the step without retrying', async () => {
+    const account = await pe.account();
+    pe.webhookAnswers.push(410);
+    const handle = await pe.start(playbook(notifyStep('Gone?')), account);
+    expect(await handle.result()).toMatchObject({ outcome: 'went_on' });
+    expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toHaveLength(1);
+    expect((await pe.run(handle.workflowId))?.audit.find((e) => e.step === 'alert')).toMatchObject({ event: 'failed', detail: { type: 'WebhookRejected' } });
   });
 });

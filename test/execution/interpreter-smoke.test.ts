@@ -1,6 +1,7 @@
 /**
  * The interpreter on the real dev server, with real task/outcome/update/account activities:
- * a task, a waitFor resumed by the CSM's completion, a branch on the outcome, an ending outcome.
+ * a task, a waitFor resumed by the CSM's completion, a branch on the outcome, an ending outcome;
+ * and a run whose account disappears ending as failed, cleaned up.
  */
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import type { ActivityDeps } from '../../activities/deps.js';
 import { auditQuery, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
 import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
+import { WorkflowFailedError } from '@temporalio/client';
 
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 const it = useIntegration('interp-smoke');
@@ -70,5 +72,45 @@ describe('the playbook interpreter', () => {
     expect(run?.audit.length).toBe(result.audit.length);
     const account = await it.db.collection<AccountDoc>('accounts').findOne({ _id: accountId });
     expect(account?.lifecycle).toBe('adoption');
+  });
+
+  test('an account deleted mid-run ends the run as failed, its open task cancelled', async () => {
+    const accountId = `acct-${randomUUID()}`;
+    const now = new Date();
+    await it.db.collection<AccountDoc>('accounts').insertOne({
+      _id: accountId, name: 'Short-lived Ltd', segment: 'low-touch', plan: 'growth', mrr: 300, csm: 'csm-1', contacts: [], startedAt: now,
+      lifecycle: 'onboarding', attributes: {}, createdAt: now, updatedAt: now,
+    });
+    const withGoal: Playbook = {
+      ...playbook,
+      id: 'smoke-goal',
+      goal: { when: 'account.lifecycle == "adoption"', outcome: 'adopted' },
+      steps: [playbook.steps[0], { id: 'first_call_wait', waitFor: { task: 'call', timeout: '1h' } }, { id: 'second', task: { title: 'Never created' } }],
+    };
+    const input: RunInput = { accountId, playbookId: 'smoke-goal', playbookVersion: 1, playbook: withGoal, control: false, trigger: { on: 'manual', at: now.toISOString(), seen: {} } };
+    const d = deps();
+    const worker = await it.createWorker({
+      workflowsPath,
+      activities: { ...createAccountDataActivities(d), ...createRunRecordActivities(d), ...createTaskActivities(d) },
+    });
+    const outcome = await worker.runUntil(async () => {
+      const handle = await it.client.workflow.start('playbookRun', { taskQueue: it.taskQueue, workflowId: runWorkflowId('smoke-goal', accountId), args: [input] });
+      const tasks = it.db.collection<TaskDoc>('tasks');
+      let task: TaskDoc | null = null;
+      for (let i = 0; i < 100 && !task; i++) {
+        task = await tasks.findOne({ accountId });
+        if (!task) await new Promise((r) => setTimeout(r, 100));
+      }
+      await it.db.collection<AccountDoc>('accounts').deleteOne({ _id: accountId });
+      await handle.signal(taskCompleted, { taskId: task!._id, stepId: 'call', outcome: 'reached' });
+      const error = await handle.result().then(() => null, (err: unknown) => err);
+      return { error, runId: `${handle.workflowId}/${handle.firstExecutionRunId}` };
+    });
+    expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
+    expect(String((outcome.error as WorkflowFailedError).cause?.message)).toMatch(/does not exist/);
+    const run = await it.db.collection<RunDoc>('runs').findOne({ _id: outcome.runId });
+    expect(run).toMatchObject({ status: 'failed', outcome: null });
+    expect(run?.audit.find((e) => e.event === 'failed')?.detail).toMatchObject({ error: expect.stringContaining(accountId) });
+    expect((await it.db.collection<TaskDoc>('tasks').find({ accountId }).toArray()).map((t) => [t.stepId, t.status])).toEqual([['call', 'cancelled']]);
   });
 });

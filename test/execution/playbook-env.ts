@@ -47,6 +47,8 @@ export interface PlaybookEnv {
   readonly env: TestWorkflowEnvironment;
   readonly taskQueue: string;
   readonly webhookCalls: Array<Record<string, unknown>>;
+  /** Statuses the webhook answers with, one per call, before it answers 204 again. */
+  readonly webhookAnswers: number[];
   account(over?: Partial<AccountDoc>): Promise<AccountDoc>;
   start(playbook: Playbook, account: AccountDoc, opts?: { control?: boolean; seen?: Record<string, unknown> }): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
   setHealth(handle: { signal: (...args: never[]) => Promise<void> }, account: AccountDoc, score: number, band: 'green' | 'yellow' | 'red', previous: { score: number; band: string }): Promise<void>;
@@ -61,6 +63,7 @@ export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'after
   const it = useIntegration(label, { smtp: true });
   const taskQueue = `${label}-ts`;
   const webhookCalls: Array<Record<string, unknown>> = [];
+  const webhookAnswers: number[] = [];
   let env: TestWorkflowEnvironment;
   let worker: Worker;
   let running: Promise<void>;
@@ -72,7 +75,7 @@ export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'after
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         webhookCalls.push({ ...JSON.parse(body), idempotencyKey: req.headers['idempotency-key'] });
-        res.writeHead(204).end();
+        res.writeHead(webhookAnswers.shift() ?? 204).end();
       });
     });
     await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
@@ -104,6 +107,7 @@ export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'after
     get env() { return env; },
     taskQueue,
     webhookCalls,
+    webhookAnswers,
     async account(over = {}) {
       const now = new Date();
       const id = `acct-${randomUUID().slice(0, 8)}`;
