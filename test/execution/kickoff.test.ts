@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc } from '../../lib/documents.js';
+import { auditQuery, stateQuery } from '../../workflows/contract.js';
 import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
 
 const pe = usePlaybookEnv('kickoff-e2e');
@@ -23,8 +24,15 @@ describe('kickoff', () => {
     const handle = await pe.start(playbook, account);
     await pe.env.sleep('2d');
     expect(pe.mailTo(account.contacts[0].email)).toEqual([expect.stringContaining('Welcome aboard, Dana')]);
+    // Where the run is, from the workflow and from its persisted record alike.
+    expect(await handle.query(stateQuery)).toEqual({ status: 'running', currentStep: 'wait_for_kickoff', outcome: null });
+    expect(await pe.run(handle.workflowId)).toMatchObject({ status: 'running', currentStep: 'wait_for_kickoff' });
     await pe.completeTask(handle, 'kickoff_call', 'goals_agreed');
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'goals_agreed', goalReached: false });
+    expect(await handle.query(stateQuery)).toEqual({ status: 'completed', currentStep: null, outcome: 'goals_agreed' });
+    const audit = await handle.query(auditQuery);
+    expect(audit.map((e) => [e.step, e.event])).toEqual(expect.arrayContaining([[null, 'account.created'], ['kickoff_call', 'created'], ['welcome', 'sent'], ['kickoff_call', 'completed'], ['wait_for_kickoff', 'done'], [null, 'ended']]));
+    expect((await pe.run(handle.workflowId))?.audit).toHaveLength(audit.length);
     expect(await accountDoc(account._id)).toMatchObject({ lifecycle: 'onboarding', attributes: { kickoffCompleted: true } });
     expect(csmMail(account)).toHaveLength(0);
     const outcomes = await pe.it.db.collection('outcomes').find({ accountId: account._id }).toArray();
