@@ -45,7 +45,9 @@ export function createEmailActivities(deps: ActivityDeps) {
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const _id = `${input.runId}:${input.stepId}`;
       const prior = await outbox.findOne({ _id });
-      if (prior && prior.status !== 'pending') return { status: 'already_sent', to: prior.to, subject: prior.subject };
+      // A retry after the step was settled reports what happened then, not a fresh send.
+      if (prior?.status === 'suppressed') return { status: 'suppressed', to: [], subject: prior.subject };
+      if (prior && prior.status !== 'pending') return { status: 'already_sent', to: prior.sentTo ?? prior.to, subject: prior.subject };
 
       const template = await loadTemplate(deps.config.templatesDir, input.template);
       const account = await loadAccount(deps.db, input.accountId);

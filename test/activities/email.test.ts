@@ -74,6 +74,8 @@ describe('the email activity', () => {
     const input = step(acct._id);
     const result = (await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
     expect(result.status).toBe('suppressed');
+    const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
+    expect(retried.status).toBe('suppressed');
     expect(it.inbox.messages.some((m) => m.header('x-retain-run') === input.runId)).toBe(false);
   });
 
