@@ -3,6 +3,6 @@ export { activeBefore, buildHistories, mrrBefore, type AccountEvent, type Accoun
 export { computeKpis, kpiFigures, type KpiBlock, type KpiOptions, type KpiReport, type KpiTally, type NpsResponse } from './compute.js';
 export { playbookEffectiveness, type GroupFigures, type PlaybookEffectiveness, type RunFacts } from './effectiveness.js';
 export { bandDistribution, bandOf, tasksPerCsm, type Band, type CsmTaskFigures, type HealthPoint, type TaskFacts } from './operations.js';
-export { ensureKpiIndexes, rebuildKpiStock, recordAccount, recordAccountEvent, recordNps } from './store.js';
+export { ensureKpiIndexes, importKpiHistory, rebuildKpiStock, recordAccount, recordAccountEvent, recordNps } from './store.js';
 export { computeKpisFromDb } from './read.js';
 export { operationsFromDb, playbookEffectivenessFromDb, type Operations } from './read-operations.js';

@@ -132,3 +132,24 @@ export async function rebuildKpiStock(db: Db): Promise<void> {
   const docs = [...totals].map(([_id, b]) => ({ _id, ...b }));
   for (let i = 0; i < docs.length; i += 1000) await stock.insertMany(docs.slice(i, i + 1000));
 }
+
+/**
+ * Bulk import of history (a migration, the timing script): accounts not yet in the store and
+ * their events, written with insertMany instead of one update per event, then the running
+ * totals are rebuilt. Not for live traffic: use recordAccount / recordAccountEvent there.
+ */
+export async function importKpiHistory(db: Db, accountsToImport: AccountDoc[], eventsToImport: Array<{ accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string }>): Promise<void> {
+  const c = kpiCollections(db);
+  const histories = new Map<string, AccountHistory>();
+  for (const a of accountsToImport) histories.set(a._id, { id: a._id, segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr, mrrChanges: [] });
+  const kept = eventsToImport.filter((e) => kpiEventTypes.has(e.type));
+  for (const e of kept) {
+    const h = histories.get(e.accountId);
+    if (h) applyEvent(h, e);
+  }
+  const receivedAt = new Date();
+  for (let i = 0; i < kept.length; i += 2000) await c.events.insertMany(kept.slice(i, i + 2000).map((e) => ({ _id: randomUUID(), ...e, receivedAt })));
+  const docs: KpiAccountDoc[] = [...histories.values()].map(({ id, ...rest }) => ({ _id: id, ...rest }));
+  for (let i = 0; i < docs.length; i += 2000) await c.accounts.insertMany(docs.slice(i, i + 2000));
+  await rebuildKpiStock(db);
+}
