@@ -13,10 +13,21 @@ import { loadAccount } from './account-access.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-// The one answer that is HTML, not JSON: a person clicks this link in an email client.
-function page200(title: string, message: string): string {
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body style="font-family:sans-serif;max-width:520px;margin:64px auto"><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>`;
+/**
+ * The unsubscribe link is the one place the API answers in HTML, not JSON, and on every
+ * outcome, errors included: a customer clicks it in an email client and reads the answer in
+ * a browser, where a JSON error body would mean nothing to them.
+ */
+function htmlPage(title: string, message: string): string {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title></head><body style="font-family:sans-serif;max-width:520px;margin:64px auto;padding:0 16px"><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>`;
 }
+
+const invalidLink = htmlPage(
+  'This link is not valid',
+  'The unsubscribe link is incomplete or was altered. Please use the link from the most recent email, or reply to it and we will remove you by hand.',
+);
+
+const isDuplicateKey = (err: unknown) => (err as { code?: number } | null)?.code === 11000;
 
 export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -44,13 +55,21 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
     );
   });
 
-  const unsubscribe = async (token: string, reply: FastifyReply) => {
-    const claim = verifyUnsubscribeToken(config.unsubscribeSecret, token);
-    reply.type('text/html; charset=utf-8');
-    if (!claim) return reply.status(400).send(page200('This link is not valid', 'The unsubscribe link is incomplete or was altered. Please use the link from the most recent email, or reply to it and we will remove you by hand.'));
-    const doc: SuppressionDoc = { _id: `${claim.email.toLowerCase()}:${claim.category}`, email: claim.email.toLowerCase(), category: claim.category, createdAt: new Date() };
-    await db.collection<SuppressionDoc>('suppressions').updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
-    return reply.status(200).send(page200('You are unsubscribed', `${claim.email} will no longer receive ${claim.category.replace('-', ' ')} emails from us.`));
+  const suppressions = db.collection<SuppressionDoc>('suppressions');
+  const unsubscribe = async (token: string | undefined, reply: FastifyReply) => {
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    const claim = token ? verifyUnsubscribeToken(config.unsubscribeSecret, token) : null;
+    if (!claim) return reply.status(400).send(invalidLink);
+    const email = claim.email.toLowerCase();
+    const { _id, ...fields }: SuppressionDoc = { _id: `${email}:${claim.category}`, email, category: claim.category, createdAt: new Date() };
+    try {
+      // Idempotent: a second click (or a mail client's prefetch) finds the suppression in place.
+      await suppressions.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
+    } catch (err) {
+      // Two clicks at once: both upserts miss and one loses the insert race; the row exists.
+      if (!isDuplicateKey(err)) throw err;
+    }
+    return reply.status(200).send(htmlPage('You are unsubscribed', `${claim.email} will no longer receive ${claim.category.replace(/[-_]/g, ' ')} emails from us.`));
   };
 
   app.get('/unsubscribe', { config: { public: true }, schema: { tags: ['emails'], summary: 'Unsubscribe (public link in every customer email; HTML answer)', querystring: UnsubscribeQuery } }, async (request, reply) =>

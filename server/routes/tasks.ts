@@ -60,9 +60,10 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
     const me = request.principal;
     const filter: Filter<StoredTask> = {};
     if (me.role === 'csm') {
-      if (assignee && assignee !== 'me' && assignee !== me.id) throw forbidden('A CSM can only list their own tasks.');
+      if (assignee && assignee !== 'me' && assignee !== me.id && assignee.toLowerCase() !== me.email.toLowerCase()) throw forbidden('A CSM can only list their own tasks.');
       filter.assignee = me.id;
-    } else if (assignee) filter.assignee = assignee === 'me' ? me.id : assignee;
+    } else if (assignee === 'me') filter.assignee = me.id;
+    else if (assignee) filter.assignee = (await users.findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] }))?._id ?? assignee;
     if (status) filter.status = status;
     if (accountId) filter.accountId = accountId;
     if (dueBefore) filter.due = { $lt: new Date(dueBefore) };

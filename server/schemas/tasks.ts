@@ -37,7 +37,7 @@ export const TaskPage = Page(Task);
 
 export const TaskListQuery = Type.Object(
   {
-    assignee: Type.Optional(Type.Union([Type.Literal('me'), Id], { description: '`me` or a user id (admins).' })),
+    assignee: Type.Optional(Type.Union([Type.Literal('me'), Id], { description: '`me`, or (admins) a user id or email.' })),
     status: Type.Optional(TaskStatus),
     accountId: Type.Optional(Id),
     dueBefore: Type.Optional(DateTime),
