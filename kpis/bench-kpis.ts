@@ -1,93 +1,149 @@
 /**
  * KPI timing (a measurement, not a test): N accounts and M events from a fixed-seed PRNG,
- * bulk-loaded through the KPI store, then computeKpisFromDb — what GET /v1/kpis runs — for one
- * month and one year, p50/p95 over repeated calls; also the cost of recording live events.
+ * bulk-imported through the KPI store, then GET /v1/kpis over HTTP for one month, one month by
+ * plan and one year, p50/p95 over repeated calls. Baseline, same data, same server: the same
+ * figures computed with no view kept (every history read from the database per answer,
+ * computeKpisFromDb). Also: the first answer after start (the view's load), and the cost of
+ * live events and of the refresh that follows them.
  *
  *   npx tsx kpis/bench-kpis.ts [accounts=100000] [events=1000000] [repeats=7]
  *
  * Uses MONGODB_URI when set, else starts its own server (FerretDB from .tools) and stops it.
+ * bench/ calls runKpiBench with a server it started.
  */
-import { MongoClient } from 'mongodb';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient, type Db } from 'mongodb';
 import type { AccountDoc } from '../lib/documents.js';
+import { loadConfig } from '../lib/config.js';
 import { startMongo } from '../lib/stack-mongo.js';
-import { computeKpisFromDb, ensureKpiIndexes, importKpiHistory, recordAccountEvent, recordNps } from './index.js';
+import { buildApp } from '../server/app.js';
+import { computeKpisFromDb, importHistory, recordAccountEvent, type KpiEventInput } from './index.js';
 
-const [accountCount = 100_000, eventCount = 1_000_000, repeats = 7] = process.argv.slice(2).map(Number);
 const dayMs = 86_400_000;
 const epoch = Date.UTC(2023, 0, 1);
 
-// mulberry32: small, fast, and the same data on every run.
-let seed = 0x5eed;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+/** mulberry32: small, fast, and the same data on every run. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
 
 // Roughly what a SaaS book looks like: renewals and onboarding common, churn rare.
 const eventMix: Array<[string, number]> = [['renewed', 0.3], ['onboarding_completed', 0.22], ['upsell', 0.2], ['contraction', 0.15], ['cross_sell', 0.1], ['churned', 0.03]];
-function eventType(): string {
-  let r = random();
-  for (const [type, p] of eventMix) if ((r -= p) < 0) return type;
-  return 'renewed';
-}
 
-function generate() {
+export function generateBook(accountCount: number, eventCount: number, seed = 0x5eed) {
+  const random = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const accounts = Array.from({ length: accountCount }, (_, i) => ({
     _id: `acc-${i}`,
     segment: pick(['high-touch', 'low-touch', 'tech-touch'] as const),
     plan: pick(['starter', 'growth', 'scale', 'enterprise']),
     mrr: 50 + Math.floor(random() * 2000),
     startedAt: new Date(epoch + Math.floor(random() * 730 * dayMs)),
-  })) as AccountDoc[];
-  const events = Array.from({ length: eventCount }, () => {
+  }));
+  const events: KpiEventInput[] = Array.from({ length: eventCount }, (_, i) => {
     const a = pick(accounts);
-    const type = eventType();
+    let r = random();
+    const type = eventMix.find(([, p]) => (r -= p) < 0)?.[0] ?? 'renewed';
     const occurredAt = new Date(a.startedAt.getTime() + Math.floor(random() * 365 * dayMs));
-    return { accountId: a._id, type, occurredAt, ...(['upsell', 'cross_sell', 'contraction'].includes(type) ? { mrr: 50 + Math.floor(random() * 3000) } : {}) };
+    return { id: `ev-${i}`, accountId: a._id, type, occurredAt, ...(['upsell', 'cross_sell', 'contraction'].includes(type) ? { mrr: 50 + Math.floor(random() * 3000) } : {}) };
   });
-  return { accounts, events };
+  const nps = Array.from({ length: Math.floor(accountCount / 10) }, (_, i) => ({ id: `nps-${i}`, accountId: pick(accounts)._id, score: Math.floor(random() * 11), respondedAt: new Date(epoch + Math.floor(random() * 730 * dayMs)) }));
+  return { accounts, events, nps };
 }
 
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const began = performance.now();
   await fn();
   return performance.now() - began;
 }
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
-const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
 
-const server = await startMongo({ readyTimeoutMs: 60_000 });
-const client = await new MongoClient(server.uri).connect();
-const db = client.db(`kpi_bench_${Date.now()}`);
-try {
-  const { accounts, events } = generate();
-  await ensureKpiIndexes(db);
-  const loadMs = await time(() => importKpiHistory(db, accounts, events));
-  for (let i = 0; i < accountCount / 10; i++) await recordNps(db, { accountId: pick(accounts)._id, score: Math.floor(random() * 11), respondedAt: new Date(epoch + Math.floor(random() * 730 * dayMs)) });
-  console.log(`${server.kind}: ${accountCount} accounts, ${eventCount} events, ${accountCount / 10} NPS responses; bulk load ${(loadMs / 1000).toFixed(1)} s`);
+export interface KpiFigure {
+  name: string;
+  p50Ms: number;
+  p95Ms: number;
+  baselineMs?: number;
+  ratio?: number;
+}
 
-  const periods = [
-    ['one month', { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)) }],
-    ['one month by plan', { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)), groupBy: 'plan' as const }],
-    ['one year', { from: new Date(Date.UTC(2024, 0, 1)), to: new Date(Date.UTC(2025, 0, 1)) }],
-  ] as const;
-  for (const [name, options] of periods) {
-    const times: number[] = [];
-    for (let r = 0; r < repeats; r++) times.push(await time(() => computeKpisFromDb(db, options)));
-    console.log(`${name.padEnd(18)} p50 ${ms(percentile(times, 0.5))}  p95 ${ms(percentile(times, 0.95))}  (${repeats} calls)`);
+const periods = [
+  ['one month', 'from=2024-06-01&to=2024-07-01', { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)) }],
+  ['one month by plan', 'from=2024-06-01&to=2024-07-01&groupBy=plan', { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)), groupBy: 'plan' as const }],
+  ['one year', 'from=2024-01-01&to=2025-01-01', { from: new Date(Date.UTC(2024, 0, 1)), to: new Date(Date.UTC(2025, 0, 1)) }],
+] as const;
+
+async function measure(db: Db, mongoUri: string, dbName: string, repeats: number, log: (line: string) => void): Promise<KpiFigure[]> {
+  const token = 'bench-admin-token-0123456789';
+  const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', MONGODB_URI: mongoUri, MONGODB_DB: dbName, SMTP_URL: 'smtp://127.0.0.1:1', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' });
+  const connection = Connection.lazy({ address: '127.0.0.1:1' }); // GET /v1/kpis never calls Temporal
+  const app = await buildApp({ config, db, temporal: new Client({ connection }) }, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const get = async (query: string) => {
+    const res = await fetch(`${base}/v1/kpis?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`GET /v1/kpis → ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const figures: KpiFigure[] = [];
+  try {
+    const firstMs = await time(() => get(periods[0][1])); // waits for the view's load begun at start
+    figures.push({ name: 'first answer after start (view load)', p50Ms: firstMs, p95Ms: firstMs });
+    for (const [name, query, options] of periods) {
+      const times: number[] = [];
+      for (let r = 0; r < repeats; r++) times.push(await time(() => get(query)));
+      const baseline: number[] = [];
+      for (let r = 0; r < Math.min(3, repeats); r++) baseline.push(await time(() => computeKpisFromDb(db, options)));
+      const figure = { name: `GET /v1/kpis ${name}`, p50Ms: percentile(times, 0.5), p95Ms: percentile(times, 0.95), baselineMs: percentile(baseline, 0.5) };
+      figures.push({ ...figure, ratio: figure.p50Ms / figure.baselineMs });
+    }
+    // Live traffic between two answers: 200 events recorded, then the answer that reads them.
+    const live = 200;
+    const liveMs = await time(async () => {
+      for (let i = 0; i < live; i++) await recordAccountEvent(db, { accountId: `acc-${i * 7}`, type: 'upsell', occurredAt: new Date(Date.UTC(2024, 5, 15)), mrr: 999 });
+    });
+    figures.push({ name: 'recordAccountEvent, per live event', p50Ms: liveMs / live, p95Ms: liveMs / live });
+    const afterLive = await time(() => get(periods[0][1]));
+    figures.push({ name: `GET /v1/kpis one month after ${live} live events`, p50Ms: afterLive, p95Ms: afterLive });
+  } finally {
+    await app.close();
+    await connection.close().catch(() => {});
   }
+  for (const f of figures) log(`${f.name.padEnd(46)} p50 ${f.p50Ms.toFixed(1).padStart(9)} ms  p95 ${f.p95Ms.toFixed(1).padStart(9)} ms${f.baselineMs ? `  baseline ${f.baselineMs.toFixed(0)} ms  ratio ${f.ratio!.toFixed(3)}` : ''}`);
+  return figures;
+}
 
-  // Live ingestion: each event is an insert, a findOneAndUpdate and a few $inc.
-  const live = 200;
-  const liveMs = await time(async () => {
-    for (let i = 0; i < live; i++) await recordAccountEvent(db, { accountId: pick(accounts)._id, type: 'upsell', occurredAt: new Date(Date.UTC(2024, 5, 15)), mrr: 999 });
-  });
-  console.log(`recordAccountEvent  ${(liveMs / live).toFixed(1)} ms per event (${live} sequential)`);
-} finally {
-  await db.dropDatabase().catch(() => {});
-  await client.close();
-  await server.stop();
+export async function runKpiBench(opts: { accounts: number; events: number; repeats: number; mongoUri: string; log?: (line: string) => void }): Promise<{ figures: KpiFigure[]; loadMs: number }> {
+  const log = opts.log ?? console.log;
+  const client = await new MongoClient(opts.mongoUri).connect();
+  const dbName = `kpi_bench_${Date.now()}`;
+  const db = client.db(dbName);
+  try {
+    const { accounts, events, nps } = generateBook(opts.accounts, opts.events);
+    const docs = accounts.map((a) => ({ ...a, name: a._id, csm: 'bench', contacts: [], lifecycle: 'adoption', attributes: {}, createdAt: new Date(), updatedAt: new Date() })) as AccountDoc[];
+    const loadMs = await time(async () => {
+      for (let i = 0; i < docs.length; i += 2000) await db.collection<AccountDoc>('accounts').insertMany(docs.slice(i, i + 2000));
+      await importHistory(db, { accounts: docs, events, nps });
+    });
+    log(`${opts.accounts} accounts, ${opts.events} events, ${nps.length} NPS responses; bulk import ${(loadMs / 1000).toFixed(1)} s`);
+    return { figures: await measure(db, opts.mongoUri, dbName, opts.repeats, log), loadMs };
+  } finally {
+    await db.dropDatabase().catch(() => {});
+    await client.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [accounts = 100_000, events = 1_000_000, repeats = 7] = process.argv.slice(2).map(Number);
+  const server = await startMongo({ readyTimeoutMs: 60_000 });
+  try {
+    await runKpiBench({ accounts, events, repeats, mongoUri: server.uri });
+  } finally {
+    await server.stop();
+  }
 }

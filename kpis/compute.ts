@@ -4,8 +4,8 @@
  * percentages, unrounded; null where a denominator is 0.
  *
  * Two steps: `tallyKpis` counts and sums over account histories (the only part that reads
- * accounts), `kpiFigures` derives every rate from a tally. The store uses the same two steps
- * but takes the stock figures (atStart, atEnd and their MRR) from its running totals.
+ * accounts), `kpiFigures` derives every rate from a tally. The API's view (view.ts) runs the
+ * same `computeKpisOver` on the histories the store folded as events arrived.
  */
 import { activeBefore, buildHistories, mrrBefore, type AccountEvent, type AccountHistory, type KpiAccount, type Segment } from './history.js';
 
@@ -161,18 +161,22 @@ export function kpiReport(options: KpiOptions, total: KpiTally, groups?: Map<str
 }
 
 export function computeKpis(accounts: KpiAccount[], events: AccountEvent[], nps: NpsResponse[], options: KpiOptions): KpiReport {
+  return computeKpisOver(buildHistories(accounts, events), nps, options);
+}
+
+/** The figures over histories already folded (the store's, or buildHistories'). */
+export function computeKpisOver(all: Iterable<AccountHistory>, nps: Iterable<NpsResponse>, options: KpiOptions): KpiReport {
   const window = options.onboardingWindowDays ?? 30;
-  const histories = buildHistories(accounts, events).filter((h) => !options.segment || h.segment === options.segment);
   const keyOf = (h: AccountHistory) => (options.groupBy === 'plan' ? h.plan : h.segment);
   const total = emptyTally();
   let groups: Map<string, KpiTally> | undefined;
   if (options.groupBy === 'segment') groups = new Map(segments.filter((s) => !options.segment || s === options.segment).map((s) => [s, emptyTally()]));
-  if (options.groupBy === 'plan') {
-    groups = new Map();
-    for (const h of histories) if (h.startedAt.getTime() < options.to.getTime() && !groups.has(h.plan)) groups.set(h.plan, emptyTally());
-  }
-  const byId = new Map(histories.map((h) => [h.id, h]));
-  for (const h of histories) {
+  if (options.groupBy === 'plan') groups = new Map();
+  const byId = new Map<string, AccountHistory>();
+  for (const h of all) {
+    if (options.segment && h.segment !== options.segment) continue;
+    byId.set(h.id, h);
+    if (options.groupBy === 'plan' && h.startedAt.getTime() < options.to.getTime() && !groups!.has(h.plan)) groups!.set(h.plan, emptyTally());
     tallyAccount(total, h, options, window);
     const group = groups?.get(keyOf(h));
     if (group) tallyAccount(group, h, options, window);

@@ -2,27 +2,24 @@
  * What KPIs read, kept as data arrives. Plain CRUD only, so it runs on MongoDB and on
  * FerretDB 1.24 alike (no transactions, $lookup or rich $group there):
  *
- * - `kpiAccounts`: one compact history per account (see history.ts), folded with $min/$push
- *   so that the order events arrive in never matters;
- * - `kpiEvents`: the KPI events themselves, indexed on occurredAt, to find the accounts that
- *   moved in a period without scanning all of them;
- * - `kpiStock`: per day, segment and plan, the running totals behind atStart/atEnd (stock.ts);
- * - `npsResponses`.
+ * - `kpiAccounts`: one compact history per account (see history.ts), folded with $min and
+ *   $addToSet, so neither the order events arrive in nor a retried write changes it;
+ * - `kpiEvents`: the KPI events themselves, as received (the record the histories fold);
+ * - `npsResponses`;
+ * - `kpiJournal`: what changed, in order, for the views that answer GET /v1/kpis (view.ts).
  *
- * The stock totals follow each history change by a diff (after − before). Without
- * transactions a crash between the two writes leaves them off; `rebuildKpiStock` recomputes
- * them from the histories.
+ * Each write goes history first, journal second. A crash between the two leaves a change the
+ * views see at their next periodic reload rather than at once.
  */
-import { randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
+import { createHash, randomUUID } from 'node:crypto';
+import { MongoBulkWriteError, MongoServerError, type Db } from 'mongodb';
 import type { AccountDoc } from '../lib/documents.js';
 import { applyEvent, mrrChangeTypes, type AccountHistory, type MrrChange, type Segment } from './history.js';
-import { bucketId, stockChanges, type StockBucket } from './stock.js';
+import { appendJournal } from './journal.js';
 
 /** A history whose account may not be recorded yet (its events arrived first). */
-export type KpiAccountDoc = { _id: string; mrrChanges: MrrChange[] } & Partial<Omit<AccountHistory, 'id' | 'mrrChanges'>>;
+export type KpiAccountDoc = { _id: string; mrrChanges: Array<MrrChange & { id?: string }> } & Partial<Omit<AccountHistory, 'id' | 'mrrChanges'>>;
 export type KpiEventDoc = { _id: string; accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string; receivedAt: Date };
-export type StockDoc = StockBucket & { _id: string };
 export interface NpsDoc {
   _id: string;
   accountId: string;
@@ -32,13 +29,21 @@ export interface NpsDoc {
   comment?: string;
   receivedAt: Date;
 }
+export interface KpiEventInput {
+  /** Makes a retried write harmless: the same id is folded once. Random when absent. */
+  id?: string;
+  accountId: string;
+  type: string;
+  occurredAt: Date;
+  mrr?: number;
+  product?: string;
+}
 
 const kpiEventTypes = new Set(['churned', 'renewed', 'onboarding_completed', ...mrrChangeTypes]);
 
 export const kpiCollections = (db: Db) => ({
   accounts: db.collection<KpiAccountDoc>('kpiAccounts'),
   events: db.collection<KpiEventDoc>('kpiEvents'),
-  stock: db.collection<StockDoc>('kpiStock'),
   nps: db.collection<NpsDoc>('npsResponses'),
 });
 
@@ -47,7 +52,6 @@ export async function ensureKpiIndexes(db: Db): Promise<void> {
   // One index per call: FerretDB 1.24 fails a createIndexes naming indexes that already exist.
   await c.accounts.createIndex({ startedAt: 1 });
   await c.events.createIndex({ occurredAt: 1 });
-  await c.stock.createIndex({ day: 1 });
   await c.nps.createIndex({ respondedAt: 1 });
 }
 
@@ -64,43 +68,45 @@ export function historyOf(doc: KpiAccountDoc): AccountHistory {
   };
 }
 
-async function applyStock(db: Db, buckets: StockBucket[]): Promise<void> {
-  const { stock } = kpiCollections(db);
-  for (const b of buckets) {
-    const _id = bucketId(b.day, b.segment, b.plan);
-    await stock.updateOne({ _id }, { $inc: { active: b.active, mrr: b.mrr, started: b.started }, $setOnInsert: { day: b.day, segment: b.segment, plan: b.plan } }, { upsert: true });
-  }
-}
+const isDuplicate = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
-/** Applies `update` to the account's history and moves the stock totals by the difference. */
-async function updateHistory(db: Db, accountId: string, update: object, after: (before: KpiAccountDoc) => KpiAccountDoc): Promise<void> {
-  const { accounts } = kpiCollections(db);
-  const before = await accounts.findOneAndUpdate({ _id: accountId }, update, { upsert: true, returnDocument: 'before' });
-  const empty: KpiAccountDoc = { _id: accountId, mrrChanges: [] };
-  await applyStock(db, stockChanges(before ?? undefined, after(before ?? empty)));
+/** The $update folding events into a history: idempotent ($min, $addToSet of whole entries). */
+function foldUpdate(events: Array<KpiEventInput & { id: string }>): Record<string, Record<string, unknown>> {
+  const min: Record<string, Date> = {};
+  const changes: Array<MrrChange & { id: string }> = [];
+  for (const e of events) {
+    const field = e.type === 'churned' ? 'churnedAt' : e.type === 'onboarding_completed' ? 'onboardingCompletedAt' : undefined;
+    if (field) {
+      if (!min[field] || e.occurredAt < min[field]) min[field] = e.occurredAt;
+    } else if (mrrChangeTypes.has(e.type)) {
+      changes.push({ id: e.id, at: e.occurredAt, type: e.type as MrrChange['type'], ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) });
+    }
+  }
+  const update: Record<string, Record<string, unknown>> = {};
+  if (Object.keys(min).length) update.$min = min;
+  if (changes.length) update.$addToSet = { mrrChanges: { $each: changes } };
+  return update;
 }
 
 export async function recordAccount(db: Db, account: AccountDoc): Promise<void> {
   const fields = { segment: account.segment, plan: account.plan, startedAt: account.startedAt, mrr0: account.mrr };
-  await updateHistory(db, account._id, { $set: fields, $setOnInsert: { mrrChanges: [] } }, (before) => ({ ...before, ...fields }));
+  await kpiCollections(db).accounts.updateOne({ _id: account._id }, { $set: fields, $setOnInsert: { mrrChanges: [] } }, { upsert: true });
+  await appendJournal(db, 'account', [account._id]);
 }
 
 /** Other event names (for `event` triggers) are not KPI inputs and are not kept here. */
-export async function recordAccountEvent(db: Db, event: { accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string }): Promise<void> {
+export async function recordAccountEvent(db: Db, event: KpiEventInput): Promise<void> {
   if (!kpiEventTypes.has(event.type)) return;
-  const { events } = kpiCollections(db);
-  await events.insertOne({ _id: randomUUID(), ...event, receivedAt: new Date() });
-  let update: object;
-  if (event.type === 'churned') update = { $min: { churnedAt: event.occurredAt } };
-  else if (event.type === 'onboarding_completed') update = { $min: { onboardingCompletedAt: event.occurredAt } };
-  else if (mrrChangeTypes.has(event.type)) {
-    update = { $push: { mrrChanges: { at: event.occurredAt, type: event.type, ...(event.mrr !== undefined ? { mrr: event.mrr } : {}) } } };
-  } else return; // renewed: kept in kpiEvents, no figure reads it
-  await updateHistory(db, event.accountId, update, (before) => {
-    const history = { ...historyOf(before), mrrChanges: [...(before.mrrChanges ?? [])] };
-    applyEvent(history, event);
-    return { ...before, mrrChanges: history.mrrChanges, ...(history.churnedAt ? { churnedAt: history.churnedAt } : {}), ...(history.onboardingCompletedAt ? { onboardingCompletedAt: history.onboardingCompletedAt } : {}) };
-  });
+  const { id = randomUUID(), ...fields } = event;
+  try {
+    await kpiCollections(db).events.insertOne({ _id: id, ...fields, receivedAt: new Date() });
+  } catch (err) {
+    if (!isDuplicate(err)) throw err; // a retry: fold it again, harmlessly
+  }
+  const update = foldUpdate([{ ...event, id }]);
+  if (Object.keys(update).length === 0) return; // renewed: kept in kpiEvents, no figure reads it
+  await kpiCollections(db).accounts.updateOne({ _id: event.accountId }, update, { upsert: true });
+  await appendJournal(db, 'account', [event.accountId]);
 }
 
 export async function recordNps(
@@ -110,46 +116,78 @@ export async function recordNps(
   const id = response.idempotencyKey ? `nps:${response.idempotencyKey}` : randomUUID();
   const { idempotencyKey: _key, ...fields } = response;
   await kpiCollections(db).nps.updateOne({ _id: id }, { $setOnInsert: { ...fields, receivedAt: new Date() } }, { upsert: true });
+  await appendJournal(db, 'nps', [id]);
   return { id };
 }
 
-/** Recomputes `kpiStock` from the histories (after a crash between a history write and its stock write). */
-export async function rebuildKpiStock(db: Db): Promise<void> {
-  const { accounts, stock } = kpiCollections(db);
-  await stock.deleteMany({});
-  const totals = new Map<string, StockBucket>();
-  for await (const doc of accounts.find({})) {
-    for (const b of stockChanges(undefined, doc)) {
-      const id = bucketId(b.day, b.segment, b.plan);
-      const t = totals.get(id);
-      if (t) {
-        t.active += b.active;
-        t.mrr += b.mrr;
-        t.started += b.started;
-      } else totals.set(id, { ...b });
+export interface HistoryImport {
+  accounts?: Array<Pick<AccountDoc, '_id' | 'segment' | 'plan' | 'mrr' | 'startedAt'>>;
+  events?: KpiEventInput[];
+  nps?: Array<{ id?: string; accountId: string; score: number; respondedAt: Date }>;
+}
+
+/** A stable id for the i-th item of a batch, so that a retried batch writes nothing twice. */
+export const batchItemId = (batchKey: string, kind: string, i: number) => createHash('sha256').update(`${batchKey}\0${kind}\0${i}`).digest('base64url').slice(0, 24);
+
+/** Inserts in chunks; returns the ids that existed already (any other failure is thrown). */
+async function insertIgnoringDuplicates<T extends { _id: string }>(insert: (docs: T[]) => Promise<unknown>, docs: T[]): Promise<Set<string>> {
+  const existing = new Set<string>();
+  for (let i = 0; i < docs.length; i += 2000) {
+    const chunk = docs.slice(i, i + 2000);
+    try {
+      await insert(chunk);
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const writeErrors = [err.writeErrors].flat();
+      if (writeErrors.some((w) => w.code !== 11000)) throw err;
+      for (const w of writeErrors) existing.add(chunk[w.index]._id);
     }
   }
-  const docs = [...totals].map(([_id, b]) => ({ _id, ...b }));
-  for (let i = 0; i < docs.length; i += 1000) await stock.insertMany(docs.slice(i, i + 1000));
+  return existing;
 }
 
 /**
- * Bulk import of history (a migration, the timing script): accounts not yet in the store and
- * their events, written with insertMany instead of one update per event, then the running
- * totals are rebuilt. Not for live traffic: use recordAccount / recordAccountEvent there.
+ * History in bulk (years of billing history, the timing script, the import route): accounts
+ * with their events folded in memory and inserted together; events of accounts recorded
+ * earlier folded by one update per account; NPS responses. No playbook is triggered. Every
+ * item needs a stable id (`id`, or the caller's batch key) for a retried import to be harmless.
  */
-export async function importKpiHistory(db: Db, accountsToImport: AccountDoc[], eventsToImport: Array<{ accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string }>): Promise<void> {
+export async function importHistory(db: Db, batch: HistoryImport): Promise<void> {
   const c = kpiCollections(db);
-  const histories = new Map<string, AccountHistory>();
-  for (const a of accountsToImport) histories.set(a._id, { id: a._id, segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr, mrrChanges: [] });
-  const kept = eventsToImport.filter((e) => kpiEventTypes.has(e.type));
-  for (const e of kept) {
-    const h = histories.get(e.accountId);
-    if (h) applyEvent(h, e);
-  }
   const receivedAt = new Date();
-  for (let i = 0; i < kept.length; i += 2000) await c.events.insertMany(kept.slice(i, i + 2000).map((e) => ({ _id: randomUUID(), ...e, receivedAt })));
-  const docs: KpiAccountDoc[] = [...histories.values()].map(({ id, ...rest }) => ({ _id: id, ...rest }));
-  for (let i = 0; i < docs.length; i += 2000) await c.accounts.insertMany(docs.slice(i, i + 2000));
-  await rebuildKpiStock(db);
+  const events = (batch.events ?? []).filter((e) => kpiEventTypes.has(e.type)).map((e) => ({ ...e, id: e.id ?? randomUUID() }));
+  await insertIgnoringDuplicates((docs) => c.events.insertMany(docs, { ordered: false }), events.map(({ id, ...e }) => ({ _id: id, ...e, receivedAt })));
+
+  const fresh = new Map<string, AccountHistory>();
+  for (const a of batch.accounts ?? []) fresh.set(a._id, { id: a._id, segment: a.segment as Segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr, mrrChanges: [] });
+  const byAccount = new Map<string, Array<KpiEventInput & { id: string }>>();
+  for (const e of events) byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
+  const docs: KpiAccountDoc[] = [...fresh.values()].map(({ id, ...h }) => {
+    for (const e of byAccount.get(id) ?? []) applyEvent(h as AccountHistory, e);
+    const mrrChanges = (byAccount.get(id) ?? []).filter((e) => mrrChangeTypes.has(e.type)).map((e) => ({ id: e.id, at: e.occurredAt, type: e.type as MrrChange['type'], ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) }));
+    return { _id: id, ...h, mrrChanges };
+  });
+  const existing = await insertIgnoringDuplicates((d) => c.accounts.insertMany(d, { ordered: false }), docs);
+
+  // Accounts whose history existed already (recorded earlier, or a retried batch): fold by update.
+  for (const id of existing) {
+    const a = fresh.get(id)!;
+    await c.accounts.updateOne({ _id: id }, { $set: { segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr0 } });
+  }
+  const toUpdate = [...byAccount].filter(([id]) => !fresh.has(id) || existing.has(id));
+  for (let i = 0; i < toUpdate.length; i += 32) {
+    await Promise.all(
+      toUpdate.slice(i, i + 32).map(async ([id, list]) => {
+        const update = foldUpdate(list);
+        if (Object.keys(update).length) await c.accounts.updateOne({ _id: id }, update, { upsert: true });
+      }),
+    );
+  }
+
+  const responses = (batch.nps ?? []).map((r) => ({ _id: r.id ?? randomUUID(), accountId: r.accountId, score: r.score, respondedAt: r.respondedAt, receivedAt }));
+  await insertIgnoringDuplicates((d) => c.nps.insertMany(d, { ordered: false }), responses);
+
+  const touched = [...new Set([...fresh.keys(), ...byAccount.keys()])];
+  if (touched.length) await appendJournal(db, 'account', touched);
+  if (responses.length) await appendJournal(db, 'nps', responses.map((r) => r._id));
 }

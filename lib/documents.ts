@@ -29,6 +29,8 @@ export interface AccountDoc {
   lifecycle: string;
   attributes: Record<string, string | number | boolean>;
   health?: { score: number; band: HealthBand; observedAt: Date };
+  /** Set on accounts brought in by POST /v1/history: the batch's key (a retried batch finds its own). */
+  importBatch?: string;
   createdAt: Date;
   updatedAt: Date;
 }

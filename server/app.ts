@@ -11,7 +11,7 @@ import type { AccountDoc } from '../lib/documents.js';
 import { pingMongo } from '../lib/mongo.js';
 import { createPlaybookPublisher, createPlaybookValidator } from './playbook-store.js';
 import { createEngine, type Engine } from '../engine/index.js';
-import { recordAccount, recordAccountEvent, recordNps } from '../kpis/index.js';
+import { recordAccount, recordAccountEvent, recordNps, type KpiEventInput } from '../kpis/index.js';
 import errorHandler from './plugins/error-handler.js';
 import platform from './plugins/platform.js';
 import { createValidatorCompiler } from './plugins/validation.js';
@@ -21,7 +21,7 @@ import { apiRoutes } from './routes/index.js';
 /** The KPI rollups kept up to date as data arrives (kpis/). */
 export interface ApiKpis {
   recordAccount(db: Db, account: AccountDoc): Promise<unknown>;
-  recordAccountEvent(db: Db, event: { accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string }): Promise<unknown>;
+  recordAccountEvent(db: Db, event: KpiEventInput): Promise<unknown>;
   recordNps(db: Db, response: { accountId: string; score: number; respondedAt: Date; contactEmail?: string; comment?: string; idempotencyKey?: string }): Promise<{ id: string }>;
 }
 

@@ -38,7 +38,7 @@ export async function eventRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
       const occurredAt = new Date(request.body.occurredAt);
       const eventData = { ...data, ...(mrr !== undefined ? { mrr } : {}), ...(product !== undefined ? { product } : {}) };
       const result = await engine.ingestEvent(accountId, { type, occurredAt, data: eventData, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}) });
-      await kpis.recordAccountEvent(db, { accountId, type, occurredAt, ...(mrr !== undefined ? { mrr } : {}), ...(product !== undefined ? { product } : {}) });
+      await kpis.recordAccountEvent(db, { id: result.eventId, accountId, type, occurredAt, ...(mrr !== undefined ? { mrr } : {}), ...(product !== undefined ? { product } : {}) });
       return reply.status(201).send({ id: result.eventId, accountId, type, occurredAt: occurredAt.toISOString(), enrolments: result.enrolments });
     },
   );

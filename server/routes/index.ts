@@ -10,6 +10,7 @@ import { playbookRoutes } from './playbooks.js';
 import { runRoutes } from './runs.js';
 import { taskRoutes } from './tasks.js';
 import { kpiRoutes } from './kpis.js';
+import { historyImportRoutes } from './history-import.js';
 import { emailRoutes } from './emails.js';
 import { timelineRoutes } from './timeline.js';
 import { userRoutes } from './users.js';
@@ -29,6 +30,7 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   await app.register(runRoutes, { deps });
   await app.register(taskRoutes, { deps });
   await app.register(kpiRoutes, { deps });
+  await app.register(historyImportRoutes, { deps });
   await app.register(emailRoutes, { deps });
   await app.register(timelineRoutes, { deps });
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../app.js';
 import { ApiError } from '../errors.js';
-import { computeKpisFromDb, ensureKpiIndexes, operationsFromDb, playbookEffectivenessFromDb } from '../../kpis/index.js';
+import { ensureKpiIndexes, KpiView, operationsFromDb, playbookEffectivenessFromDb } from '../../kpis/index.js';
 import { errors } from '../schemas/common.js';
 import { Effectiveness, KpiQuery, KpiReport, Operations, PeriodQuery } from '../schemas/kpis.js';
 
@@ -22,10 +22,16 @@ export async function kpiRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = opts.deps;
   await ensureKpiIndexes(db);
+  // Each API process keeps the histories in memory (kpis/view.ts), loaded in the background at
+  // start so that the first request does not pay for it, and refreshed from the journal.
+  const view = new KpiView(db);
+  app.addHook('onReady', async () => {
+    view.refresh().catch((err) => app.log.warn({ err }, 'KPI view: first load failed; the next request retries'));
+  });
 
   app.get('/kpis', { config: { roles: ['admin'] }, schema: { tags: ['kpis'], summary: 'Churn, retention, NRR, onboarding, upsell, NPS, LTV for a period', querystring: KpiQuery, response: { 200: KpiReport, ...errors(403) } } }, async (request) => {
     const { from, to, ...rest } = request.query;
-    return computeKpisFromDb(db, { ...period(from, to), ...rest });
+    return view.report({ ...period(from, to), ...rest });
   });
 
   app.get('/kpis/playbooks', { config: { roles: ['admin'] }, schema: { tags: ['kpis'], summary: 'Playbook effectiveness: goal rate and lift over the holdout', querystring: PeriodQuery, response: { 200: Effectiveness, ...errors(403) } } }, async (request) => {
