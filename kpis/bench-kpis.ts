@@ -18,7 +18,7 @@ import type { AccountDoc } from '../lib/documents.js';
 import { loadConfig } from '../lib/config.js';
 import { startMongo } from '../lib/stack-mongo.js';
 import { buildApp } from '../server/app.js';
-import { computeKpisFromDb, importHistory, recordAccountEvent, type KpiEventInput } from './index.js';
+import { computeKpisFromDb, importHistory, KpiView, recordAccountEvent, type KpiEventInput } from './index.js';
 
 const dayMs = 86_400_000;
 const epoch = Date.UTC(2023, 0, 1);
@@ -79,6 +79,7 @@ const periods = [
 ] as const;
 
 async function measure(db: Db, mongoUri: string, dbName: string, repeats: number, log: (line: string) => void): Promise<KpiFigure[]> {
+  const loadMs = await time(() => new KpiView(db).refresh());
   const token = 'bench-admin-token-0123456789';
   const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', MONGODB_URI: mongoUri, MONGODB_DB: dbName, SMTP_URL: 'smtp://127.0.0.1:1', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' });
   const connection = Connection.lazy({ address: '127.0.0.1:1' }); // GET /v1/kpis never calls Temporal
@@ -91,32 +92,36 @@ async function measure(db: Db, mongoUri: string, dbName: string, repeats: number
     return res.json();
   };
   const figures: KpiFigure[] = [];
+  const report = (f: KpiFigure) => {
+    figures.push(f);
+    log(`${f.name.padEnd(46)} p50 ${f.p50Ms.toFixed(1).padStart(9)} ms  p95 ${f.p95Ms.toFixed(1).padStart(9)} ms${f.baselineMs ? `  baseline ${f.baselineMs.toFixed(0)} ms  ratio ${f.ratio!.toFixed(3)}` : ''}`);
+  };
+  report({ name: 'view load (once per API process)', p50Ms: loadMs, p95Ms: loadMs });
   // The baseline reads every history per answer: tens of seconds at 100,000 accounts.
   const baselineRepeats = repeats > 3 ? 3 : 1;
   try {
     const firstMs = await time(() => get(periods[0][1])); // waits for the view's load begun at start
-    figures.push({ name: 'first answer after start (view load)', p50Ms: firstMs, p95Ms: firstMs });
+    report({ name: 'first answer after start (view load)', p50Ms: firstMs, p95Ms: firstMs });
     for (const [name, query, options] of periods) {
       const times: number[] = [];
       for (let r = 0; r < repeats; r++) times.push(await time(() => get(query)));
       const baseline: number[] = [];
       for (let r = 0; r < baselineRepeats; r++) baseline.push(await time(() => computeKpisFromDb(db, options)));
       const figure = { name: `GET /v1/kpis ${name}`, p50Ms: percentile(times, 0.5), p95Ms: percentile(times, 0.95), baselineMs: percentile(baseline, 0.5) };
-      figures.push({ ...figure, ratio: figure.p50Ms / figure.baselineMs });
+      report({ ...figure, ratio: figure.p50Ms / figure.baselineMs });
     }
-    // Live traffic between two answers: 200 events recorded, then the answer that reads them.
-    const live = 200;
+    // Live traffic between two answers: 50 events recorded, then the answer that reads them.
+    const live = 50;
     const liveMs = await time(async () => {
       for (let i = 0; i < live; i++) await recordAccountEvent(db, { accountId: `acc-${i * 7}`, type: 'upsell', occurredAt: new Date(Date.UTC(2024, 5, 15)), mrr: 999 });
     });
-    figures.push({ name: 'recordAccountEvent, per live event', p50Ms: liveMs / live, p95Ms: liveMs / live });
+    report({ name: 'recordAccountEvent, per live event', p50Ms: liveMs / live, p95Ms: liveMs / live });
     const afterLive = await time(() => get(periods[0][1]));
-    figures.push({ name: `GET /v1/kpis one month after ${live} live events`, p50Ms: afterLive, p95Ms: afterLive });
+    report({ name: `GET /v1/kpis one month after ${live} live events`, p50Ms: afterLive, p95Ms: afterLive });
   } finally {
     await app.close();
     await connection.close().catch(() => {});
   }
-  for (const f of figures) log(`${f.name.padEnd(46)} p50 ${f.p50Ms.toFixed(1).padStart(9)} ms  p95 ${f.p95Ms.toFixed(1).padStart(9)} ms${f.baselineMs ? `  baseline ${f.baselineMs.toFixed(0)} ms  ratio ${f.ratio!.toFixed(3)}` : ''}`);
   return figures;
 }
 

@@ -8,7 +8,8 @@
  * - `npsResponses`;
  * - `kpiJournal`: what changed, in order, for the views that answer GET /v1/kpis (view.ts).
  *
- * Each write goes history first, journal second. A crash between the two leaves a change the
+ * No secondary index: everything here is read by `_id` or, by a view's (re)load, whole; an
+ * index would only slow the writes. Each write goes history first, journal second. A crash between the two leaves a change the
  * views see at their next periodic reload rather than at once.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -46,14 +47,6 @@ export const kpiCollections = (db: Db) => ({
   events: db.collection<KpiEventDoc>('kpiEvents'),
   nps: db.collection<NpsDoc>('npsResponses'),
 });
-
-export async function ensureKpiIndexes(db: Db): Promise<void> {
-  const c = kpiCollections(db);
-  // One index per call: FerretDB 1.24 fails a createIndexes naming indexes that already exist.
-  await c.accounts.createIndex({ startedAt: 1 });
-  await c.events.createIndex({ occurredAt: 1 });
-  await c.nps.createIndex({ respondedAt: 1 });
-}
 
 export function historyOf(doc: KpiAccountDoc): AccountHistory {
   return {

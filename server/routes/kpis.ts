@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../app.js';
 import { ApiError } from '../errors.js';
-import { ensureKpiIndexes, KpiView, operationsFromDb, playbookEffectivenessFromDb } from '../../kpis/index.js';
+import { KpiView, operationsFromDb, playbookEffectivenessFromDb } from '../../kpis/index.js';
 import { errors } from '../schemas/common.js';
 import { Effectiveness, KpiQuery, KpiReport, Operations, PeriodQuery } from '../schemas/kpis.js';
 
@@ -21,7 +21,6 @@ function period(from: string, to: string): { from: Date; to: Date } {
 export async function kpiRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = opts.deps;
-  await ensureKpiIndexes(db);
   // Each API process keeps the histories in memory (kpis/view.ts), loaded in the background at
   // start so that the first request does not pay for it, and refreshed from the journal.
   const view = new KpiView(db);

@@ -8,7 +8,6 @@ import type { AccountDoc } from '../../lib/documents.js';
 import {
   computeKpis,
   computeKpisFromDb,
-  ensureKpiIndexes,
   operationsFromDb,
   playbookEffectivenessFromDb,
   importHistory,
@@ -29,8 +28,6 @@ const accountDoc = (a: KpiAccount) => ({ _id: a.id, name: a.id, segment: a.segme
 const stored: AccountEvent[] = [];
 
 beforeAll(async () => {
-  await ensureKpiIndexes(it.db);
-  await ensureKpiIndexes(it.db); // twice: as every API start does
   // Half the events arrive before their account is recorded, and in reverse order.
   const [early, late] = [events.slice(0, 9).reverse(), events.slice(9)];
   for (const e of early) await recordAccountEvent(it.db, e);
