@@ -12,6 +12,7 @@ import { pingMongo } from '../lib/mongo.js';
 import { createPlaybookPublisher, createPlaybookValidator } from './playbook-store.js';
 import { createEngine, type Engine } from '../engine/index.js';
 import { recordAccount, recordAccountEvent, recordNps, type KpiEventInput } from '../kpis/index.js';
+import { ApiError, errorBody } from './errors.js';
 import errorHandler from './plugins/error-handler.js';
 import platform from './plugins/platform.js';
 import { createValidatorCompiler } from './plugins/validation.js';
@@ -81,8 +82,26 @@ export async function pingTemporal(temporal: Client): Promise<boolean> {
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: 5 * 1024 * 1024,
+    // Errors the router raises before any route runs (a malformed %-escape, an over-long id)
+    // answer in the API's error format like every other 4xx.
+    frameworkErrors: (err, _request, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      (reply as unknown as { status(code: number): { send(body: unknown): void } }).status(tooLong ? 414 : 400).send(errorBody(tooLong ? 'url_too_long' : 'invalid_url', tooLong ? 'A path segment of the URL is too long.' : 'The URL is not valid (a malformed %-escape?).'));
+    },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // JSON bodies must be valid UTF-8: a byte that is not would otherwise be stored as U+FFFD.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(new ApiError(400, 'invalid_utf8', 'The body is not valid UTF-8.'), undefined);
+    }
+    parseJson(request, text, done);
+  });
   // Unknown fields are rejected by the schemas (additionalProperties: false), never stripped
   // silently; bodies are not coerced.
   app.setValidatorCompiler(createValidatorCompiler());

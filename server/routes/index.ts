@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { ApiDeps } from '../app.js';
 import auth from '../plugins/auth.js';
 import idempotency from '../plugins/idempotency.js';
@@ -18,6 +19,12 @@ import { userRoutes } from './users.js';
 /** Every /v1 route: authentication first (routes opt out with config.public), then one plugin per resource. */
 export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   const { deps } = opts;
+  // A route that takes no query parameters refuses them, as a route with a query schema refuses
+  // unknown ones: a misspelt filter must not silently return everything.
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.querystring || route.method === 'HEAD') return;
+    route.schema = { ...route.schema, querystring: Type.Object({}, { additionalProperties: false }) };
+  });
   await app.register(auth, { db: deps.db, adminToken: deps.config.adminToken });
   await app.register(idempotency, { db: deps.db });
   // Resource plugins (each helper adds its own line below):
