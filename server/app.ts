@@ -100,7 +100,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     } catch {
       return done(new ApiError(400, 'invalid_utf8', 'The body is not valid UTF-8.'), undefined);
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
   // Unknown fields are rejected by the schemas (additionalProperties: false), never stripped
   // silently; bodies are not coerced.
