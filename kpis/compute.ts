@@ -7,7 +7,7 @@
  * accounts), `kpiFigures` derives every rate from a tally. The API's view (view.ts) runs the
  * same `computeKpisOver` on the histories the store folded as events arrived.
  */
-import { activeBefore, buildHistories, mrrBefore, type AccountEvent, type AccountHistory, type KpiAccount, type Segment } from './history.js';
+import { buildHistories, mrrBeforeMs, type AccountEvent, type AccountHistory, type KpiAccount, type Segment } from './history.js';
 
 export interface NpsResponse {
   accountId: string;
@@ -82,35 +82,38 @@ export function emptyTally(): KpiTally {
 export function tallyAccount(tally: KpiTally, h: AccountHistory, period: { from: Date; to: Date }, onboardingWindowDays: number): void {
   const from = period.from.getTime();
   const to = period.to.getTime();
-  const inPeriod = (d: Date) => d.getTime() >= from && d.getTime() < to;
   const start = h.startedAt.getTime();
-  if (start >= from && start < to) {
+  if (start >= to) return; // neither new, nor at the start, nor at the end
+  const churn = h.churnedAt ? h.churnedAt.getTime() : Infinity;
+  if (start >= from) {
     tally.accounts.new++;
     tally.onboarding.cohort++;
     // "at or before startedAt + window": the deadline itself still counts.
     if (h.onboardingCompletedAt && h.onboardingCompletedAt.getTime() <= start + onboardingWindowDays * dayMs) tally.onboarding.completed++;
   }
-  if (activeBefore(h, period.to)) {
+  // Active just before t: started before t and not churned before t.
+  if (churn >= to) {
     tally.accounts.atEnd++;
-    tally.mrr.atEnd += mrrBefore(h, period.to);
+    tally.mrr.atEnd += mrrBeforeMs(h, to);
   }
   // Everything below is over atStart accounts only: an account started and churned in the
   // period is new, but neither atStart, churned, nor part of expansion.
-  if (!activeBefore(h, period.from)) return;
+  if (!(start < from && churn >= from)) return;
   tally.accounts.atStart++;
-  tally.mrr.atStart += mrrBefore(h, period.from);
-  if (h.churnedAt && inPeriod(h.churnedAt)) {
+  tally.mrr.atStart += mrrBeforeMs(h, from);
+  if (churn < to) {
     tally.accounts.churned++;
-    tally.mrr.churned += mrrBefore(h, h.churnedAt);
+    tally.mrr.churned += mrrBeforeMs(h, churn);
   }
   let upsold = false;
   let crossSold = false;
   for (const c of h.mrrChanges) {
-    if (!inPeriod(c.at)) continue;
+    const at = c.at.getTime();
+    if (at < from || at >= to) continue;
     upsold ||= c.type === 'upsell';
     crossSold ||= c.type === 'cross_sell';
     if (c.mrr === undefined) continue;
-    const change = c.mrr - mrrBefore(h, c.at);
+    const change = c.mrr - mrrBeforeMs(h, at);
     if (change > 0) tally.mrr.expansion += change;
     else tally.mrr.contraction -= change;
   }
@@ -172,18 +175,21 @@ export function computeKpisOver(all: Iterable<AccountHistory>, nps: Iterable<Nps
   let groups: Map<string, KpiTally> | undefined;
   if (options.groupBy === 'segment') groups = new Map(segments.filter((s) => !options.segment || s === options.segment).map((s) => [s, emptyTally()]));
   if (options.groupBy === 'plan') groups = new Map();
+  // Only the accounts that answered a survey in the period need finding again.
+  const responses = [...nps].filter((r) => r.respondedAt.getTime() >= options.from.getTime() && r.respondedAt.getTime() < options.to.getTime());
+  const responded = new Set(responses.map((r) => r.accountId));
   const byId = new Map<string, AccountHistory>();
   for (const h of all) {
     if (options.segment && h.segment !== options.segment) continue;
-    byId.set(h.id, h);
+    if (responded.has(h.id)) byId.set(h.id, h);
     if (options.groupBy === 'plan' && h.startedAt.getTime() < options.to.getTime() && !groups!.has(h.plan)) groups!.set(h.plan, emptyTally());
     tallyAccount(total, h, options, window);
     const group = groups?.get(keyOf(h));
     if (group) tallyAccount(group, h, options, window);
   }
-  for (const r of nps) {
+  for (const r of responses) {
     const h = byId.get(r.accountId);
-    if (!h || r.respondedAt.getTime() < options.from.getTime() || r.respondedAt.getTime() >= options.to.getTime()) continue;
+    if (!h) continue;
     tallyNps(total, r.score);
     const group = groups?.get(keyOf(h));
     if (group) tallyNps(group, r.score);

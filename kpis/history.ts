@@ -74,12 +74,23 @@ export function buildHistories(accounts: KpiAccount[], events: AccountEvent[]): 
  * answer never depends on the order the events were stored in.
  */
 export function mrrBefore(history: AccountHistory, t: Date): number {
-  let latest: MrrChange | undefined;
+  return mrrBeforeMs(history, t.getTime());
+}
+
+/** mrrBefore with the instant in epoch milliseconds (the KPI pass calls it a million times). */
+export function mrrBeforeMs(history: AccountHistory, t: number): number {
+  let latestAt = -Infinity;
+  let latestMrr: number | undefined;
   for (const c of history.mrrChanges) {
-    if (c.mrr === undefined || c.at.getTime() >= t.getTime()) continue;
-    if (!latest || c.at.getTime() > latest.at.getTime() || (c.at.getTime() === latest.at.getTime() && c.mrr > latest.mrr!)) latest = c;
+    if (c.mrr === undefined) continue;
+    const at = c.at.getTime();
+    if (at >= t) continue;
+    if (at > latestAt || (at === latestAt && c.mrr > latestMrr!)) {
+      latestAt = at;
+      latestMrr = c.mrr;
+    }
   }
-  return latest?.mrr ?? history.mrr0;
+  return latestMrr ?? history.mrr0;
 }
 
 /** Active just before `t` (what atStart at `from` and atEnd at `to` count): started before `t`, not churned before `t`. */
