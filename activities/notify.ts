@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EmailDoc } from '../lib/documents.js';
-import { renderEmail } from '../language/templates.js';
+import { headerSafe, renderEmail } from '../language/templates.js';
 import type { ActivityDeps, StepRef } from './deps.js';
 import { renderInline } from './inline-text.js';
 import { loadAccount, loadCsm, templateContext, type RunInfo } from './recipients.js';
@@ -40,7 +40,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
       ({ subject, text, html } = rendered);
     } else {
       text = renderInline(input.message ?? '', ctx as unknown as Record<string, unknown>);
-      subject = `[Retain] ${account.name}: ${input.playbookId}`.replace(/[\r\n]+/g, ' ');
+      subject = headerSafe(`[Retain] ${account.name}: ${input.playbookId}`);
     }
     await outbox.updateOne(
       { _id },

@@ -143,10 +143,10 @@ export function parseTemplate(name: string, source: string): ParseTemplateResult
   return { ok: true, template: { name, category: category as EmailCategory, subject, html, text } };
 }
 
-// CR and LF enable header injection; the other C0 controls and U+2028/9 have no business in
-// an email either. Tab is kept (harmless, sometimes in pasted names).
+// CR and LF enable header injection; the other C0 and C1 controls (NEL is a line break too) and
+// U+2028/9 have no business in an email either. Tab is kept (harmless, sometimes in pasted names).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\u2028\u2029]+/g;
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /** A copy of the data with every string made single-line and control-free. */
 function sanitize<T>(value: T): T {
@@ -160,7 +160,9 @@ function sanitize<T>(value: T): T {
 
 /** One line, no control characters, bounded length: safe as a `Subject:` header. */
 export function headerSafe(text: string): string {
-  const line = text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  // "=?utf-8?q?=0D=0A…?=" in data would be decoded by the reader's mail client into line
+  // breaks: a zero-width space after "=" keeps it from reading as an RFC 2047 encoded word.
+  const line = text.replace(CONTROL, ' ').replace(/\s+/g, ' ').replace(/=\?/g, '=\u200b?').trim();
   return line.length > MAX_SUBJECT ? `${line.slice(0, MAX_SUBJECT - 1)}…` : line;
 }
 
