@@ -20,6 +20,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set when this request claimed an idempotency key; its answer will be stored. */
     idempotencyKey?: string;
+    /**
+     * Set by a handler whose answer is partial (a batch with items that failed for a passing
+     * reason): the answer is not stored, so a retry with the same key does the missing part.
+     */
+    idempotencyIncomplete?: boolean;
   }
 }
 
@@ -97,7 +102,7 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { db: D
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (!request.idempotencyKey) return payload;
     const id = `${request.principal.id}:${request.idempotencyKey}`;
-    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
+    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string' && !request.idempotencyIncomplete) {
       await keys.updateOne({ _id: id }, { $set: { status: reply.statusCode, body: payload, completedAt: new Date() } });
     } else {
       await keys.deleteOne({ _id: id, status: null });

@@ -93,6 +93,9 @@ export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: 
       }
       await Promise.all(Array.from({ length: Math.min(batchConcurrency, queue.length) }, drain));
       const recorded = results.filter((r) => r.status === 'recorded').length;
+      // Items that failed for a passing reason (the database away) are retried with the same
+      // key; the recorded ones are then found by their per-item keys, not recorded twice.
+      if (results.some((r) => r.status === 'failed' && r.error?.code === 'internal')) request.idempotencyIncomplete = true;
       return { recorded, failed: results.length - recorded, results };
     },
   );

@@ -1,0 +1,253 @@
+/**
+ * A whole Retain installation as separate processes a test can kill and restart: Temporal dev
+ * server (SQLite file, so it survives a restart), FerretDB (data directory), an SMTP capture,
+ * the API (server/main.ts) and the worker (worker/main.ts). Every server keeps its port across
+ * restarts, so the others reconnect as they would in production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { MongoClient, type Db } from 'mongodb';
+import { freePort } from '../../lib/free-port.js';
+import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../lib/smtp-capture.js';
+import { ferretdbPath } from '../../lib/stack-mongo.js';
+import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
+import { temporalCliPath } from '../../lib/stack-temporal.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+export class FaultStack {
+  readonly token = `rt_admin_fault_${Date.now()}`;
+  readonly mails: CapturedMail[] = [];
+  private dir = '';
+  private ports = { temporal: 0, mongo: 0, smtp: 0, api: 0 };
+  private temporal?: ServerProcess;
+  private mongo?: ServerProcess;
+  private smtp?: SmtpCapture;
+  private api?: ChildProcess;
+  private worker?: ChildProcess;
+  private workerLog = '';
+  private client?: MongoClient;
+  db!: Db;
+
+  get apiUrl() {
+    return `http://127.0.0.1:${this.ports.api}`;
+  }
+
+  private env(): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TEMPORAL_ADDRESS: `127.0.0.1:${this.ports.temporal}`,
+      MONGODB_URI: `mongodb://127.0.0.1:${this.ports.mongo}/`,
+      MONGODB_DB: 'faults',
+      SMTP_URL: `smtp://127.0.0.1:${this.ports.smtp}`,
+      PORT: String(this.ports.api),
+      TEMPORAL_TASK_QUEUE: 'faults',
+      ADMIN_TOKEN: this.token,
+      LOG_LEVEL: 'warn',
+    };
+  }
+
+  async start(): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'retain-faults-'));
+    this.ports = { temporal: await freePort(), mongo: await freePort(), smtp: await freePort(), api: await freePort() };
+    await Promise.all([this.startTemporal(), this.startMongo(), this.startSmtp()]);
+    this.client = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 60_000 }).connect();
+    this.db = this.client.db('faults');
+    await Promise.all([this.startApi(), this.startWorker()]);
+  }
+
+  async stop(): Promise<void> {
+    this.api?.kill('SIGKILL');
+    this.worker?.kill('SIGKILL');
+    await this.client?.close().catch(() => {});
+    await this.smtp?.stop().catch(() => {});
+    await this.mongo?.stop();
+    await this.temporal?.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async startTemporal(): Promise<void> {
+    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.ports.temporal), '--headless', '--log-level', 'error', '--db-filename', join(this.dir, 'temporal.db')];
+    this.temporal = spawnServer('Temporal dev server', temporalCliPath, args);
+    await until('Temporal', async () => {
+      const connection = await Connection.connect({ address: this.env().TEMPORAL_ADDRESS, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return true;
+      } finally {
+        await connection.close();
+      }
+    }, 60_000);
+  }
+
+  async stopTemporal(): Promise<void> {
+    await this.temporal?.stop();
+  }
+
+  async startMongo(): Promise<void> {
+    const data = join(this.dir, 'ferretdb');
+    this.mongo = spawnServer('FerretDB', ferretdbPath, ['--handler=sqlite', `--sqlite-url=file:${data}/`, `--state-dir=${data}`, `--listen-addr=127.0.0.1:${this.ports.mongo}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error']);
+    await until('FerretDB', async () => {
+      const c = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 1_000 }).connect();
+      await c.db('admin').command({ ping: 1 });
+      await c.close();
+      return true;
+    }, 60_000);
+  }
+
+  async stopMongo(): Promise<void> {
+    await this.mongo?.stop();
+  }
+
+  async startSmtp(): Promise<void> {
+    this.smtp = await startSmtpCapture({ port: this.ports.smtp });
+    const smtp = this.smtp;
+    const seen = new Set<CapturedMail>();
+    // Messages are copied into `mails`, which outlives each SMTP server instance.
+    const copy = setInterval(() => {
+      for (const m of smtp.messages) if (!seen.has(m)) (seen.add(m), this.mails.push(m));
+    }, 100);
+    const stop = smtp.stop.bind(smtp);
+    smtp.stop = async () => {
+      clearInterval(copy);
+      for (const m of smtp.messages) if (!seen.has(m)) (seen.add(m), this.mails.push(m));
+      await stop();
+    };
+  }
+
+  async stopSmtp(): Promise<void> {
+    await this.smtp?.stop();
+  }
+
+  private launch(script: string): ChildProcess {
+    // The worker logs at info so that its "worker started" line tells when it is ready.
+    const env = { ...this.env(), LOG_LEVEL: script.includes('worker') ? 'info' : 'warn' };
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
+    child.stderr?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
+    return child;
+  }
+
+  async startApi(): Promise<void> {
+    this.api = this.launch('server/main.ts');
+    await until('the API', async () => (await fetch(`${this.apiUrl}/healthz`)).status === 200, 60_000);
+  }
+
+  killApi(): void {
+    this.api?.kill('SIGKILL');
+  }
+
+  async startWorker(): Promise<void> {
+    this.workerLog = '';
+    this.worker = this.launch('worker/main.ts');
+    await until('the worker', async () => this.workerLog.includes('worker started'), 90_000);
+  }
+
+  async killWorker(): Promise<void> {
+    const worker = this.worker;
+    if (!worker || worker.exitCode !== null) return;
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGKILL');
+    await exited;
+  }
+
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }
+
+  async publish(yaml: string): Promise<void> {
+    const res = await fetch(`${this.apiUrl}/v1/playbooks`, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/yaml' }, body: yaml });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`publish: ${res.status} ${await res.text()}`);
+  }
+
+  /** Accounts through the API, each with one primary contact, owned by one CSM. */
+  async accounts(prefix: string, count: number): Promise<string[]> {
+    const csm = await this.call('POST', '/v1/users', { email: `${prefix}-csm@retain.test`, name: 'Fault CSM', role: 'csm' });
+    if (csm.status !== 201) throw new Error(`CSM for ${prefix}: ${csm.status} ${JSON.stringify(csm.json)}`);
+    const csmId = (csm.json as { user: { id: string } }).user.id;
+    const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+    for (let i = 0; i < ids.length; i += 10) {
+      await Promise.all(
+        ids.slice(i, i + 10).map(async (id) => {
+          const res = await this.call('POST', '/v1/accounts', { id, name: `Account ${id}`, segment: 'low-touch', plan: 'growth', mrr: 100, csm: csmId, contacts: [{ email: `${id}@customer.test`, name: 'Pat Primary', role: 'primary' }], startedAt: new Date().toISOString() });
+          if (res.status !== 201) throw new Error(`account ${id}: ${res.status} ${JSON.stringify(res.json)}`);
+        }),
+      );
+    }
+    return ids;
+  }
+}
+
+/** A playbook whose every step has a visible effect: a task, two emails and an outcome. */
+export const drill = (id: string) => `id: ${id}
+name: Fault drill ${id}
+trigger: { on: manual }
+steps:
+  - id: call
+    task: { title: "Call {{account.name}}", due: 2d }
+  - id: welcome
+    email: { template: kickoff-welcome, to: primary }
+  - outcome: drill_done
+  - id: tips
+    email: { template: low-usage-tips, to: primary }
+`;
+
+export interface Invariants {
+  runs: number;
+  finished: number;
+  stuck: number;
+  tasks: number;
+  duplicateTasks: number;
+  emails: number;
+  duplicateEmails: number;
+  missingEmails: number;
+  outcomes: number;
+}
+
+/** Checks the invariants of every run of `playbookId`: one task, two emails, one outcome each. */
+export async function invariants(stack: FaultStack, playbookId: string): Promise<Invariants> {
+  const runs = await stack.db.collection<{ _id: string; status: string }>('runs').find({ playbookId }).toArray();
+  const ids = new Set(runs.map((r) => r._id));
+  const tasks = await stack.db.collection<{ runId: string; stepId: string }>('tasks').find({ runId: { $in: [...ids] } }).toArray();
+  const outcomes = await stack.db.collection<{ runId: string }>('outcomes').find({ playbookId }).toArray();
+  const perRunStep = new Map<string, number>();
+  for (const m of stack.mails) {
+    const run = m.header('x-retain-run');
+    if (run && ids.has(run)) perRunStep.set(`${run}|${m.header('x-retain-step')}`, (perRunStep.get(`${run}|${m.header('x-retain-step')}`) ?? 0) + 1);
+  }
+  const taskKeys = new Map<string, number>();
+  for (const t of tasks) taskKeys.set(`${t.runId}|${t.stepId}`, (taskKeys.get(`${t.runId}|${t.stepId}`) ?? 0) + 1);
+  return {
+    runs: runs.length,
+    finished: runs.filter((r) => r.status === 'completed').length,
+    stuck: runs.filter((r) => r.status === 'running').length,
+    tasks: tasks.length,
+    duplicateTasks: [...taskKeys.values()].filter((n) => n > 1).length,
+    emails: [...perRunStep.values()].reduce((a, b) => a + b, 0),
+    duplicateEmails: [...perRunStep.values()].filter((n) => n > 1).length,
+    missingEmails: runs.length * 2 - perRunStep.size,
+    outcomes: outcomes.filter((o) => ids.has(o.runId)).length,
+  };
+}
