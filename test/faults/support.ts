@@ -120,13 +120,18 @@ export class FaultStack {
     const smtp = this.smtp;
     const seen = new Set<CapturedMail>();
     // Messages are copied into `mails`, which outlives each SMTP server instance.
-    const copy = setInterval(() => {
-      for (const m of smtp.messages) if (!seen.has(m)) (seen.add(m), this.mails.push(m));
-    }, 100);
+    const collect = () => {
+      for (const m of smtp.messages) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+        this.mails.push(m);
+      }
+    };
+    const copy = setInterval(collect, 100);
     const stop = smtp.stop.bind(smtp);
     smtp.stop = async () => {
       clearInterval(copy);
-      for (const m of smtp.messages) if (!seen.has(m)) (seen.add(m), this.mails.push(m));
+      collect();
       await stop();
     };
   }
