@@ -21,18 +21,19 @@ let accountId: string;
 /** Nine items on distinct days, interleaved across three collections (health, events, NPS). */
 beforeAll(async () => {
   accountId = (await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'timeline-acme' }) })).json().id;
+  // One after another: each health score's previous band depends on the one before it.
   const writes = [
-    api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 82, observedAt: day(1) } }),
-    api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'renewed', occurredAt: day(2) } }),
-    api.call('POST', '/v1/nps', { body: { accountId, score: 9, respondedAt: day(3), comment: 'Great onboarding' } }),
-    api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 55, observedAt: day(4) } }),
-    api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'upsell', occurredAt: day(5), mrr: 1500 } }),
-    api.call('POST', '/v1/nps', { body: { accountId, score: 4, respondedAt: day(6) } }),
-    api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 30, observedAt: day(7) } }),
-    api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'contraction', occurredAt: day(8), mrr: 900 } }),
-    api.call('POST', '/v1/nps', { body: { accountId, score: 7, respondedAt: day(9) } }),
+    () => api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 82, observedAt: day(1) } }),
+    () => api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'renewed', occurredAt: day(2) } }),
+    () => api.call('POST', '/v1/nps', { body: { accountId, score: 9, respondedAt: day(3), comment: 'Great onboarding' } }),
+    () => api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 55, observedAt: day(4) } }),
+    () => api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'upsell', occurredAt: day(5), mrr: 1500 } }),
+    () => api.call('POST', '/v1/nps', { body: { accountId, score: 4, respondedAt: day(6) } }),
+    () => api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 30, observedAt: day(7) } }),
+    () => api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'contraction', occurredAt: day(8), mrr: 900 } }),
+    () => api.call('POST', '/v1/nps', { body: { accountId, score: 7, respondedAt: day(9) } }),
   ];
-  for (const write of writes) expect((await write).statusCode).toBe(201);
+  for (const write of writes) expect((await write()).statusCode).toBe(201);
 });
 
 async function timeline(query = '', token?: string): Promise<{ items: Item[]; total: number }> {
