@@ -53,7 +53,13 @@ export async function appendJournal(db: Db, kind: JournalKind, ids: string[]): P
       id = attempt % 8 === 7 ? await journalHead(db, id + 1) : id + 1;
     }
   }
-  await meta(db).updateOne({ _id: 'journal' }, { $max: { next: id + 1 } }, { upsert: true });
+  try {
+    await meta(db).updateOne({ _id: 'journal' }, { $max: { next: id + 1 } }, { upsert: true });
+  } catch (err) {
+    // Two first writers both upserting the hint: one insert loses; the hint exists now.
+    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    await meta(db).updateOne({ _id: 'journal' }, { $max: { next: id + 1 } });
+  }
   return id;
 }
 

@@ -27,7 +27,8 @@ describe('retain simulate', () => {
     const timeline = await simulate();
     expect(Date.now() - began).toBeLessThan(60_000);
     const line = (step: string, event: string) => timeline.find((e) => e.step === step && e.event === event);
-    expect(line('rescue_call', 'created')?.t).toBe(0);
+    // At once: the activity's own run time (a second or two on a busy machine) is all that passes.
+    expect(line('rescue_call', 'created')?.t).toBeLessThanOrEqual(60);
     expect(line('rescue_call_overdue', 'sent')?.t).toBeGreaterThanOrEqual(4 * 86_400);
     expect(line('escalation', 'created')?.t).toBeGreaterThanOrEqual(18 * 86_400);
     expect(timeline.at(-1)).toMatchObject({ kind: 'run', event: 'ended', detail: { outcome: 'rescue_failed', goalReached: false } });
