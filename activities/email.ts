@@ -10,6 +10,7 @@ import type { ActivityDeps, StepRef } from './deps.js';
 import { loadAccount, loadCsm, resolveRecipients, templateContext, type RunInfo } from './recipients.js';
 import { loadTemplate } from './template-store.js';
 import { signUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
+import { insertIfAbsent } from '../lib/mongo.js';
 
 export interface SendEmailInput extends StepRef {
   template: string;
@@ -64,16 +65,10 @@ export function createEmailActivities(deps: ActivityDeps) {
         return { contact, link, message: renderEmail(template, { ...templateContext(account, contact, csm, run, now), unsubscribeUrl: link }) };
       });
       const subject = rendered[0].message.subject;
-      await outbox.updateOne(
-        { _id },
-        {
-          $setOnInsert: {
-            runId: input.runId, stepId: input.stepId, accountId: input.accountId, template: input.template, category: template.category,
-            to: contacts.map((c) => c.email), subject, status: 'pending', sentTo: [], createdAt: now,
-          },
-        },
-        { upsert: true },
-      );
+      await insertIfAbsent(outbox, {
+        _id, runId: input.runId, stepId: input.stepId, accountId: input.accountId, template: input.template, category: template.category,
+        to: contacts.map((c) => c.email), subject, status: 'pending', sentTo: [], createdAt: now,
+      });
       if (allowed.length === 0) {
         await outbox.updateOne({ _id }, { $set: { status: 'suppressed' } });
         return { status: 'suppressed', to: [], subject };

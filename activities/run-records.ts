@@ -5,6 +5,7 @@
  */
 import type { AuditEntry, RunInput } from '../workflows/contract.js';
 import type { OutcomeDoc, RunDoc } from '../lib/documents.js';
+import { insertIfAbsent } from '../lib/mongo.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface RunRef {
@@ -35,27 +36,22 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
 
   return {
     async recordRunStarted({ runId, workflowId, input, startedAt }: RunRef & { input: RunInput; startedAt: string }): Promise<void> {
-      await runs.updateOne(
-        { _id: runId },
-        {
-          $setOnInsert: {
-            workflowId,
-            accountId: input.accountId,
-            playbookId: input.playbookId,
-            playbookVersion: input.playbookVersion,
-            control: input.control,
-            status: 'running',
-            currentStep: null,
-            outcome: null,
-            goalReached: null,
-            trigger: { ...input.trigger },
-            audit: [],
-            auditLength: 0,
-            startedAt: new Date(startedAt),
-          },
-        },
-        { upsert: true },
-      );
+      await insertIfAbsent(runs, {
+        _id: runId,
+        workflowId,
+        accountId: input.accountId,
+        playbookId: input.playbookId,
+        playbookVersion: input.playbookVersion,
+        control: input.control,
+        status: 'running',
+        currentStep: null,
+        outcome: null,
+        goalReached: null,
+        trigger: { ...input.trigger },
+        audit: [],
+        auditLength: 0,
+        startedAt: new Date(startedAt),
+      });
     },
 
     /**
@@ -97,7 +93,7 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
           control: end.input.control,
           recordedAt: endedAt,
         };
-        await db.collection<OutcomeDoc>('outcomes').updateOne({ _id: outcome._id }, { $setOnInsert: outcome }, { upsert: true });
+        await insertIfAbsent(db.collection<OutcomeDoc>('outcomes'), outcome);
       }
       await runs.updateOne(
         { _id: end.runId },

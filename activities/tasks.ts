@@ -7,6 +7,7 @@ import type { AccountDoc, OutcomeDoc, TaskDoc } from '../lib/documents.js';
 import type { UserDoc } from '../server/plugins/auth.js';
 import type { TaskStep } from '../language/schema.js';
 import { renderInline } from './inline-text.js';
+import { insertIfAbsent } from '../lib/mongo.js';
 import type { ActivityDeps, StepRef } from './deps.js';
 
 export interface CreateTaskInput extends StepRef {
@@ -56,7 +57,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
         comments: [],
         createdAt: new Date(),
       };
-      await tasks.updateOne({ _id }, { $setOnInsert: doc }, { upsert: true });
+      await insertIfAbsent(tasks, doc);
       return { taskId: _id, assignee, title: doc.title, created: true };
     },
 
@@ -70,7 +71,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
         control: input.control,
         recordedAt: new Date(input.at),
       };
-      await db.collection<OutcomeDoc>('outcomes').updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+      await insertIfAbsent(db.collection<OutcomeDoc>('outcomes'), doc);
     },
   };
 }

@@ -17,6 +17,7 @@ import { checkEligibility } from './eligibility.js';
 import { isControl } from './holdout.js';
 import type { LivePlaybook } from './playbook-catalog.js';
 import { triggerContext } from './views.js';
+import { insertIfAbsent } from '../lib/mongo.js';
 
 export interface EnrolmentDeps {
   db: Db;
@@ -92,6 +93,6 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
     ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
     enrolledAt: now,
   };
-  await deps.db.collection<EnrolmentDoc>('enrolments').updateOne({ _id: runId }, { $setOnInsert: doc }, { upsert: true });
+  await insertIfAbsent(deps.db.collection<EnrolmentDoc>('enrolments'), doc);
   return { ...base, runId, control, status: 'started' };
 }

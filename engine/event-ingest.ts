@@ -12,6 +12,7 @@ import { signalLiveRuns } from './signals.js';
 import { fireTrigger } from './triggers.js';
 import { healthView } from './views.js';
 import { accountEvent } from '../workflows/contract.js';
+import { insertIfAbsent } from '../lib/mongo.js';
 
 export interface AccountEventInput {
   type: string;
@@ -34,7 +35,7 @@ export async function ingestEvent(deps: EngineDeps, accountId: string, input: Ac
   if (!account) throw accountNotFound(accountId);
   const id = input.idempotencyKey ? `${accountId}:${input.idempotencyKey}` : randomUUID();
   const doc: AccountEventDoc = { _id: id, accountId, type: input.type, occurredAt: input.occurredAt ?? now, data: input.data ?? {}, receivedAt: now };
-  await events.updateOne({ _id: id }, { $setOnInsert: doc }, { upsert: true });
+  await insertIfAbsent(events, doc);
   const stored = (await events.findOne({ _id: id })) ?? doc;
   if (stored.processed) return { eventId: id, enrolments: stored.processed.enrolments, signalled: [] };
 

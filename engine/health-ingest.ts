@@ -120,19 +120,50 @@ export async function recordObservation(db: Db, input: HealthIngest, thresholds:
     receivedAt: now,
     stale: swapped.stale,
   };
-  await observations.updateOne({ _id: key }, { $setOnInsert: observation }, { upsert: true });
-  return { observation: (await observations.findOne({ _id: key })) ?? observation, account: swapped.account };
+  // Insert, not upsert: on FerretDB an upsert or update costs a scan of the collection, an
+  // insert does not. A concurrent retry that inserted first wins; its document is the record.
+  try {
+    await observations.insertOne(observation);
+    return { observation, account: swapped.account };
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return { observation: (await observations.findOne({ _id: key })) ?? observation, account: swapped.account };
+  }
 }
 
+/**
+ * What processing an observation enrolled, kept beside it (`_id` = the observation's) so
+ * that a retry replays it. Written once by insert, for the same reason as the observation.
+ */
+interface ObservationProcessedDoc {
+  _id: string;
+  at: Date;
+  enrolments: EnrolmentResult[];
+}
+
+const processedCollection = (db: Db) => db.collection<ObservationProcessedDoc>('healthObservationsProcessed');
+
 export async function markObservationProcessed(db: Db, id: string, enrolments: EnrolmentResult[], now: Date): Promise<void> {
-  await db.collection<ObservationDoc>('healthObservations').updateOne({ _id: id }, { $set: { processed: { at: now, enrolments } } });
+  try {
+    await processedCollection(db).insertOne({ _id: id, at: now, enrolments });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
+async function processedBefore(db: Db, observation: ObservationDoc): Promise<ObservationDoc['processed']> {
+  // Observations recorded before the separate collection existed carry it themselves.
+  if (observation.processed) return observation.processed;
+  const done = await processedCollection(db).findOne({ _id: observation._id });
+  return done ? { at: done.at, enrolments: done.enrolments } : undefined;
 }
 
 export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promise<HealthIngestResult> {
   const now = deps.now();
   const { observation, account } = await recordObservation(deps.db, input, deps.thresholds, now);
   const result = { observationId: observation._id, band: observation.band, previousBand: observation.previousBand, stale: observation.stale };
-  if (observation.processed) return { ...result, enrolments: observation.processed.enrolments };
+  const processed = await processedBefore(deps.db, observation);
+  if (processed) return { ...result, enrolments: processed.enrolments };
   if (observation.stale) {
     await markObservationProcessed(deps.db, observation._id, [], now);
     return { ...result, enrolments: [] };

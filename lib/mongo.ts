@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, MongoServerError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 
 export interface Mongo {
   client: MongoClient;
@@ -20,5 +20,22 @@ export async function pingMongo(db: Db): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+export const isDuplicateKey = (err: unknown): boolean => err instanceof MongoServerError && err.code === 11000;
+
+/**
+ * Writes `doc` unless a document with its `_id` exists; true when this call wrote it. The same
+ * as an upsert with $setOnInsert, but an insert: FerretDB scans the whole collection for an
+ * upsert or update, and uses its primary key for an insert.
+ */
+export async function insertIfAbsent<T extends { _id: string }>(collection: Collection<T>, doc: T): Promise<boolean> {
+  try {
+    await collection.insertOne(doc as OptionalUnlessRequiredId<T>);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
   }
 }
