@@ -8,7 +8,7 @@
  * (200 concurrent runs and 10 worker kills, longer outages).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { drill, FaultStack, invariants, sleep, until } from './support.js';
+import { drill, FaultStack, invariants, sleep, until, type Invariants } from './support.js';
 import { prng } from '../bad-input/generators.js';
 
 const long = process.env.FAULTS_LONG === '1';
@@ -33,11 +33,17 @@ async function startRuns(playbookId: string, accounts: string[]): Promise<void> 
   }
 }
 
-async function settle(playbookId: string, expectedRuns: number, timeoutMs = 240_000) {
-  return until(`${expectedRuns} runs of ${playbookId} to finish with their emails`, async () => {
-    const inv = await invariants(stack, playbookId);
-    return inv.runs === expectedRuns && inv.finished === expectedRuns && inv.missingEmails === 0 && inv;
-  }, timeoutMs);
+async function settle(playbookId: string, expectedRuns: number, timeoutMs = 300_000) {
+  let last: Invariants | undefined;
+  try {
+    return await until(`${expectedRuns} runs of ${playbookId} to finish with their emails`, async () => {
+      const inv = (last = await invariants(stack, playbookId));
+      return inv.runs === expectedRuns && inv.finished === expectedRuns && inv.missingEmails === 0 && inv;
+    }, timeoutMs);
+  } catch (err) {
+    // Say what was still missing, and why the unfinished runs are where they are.
+    throw new Error(`${(err as Error).message}; last counts ${JSON.stringify(last)}; ${await stack.unfinishedRuns(playbookId)}`);
+  }
 }
 
 function report(name: string, facts: object) {

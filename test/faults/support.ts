@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { freePort } from '../../lib/free-port.js';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../lib/smtp-capture.js';
@@ -170,6 +170,25 @@ export class FaultStack {
     const exited = new Promise((r) => worker.once('exit', r));
     worker.kill('SIGKILL');
     await exited;
+  }
+
+  /** For a failure message: the runs of `playbookId` not completed, and what Temporal says of them. */
+  async unfinishedRuns(playbookId: string): Promise<string> {
+    const open = await this.db.collection<{ _id: string; workflowId: string; status: string }>('runs').find({ playbookId, status: { $ne: 'completed' } }).toArray();
+    const connection = await Connection.connect({ address: this.env().TEMPORAL_ADDRESS });
+    try {
+      const client = new Client({ connection });
+      const lines = await Promise.all(
+        open.slice(0, 5).map(async (run) => {
+          const d = await client.workflow.getHandle(run.workflowId).describe().catch((err: Error) => ({ status: { name: `describe failed: ${err.message}` }, raw: { pendingActivities: [] } }));
+          const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'})`);
+          return `${run._id}: ${run.status} in MongoDB, ${d.status.name} in Temporal; pending: ${pending.join(', ') || 'none'}`;
+        }),
+      );
+      return `${open.length} runs not completed in MongoDB${lines.length ? `: ${lines.join(' | ')}` : ''}`;
+    } finally {
+      await connection.close();
+    }
   }
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
