@@ -2,14 +2,7 @@
  * Hostile input, generated from a fixed seed so that a failure names a case that can be
  * replayed: request mutations for every route of the OpenAPI document, and playbook uploads.
  */
-export function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { prng } from '../../lib/prng.js';
 
 export interface Route {
   method: string;
