@@ -32,6 +32,17 @@ export interface RunInput {
   /** Holdout: enrolled as control, no action taken, goal observed. */
   control: boolean;
   trigger: TriggerRecord;
+  /**
+   * Demos and benchmarks only: every duration of the playbook (waits, timeouts, task due
+   * dates, the goal's window and its daily re-check) is divided by this. Absent: real time.
+   */
+  timeScale?: number;
+}
+
+/** A playbook duration in milliseconds of this run's time (see RunInput.timeScale). */
+export function runDurationMs(input: Pick<RunInput, 'timeScale'>, ms: number): number {
+  const scale = input.timeScale ?? 1;
+  return scale > 0 && Number.isFinite(scale) ? ms / scale : ms;
 }
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';

@@ -8,12 +8,10 @@
 import { condition, isCancellation } from '@temporalio/workflow';
 import type { RunState } from './run-state.js';
 
-/** How stale account data may be before a waiting run re-checks its goal anyway. */
-const recheckEvery = '1 day';
-
-export async function watchGoal(run: RunState, refreshAndCheck: () => Promise<void>, done: () => boolean): Promise<void> {
+/** `recheckEveryMs`: how stale account data may be before a waiting run re-checks its goal anyway (a day). */
+export async function watchGoal(run: RunState, refreshAndCheck: () => Promise<void>, done: () => boolean, recheckEveryMs: number): Promise<void> {
   while (!done()) {
-    await condition(() => done() || run.refreshWanted, recheckEvery);
+    await condition(() => done() || run.refreshWanted, recheckEveryMs);
     if (done()) return;
     run.refreshWanted = false;
     try {

@@ -7,6 +7,7 @@ import { ActivityFailure, ApplicationFailure, condition, isCancellation, sleep }
 import { stepKind, type Step } from '../language/schema.js';
 import { durationMs } from '../language/durations.js';
 import { activities } from './activities-proxy.js';
+import { runDurationMs } from './contract.js';
 import { stepIdAt, type RunState } from './run-state.js';
 
 /** Thrown to stop interpreting: an `outcome` step with `end: true`, or the goal reached. */
@@ -27,6 +28,11 @@ export class Interpreter {
     /** Called before the run blocks (wait, waitFor): persists the audit so readers see where it is. */
     private readonly beforeBlocking: () => Promise<void>,
   ) {}
+
+  /** A playbook duration in this run's time. */
+  private ms(duration: string): number {
+    return runDurationMs(this.run.input, durationMs(duration));
+  }
 
   private get ref() {
     const { input, runId } = this.run;
@@ -67,14 +73,14 @@ export class Interpreter {
       this.run.setStep(id, 'done', sent.status);
       this.run.record(at(), id, kind, sent.status === 'sent' || sent.status === 'already_sent' ? 'sent' : sent.status, { subject: sent.subject, to: sent.to, template: step.email.template });
     } else if ('task' in step) {
-      const due = new Date(at().getTime() + durationMs(step.task.due ?? '2d'));
+      const due = new Date(at().getTime() + this.ms(step.task.due ?? '2d'));
       const task = await activities.createTask({ ...this.ref, stepId: id, task: step.task, dueAt: due.toISOString(), view: this.run.context(at()) as unknown as Record<string, unknown> });
       if (this.run.steps[id]?.status !== 'completed') this.run.setStep(id, 'open');
       this.run.record(at(), id, kind, 'created', { title: task.title, assignee: task.assignee, due: due.toISOString(), priority: step.task.priority ?? 'normal', taskId: task.taskId });
     } else if ('wait' in step) {
       this.run.record(at(), id, kind, 'waiting', { for: step.wait });
       await this.beforeBlocking();
-      await sleep(durationMs(step.wait));
+      await sleep(this.ms(step.wait));
       this.run.setStep(id, 'done');
     } else if ('waitFor' in step) {
       await this.waitFor(step.waitFor, id, path);
@@ -125,7 +131,7 @@ export class Interpreter {
 
   private async waitFor(spec: Extract<Step, { waitFor: unknown }>['waitFor'], id: string, path: string): Promise<void> {
     const kind = 'waitFor';
-    const timeout = durationMs(spec.timeout);
+    const timeout = this.ms(spec.timeout);
     this.run.record(this.now(), id, kind, 'waiting', spec.task ? { task: spec.task, timeout: spec.timeout } : { event: spec.event, timeout: spec.timeout });
     await this.beforeBlocking();
     let arrived: boolean;

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, CancellationScope, TemporalFailure, condition, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { durationMs } from '../language/durations.js';
-import { accountEvent, auditQuery, cancelRun, healthChanged, stateQuery, taskCompleted, type RunInput, type RunResult } from './contract.js';
+import { accountEvent, auditQuery, cancelRun, healthChanged, runDurationMs, stateQuery, taskCompleted, type RunInput, type RunResult } from './contract.js';
 import { activities } from './activities-proxy.js';
 import { Interpreter, RunStop } from './interpreter.js';
 import { RunState } from './run-state.js';
@@ -13,6 +13,7 @@ import { watchGoal } from './goal-watch.js';
 
 /** A control (holdout) run with a goal but no `within` observes the goal this long. */
 const defaultObservationWindow = '90d';
+const dayMs = 86_400_000;
 
 export async function playbookRun(input: RunInput): Promise<RunResult> {
   const info = workflowInfo();
@@ -81,13 +82,13 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
 
     if (window) {
       // Not awaited: a timer that marks the end of the goal's window.
-      void sleep(durationMs(window)).then(() => {
+      void sleep(runDurationMs(input, durationMs(window))).then(() => {
         windowPassed = true;
       });
     }
     // Runs started before the watcher existed replay without it (their histories have no marker).
     if (goal && !interrupted() && patched('goal-watch')) {
-      void watchGoal(run, refreshAndCheckGoal, () => finished || interrupted());
+      void watchGoal(run, refreshAndCheckGoal, () => finished || interrupted(), runDurationMs(input, dayMs));
     }
 
     if (!interrupted()) {

@@ -32,7 +32,9 @@ describe('retain simulate', () => {
     expect(line('rescue_call_overdue', 'sent')?.t).toBeGreaterThanOrEqual(4 * 86_400);
     expect(line('escalation', 'created')?.t).toBeGreaterThanOrEqual(18 * 86_400);
     expect(timeline.at(-1)).toMatchObject({ kind: 'run', event: 'ended', detail: { outcome: 'rescue_failed', goalReached: false } });
-    expect(timeline.at(-1)?.t).toBe(45 * 86_400);
+    // The window's timer fires at day 45 exactly; the activities recording the end take real time.
+    expect(timeline.at(-1)?.t).toBeGreaterThanOrEqual(45 * 86_400);
+    expect(timeline.at(-1)?.t).toBeLessThanOrEqual(45 * 86_400 + 60);
     expect(timeline.map((e) => e.t)).toEqual([...timeline.map((e) => e.t)].sort((a, b) => a - b));
   });
 
