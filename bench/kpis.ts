@@ -6,10 +6,12 @@
  * computeKpisFromDb). Also: the first answer after start (the view's load), and the cost of
  * live events and of the refresh that follows them.
  *
- *   npx tsx kpis/bench-kpis.ts [accounts=100000] [events=1000000] [repeats=7]
+ *   npx tsx bench/kpis.ts [accounts=100000] [events=1000000] [repeats=7]
+ *
+ * or as scenario 4 of `npm run bench` (bench/run.ts).
  *
  * Uses MONGODB_URI when set, else starts its own server (FerretDB from .tools) and stops it.
- * bench/ calls runKpiBench with a server it started.
+ * `npm run bench` calls it with the server it started.
  */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -18,20 +20,12 @@ import type { AccountDoc } from '../lib/documents.js';
 import { loadConfig } from '../lib/config.js';
 import { startMongo } from '../lib/stack-mongo.js';
 import { buildApp } from '../server/app.js';
-import { computeKpisFromDb, importHistory, KpiView, recordAccountEvent, type KpiEventInput } from './index.js';
+import { computeKpisFromDb, importHistory, KpiView, recordAccountEvent, type KpiEventInput } from '../kpis/index.js';
+import { prng } from '../lib/prng.js';
+import { figure, type Figure, type Scenario } from './support.js';
 
 const dayMs = 86_400_000;
 const epoch = Date.UTC(2023, 0, 1);
-
-/** mulberry32: small, fast, and the same data on every run. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 // Roughly what a SaaS book looks like: renewals and onboarding common, churn rare.
 const eventMix: Array<[string, number]> = [['renewed', 0.3], ['onboarding_completed', 0.22], ['upsell', 0.2], ['contraction', 0.15], ['cross_sell', 0.1], ['churned', 0.03]];
@@ -144,6 +138,28 @@ export async function runKpiBench(opts: { accounts: number; events: number; repe
     await client.close();
   }
 }
+
+/** Scenario 4 of `npm run bench`: the KPI timing above, on the bench's database server. */
+export const kpis: Scenario = {
+  name: 'kpis',
+  describe: 'GET /v1/kpis one month / by plan / one year over a large book vs computing with no view',
+  async run({ stack, quick, log }): Promise<Figure[]> {
+    const accounts = quick ? 10_000 : 100_000;
+    const events = quick ? 100_000 : 1_000_000;
+    const { figures, loadMs } = await runKpiBench({ accounts, events, repeats: quick ? 3 : 7, mongoUri: stack.mongodbUri, log: (line) => log(`kpis: ${line}`) });
+    const book = `${accounts.toLocaleString('en')} accounts, ${events.toLocaleString('en')} events`;
+    const out: Figure[] = [figure('kpis', `bulk import of the book (${book})`, loadMs, 'ms')];
+    for (const f of figures) {
+      if (f.baselineMs !== undefined) {
+        out.push(figure('kpis', `${f.name} p50`, f.p50Ms, 'ms', { name: 'no view: every history read per answer', value: f.baselineMs }));
+        out.push(figure('kpis', `${f.name} p95`, f.p95Ms, 'ms'));
+      } else {
+        out.push(figure('kpis', f.name, f.p50Ms, 'ms'));
+      }
+    }
+    return out;
+  },
+};
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [accounts = 100_000, events = 1_000_000, repeats = 7] = process.argv.slice(2).map(Number);

@@ -1,0 +1,128 @@
+/**
+ * Scenario 3, the API: autocannon (50 connections, in a child process) against
+ * GET /v1/tasks?assignee=me (a CSM's first page of 50, with 100,000 tasks in the database) and
+ * POST /v1/tasks/:id/complete, on the real app built in this process. Baseline: a bare Fastify
+ * route in the same process doing the same MongoDB queries, without auth, validation or a
+ * serialisation schema.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import Fastify from 'fastify';
+import type { Db } from 'mongodb';
+import { loadConfig } from '../lib/config.js';
+import type { TaskDoc } from '../lib/documents.js';
+import { buildApp } from '../server/app.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { figure, root, scenarioDb, type Figure, type Scenario } from './support.js';
+
+const run = promisify(execFile);
+const csmCount = 50;
+
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench/load.ts'), JSON.stringify(spec)], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+}
+
+async function seedTasks(db: Db, count: number, csms: string[]): Promise<void> {
+  const now = Date.now();
+  const tasks = db.collection<TaskDoc>('tasks');
+  for (let i = 0; i < count; i += 2000) {
+    const docs: TaskDoc[] = Array.from({ length: Math.min(2000, count - i) }, (_, j) => {
+      const n = i + j;
+      return {
+        _id: `bench-run-${n}/r:call`,
+        runId: `bench-run-${n}/r`,
+        workflowId: `bench-run-${n}`,
+        stepId: 'call',
+        accountId: `acct-${n % 10_000}`,
+        playbookId: 'low-usage-rescue',
+        assignee: csms[n % csms.length],
+        title: `Call account ${n}: usage has dropped`,
+        description: 'Health dropped to red. Find the cause and agree one next step.',
+        priority: 'normal',
+        due: new Date(now + ((n * 7919) % 30) * 86_400_000),
+        outcomes: [],
+        status: 'open',
+        comments: [],
+        createdAt: new Date(now - 86_400_000),
+      };
+    });
+    await tasks.insertMany(docs, { ordered: false });
+  }
+}
+
+export const api: Scenario = {
+  name: 'api',
+  describe: 'autocannon on GET /v1/tasks?assignee=me and POST /v1/tasks/:id/complete vs a bare Fastify route',
+  async run({ stack, quick, log }): Promise<Figure[]> {
+    const taskCount = quick ? 10_000 : 100_000;
+    const durationS = quick ? 5 : 20;
+    const { db, dbName, close } = await scenarioDb(stack, 'api');
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    const adminToken = `rt_admin_bench_${Date.now().toString(36)}`;
+    const config = loadConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: stack.mongodbUri, MONGODB_DB: dbName, SMTP_URL: stack.smtpUrl, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'warn' });
+    const app = await buildApp({ config, db, temporal: new Client({ connection }) }, { logger: false });
+    const bare = Fastify({ logger: false });
+    try {
+      const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+      const csms: Array<{ id: string; token: string }> = [];
+      for (let i = 0; i < csmCount; i++) {
+        const res = await app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${adminToken}` }, payload: { email: `api-csm-${i}@bench.test`, name: `CSM ${i}`, role: 'csm' } });
+        const body = res.json() as { user: { id: string }; token: string };
+        csms.push({ id: body.user.id, token: body.token });
+      }
+      const began = Date.now();
+      await seedTasks(db, taskCount, csms.map((c) => c.id));
+      log(`api: ${taskCount} tasks for ${csmCount} CSMs inserted in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      const me = csms[0];
+      const tasks = db.collection<TaskDoc>('tasks');
+
+      // The same queries as the routes, nothing around them.
+      bare.get('/tasks', async () => {
+        const filter = { assignee: me.id };
+        const [docs, total] = await Promise.all([tasks.find(filter).sort({ due: 1, _id: 1 }).limit(50).toArray(), tasks.countDocuments(filter)]);
+        return { items: docs, total };
+      });
+      bare.post<{ Params: { id: string } }>('/tasks/:id/complete', async (request) => {
+        const task = await tasks.findOne({ _id: request.params.id });
+        if (!task) return { missing: true };
+        await tasks.updateOne({ _id: task._id, status: 'open' }, { $set: { status: 'completed', outcome: null, completedAt: new Date(), completedBy: me.id } });
+        return tasks.findOne({ _id: task._id });
+      });
+      const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+
+      const mine = (await tasks.find({ assignee: me.id }, { projection: { _id: 1 } }).toArray()).map((t) => `/tasks/${encodeURIComponent(t._id)}/complete`);
+      const half = Math.floor(mine.length / 2);
+      const common = { connections: 50, durationS, headers: { authorization: `Bearer ${me.token}` } };
+      const measured: Record<string, LoadResult> = {};
+      for (const [name, spec] of [
+        ['list bare', { ...common, url: `${bareUrl}/tasks`, method: 'GET' }],
+        ['list', { ...common, url: `${apiUrl}/v1/tasks?assignee=me`, method: 'GET' }],
+        ['complete bare', { ...common, url: bareUrl, method: 'POST', headers: { ...common.headers, 'content-type': 'application/json' }, body: '{}', paths: mine.slice(half) }],
+        ['complete', { ...common, url: apiUrl, method: 'POST', headers: { ...common.headers, 'content-type': 'application/json' }, body: '{}', paths: mine.slice(0, half).map((p) => `/v1${p}`) }],
+      ] as Array<[string, LoadSpec]>) {
+        measured[name] = await load(spec);
+        log(`api: ${name}: ${JSON.stringify(measured[name])}`);
+      }
+      const figures: Figure[] = [];
+      for (const [key, label] of [['list', `GET /v1/tasks?assignee=me (${taskCount.toLocaleString('en')} tasks)`], ['complete', 'POST /v1/tasks/:id/complete']] as const) {
+        const m = measured[key];
+        const b = measured[`${key} bare`];
+        const note = `${m.requests} requests, ${m.non2xx} non-2xx, ${m.errors} errors; bare: ${b.requests} requests, ${b.non2xx} non-2xx, ${b.errors} errors`;
+        figures.push(
+          figure('api', `${label} requests/s`, m.requestsPerSecond, '/s', { name: 'bare Fastify route, same query', value: b.requestsPerSecond }, note),
+          figure('api', `${label} p50`, m.p50Ms, 'ms', { name: 'bare route p50', value: b.p50Ms }),
+          figure('api', `${label} p99`, m.p99Ms, 'ms', { name: 'bare route p99', value: b.p99Ms }),
+        );
+      }
+      return figures;
+    } finally {
+      await bare.close();
+      await app.close();
+      await connection.close();
+      await close();
+    }
+  },
+};

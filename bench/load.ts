@@ -1,0 +1,55 @@
+/**
+ * One autocannon run, in a process of its own so that the load generator does not share an
+ * event loop (or a core's time slices, as far as the OS allows) with the server it measures.
+ * Input: a JSON argument; output: one JSON line on stdout.
+ */
+import autocannon from 'autocannon';
+
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  connections: number;
+  durationS: number;
+  headers: Record<string, string>;
+  body?: string;
+  /** Paths taken in turn, one per request (e.g. a different task to complete each time). */
+  paths?: string[];
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+const spec = JSON.parse(process.argv[2]) as LoadSpec;
+let next = 0;
+const result = await autocannon({
+  url: spec.url,
+  method: spec.method,
+  connections: spec.connections,
+  duration: spec.durationS,
+  headers: spec.headers,
+  ...(spec.body !== undefined ? { body: spec.body } : {}),
+  ...(spec.paths
+    ? {
+        requests: [
+          {
+            setupRequest: (req: autocannon.Request) => ({ ...req, path: spec.paths![next++ % spec.paths!.length] }),
+          },
+        ],
+      }
+    : {}),
+});
+const out: LoadResult = {
+  requestsPerSecond: result.requests.total / spec.durationS,
+  p50Ms: result.latency.p50,
+  p99Ms: result.latency.p99,
+  requests: result.requests.total,
+  non2xx: result.non2xx,
+  errors: result.errors + result.timeouts,
+};
+console.log(JSON.stringify(out));
