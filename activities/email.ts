@@ -26,6 +26,15 @@ export interface SendEmailResult {
 
 type OutboxDoc = EmailDoc & { sentTo?: string[] };
 
+/** One recipient's copy of an outbox email, accepted by the SMTP server. */
+interface DeliveryDoc {
+  _id: string;
+  emailId: string;
+  to: string;
+  messageId: string;
+  at: Date;
+}
+
 /** Stable per run, step and recipient: a duplicate that slipped through is recognisable. */
 export function messageIdFor(ref: { runId: string; stepId: string }, email: string): string {
   const local = Buffer.from(`${ref.runId}:${ref.stepId}:${email}`).toString('base64url').slice(0, 120);
@@ -41,6 +50,7 @@ export async function isSuppressed(deps: ActivityDeps, email: string, category: 
 
 export function createEmailActivities(deps: ActivityDeps) {
   const outbox = deps.db.collection<OutboxDoc>('emails');
+  const deliveries = deps.db.collection<DeliveryDoc>('emailDeliveries');
 
   return {
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
@@ -74,8 +84,14 @@ export function createEmailActivities(deps: ActivityDeps) {
         return { status: 'suppressed', to: [], subject };
       }
 
-      const already = new Set((await outbox.findOne({ _id }))?.sentTo ?? []);
+      // Each recipient's delivery is its own document, inserted the moment SMTP accepted the
+      // message: an insert is quick where an update is not (FerretDB scans for updates), which
+      // keeps the window in which a crash makes a retry send twice as short as it can be.
+      const deliveryId = (email: string) => `${_id}|${email}`;
+      const recorded = await Promise.all(rendered.map(async ({ contact }) => ((await deliveries.findOne({ _id: deliveryId(contact.email) })) ? contact.email : null)));
+      const already = new Set([...((await outbox.findOne({ _id }))?.sentTo ?? []), ...recorded.filter((e): e is string => e !== null)]);
       const attempt = Context.current().info.attempt;
+      let messageId: string | undefined;
       for (const { contact, link, message } of rendered) {
         if (!allowed.includes(contact) || already.has(contact.email)) continue;
         const unsubscribe = template.category === 'internal' ? undefined : link;
@@ -92,10 +108,13 @@ export function createEmailActivities(deps: ActivityDeps) {
             ...(unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
           },
         });
-        await outbox.updateOne({ _id }, { $addToSet: { sentTo: contact.email }, $set: { messageId: info.messageId } });
+        await insertIfAbsent(deliveries, { _id: deliveryId(contact.email), emailId: _id, to: contact.email, messageId: info.messageId, at: new Date() });
+        already.add(contact.email);
+        messageId = info.messageId;
         await deps.afterSmtpAccepted?.({ runId: input.runId, stepId: input.stepId, attempt });
       }
-      await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date() } });
+      const sentTo = rendered.map((r) => r.contact.email).filter((e) => already.has(e));
+      await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date(), sentTo, ...(messageId ? { messageId } : {}) } });
       return { status: 'sent', to: allowed.map((c) => c.email), subject };
     },
   };

@@ -111,6 +111,7 @@ const file = join(root, 'bench/results', `${date}${quick ? '-quick' : ''}${chose
 await mkdir(join(root, 'bench/results'), { recursive: true });
 await writeFile(file, `${JSON.stringify({ startedAt: began.toISOString(), durationS: Math.round((Date.now() - began.getTime()) / 1000), mode: quick ? 'quick' : 'full', machine, versions, figures, failures }, null, 2)}\n`);
 console.log(`\n${table(figures)}\n`);
+for (const f of figures.filter((f) => f.note)) console.log(`- ${f.scenario}, ${f.name}: ${f.note}`);
 console.log(`ratio = value ÷ baseline, both measured in this run on the same servers. Written to ${file}`);
 if (failures.length > 0) {
   console.error(`${failures.length} scenario(s) failed: ${failures.map((f) => f.scenario).join(', ')}`);
