@@ -32,6 +32,8 @@ const result = await autocannon({
   method: spec.method,
   connections: spec.connections,
   duration: spec.durationS,
+  // A request is never abandoned and sent again (that only piles work on a slow server).
+  timeout: spec.durationS,
   headers: spec.headers,
   ...(spec.body !== undefined ? { body: spec.body } : {}),
   ...(spec.paths
