@@ -93,11 +93,13 @@ export const ingest: Scenario = {
         return docs.length >= actionRuns && docs;
       }, 30 * 60_000, 2_000);
       const since = (from: Map<string, number>) => found.map((t) => t.createdAt.getTime() - (from.get(t.accountId) ?? NaN)).filter((n) => Number.isFinite(n)).sort((a, b) => a - b);
-      // A batch is acknowledged when its last item is done, so a task can exist before the ack
-      // (a negative latency); the send → task figure bounds it from the other side.
-      const latencies = since(ackedAt);
+      // A batch is acknowledged when its last item is done, so a task can exist before the ack:
+      // then the client waited 0 ms for it after the ack. The send → task figure bounds it from
+      // the other side.
+      const sinceAck = since(ackedAt);
+      const latencies = sinceAck.map((n) => Math.max(0, n));
       const fromSend = since(sentAt);
-      const beforeAck = latencies.filter((n) => n < 0).length;
+      const beforeAck = sinceAck.filter((n) => n < 0).length;
       const batchNote = `batches took ${Math.round(percentile(batchMs.sort((a, b) => a - b), 50))} ms (p50); ${beforeAck} of ${latencies.length} tasks existed before their batch's acknowledgement`;
       const lastTaskMs = Math.max(...found.map((t) => t.createdAt.getTime())) - began;
 

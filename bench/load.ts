@@ -12,7 +12,7 @@ export interface LoadSpec {
   durationS: number;
   headers: Record<string, string>;
   body?: string;
-  /** Paths taken in turn, one per request (e.g. a different task to complete each time). */
+  /** Paths taken in turn, one per request (a different task to complete each time); never reused. */
   paths?: string[];
 }
 
@@ -23,10 +23,15 @@ export interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Requests sent after every path had been used once (repeats, not counted as valid work). */
+  repeats: number;
+  /** Answers by status code, e.g. { "200": 370, "409": 8 }. */
+  statuses: Record<string, number>;
 }
 
 const spec = JSON.parse(process.argv[2]) as LoadSpec;
 let next = 0;
+let repeats = 0;
 const result = await autocannon({
   url: spec.url,
   method: spec.method,
@@ -40,18 +45,26 @@ const result = await autocannon({
     ? {
         requests: [
           {
-            setupRequest: (req: autocannon.Request) => ({ ...req, path: spec.paths![next++ % spec.paths!.length] }),
+            setupRequest: (req: autocannon.Request) => {
+              const paths = spec.paths!;
+              if (next >= paths.length) repeats++;
+              return { ...req, path: paths[next++ % paths.length] };
+            },
           },
         ],
       }
     : {}),
 });
+// Only answered 2xx requests count as throughput; a 4xx is work not done.
+const ok = result.requests.total - result.non2xx;
 const out: LoadResult = {
-  requestsPerSecond: result.requests.total / spec.durationS,
+  requestsPerSecond: ok / (result.duration || spec.durationS),
   p50Ms: result.latency.p50,
   p99Ms: result.latency.p99,
   requests: result.requests.total,
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
+  repeats,
+  statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0])),
 };
 console.log(JSON.stringify(out));

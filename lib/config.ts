@@ -18,6 +18,7 @@ export interface Config {
   webhookUrl: string | undefined;
   healthGreen: number;
   healthRed: number;
+  rateLimitPerMinute: number;
   logLevel: string;
   demo: boolean;
 }
@@ -72,6 +73,7 @@ export const configVariables = [
   v('WEBHOOK_URL', 'webhookUrl', { required: false, parse: optionalUrl, description: 'Target of notify steps with to: webhook' }),
   v('HEALTH_GREEN', 'healthGreen', { required: false, default: '70', parse: int(1, 100), description: 'Score at or above which health is green' }),
   v('HEALTH_RED', 'healthRed', { required: false, default: '40', parse: int(0, 99), description: 'Score below which health is red' }),
+  v('RATE_LIMIT_PER_MINUTE', 'rateLimitPerMinute', { required: false, default: '6000', parse: int(1, 10_000_000), description: 'Requests per minute per token (or per address without one)' }),
   v('LOG_LEVEL', 'logLevel', { required: false, default: 'info', parse: text, description: 'pino log level' }),
   v('RETAIN_DEMO', 'demo', { required: false, default: 'true', parse: bool, description: 'Seed demo data on npm start' }),
 ] as const;

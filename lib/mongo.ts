@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
+import { MongoClient, MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 
 export interface Mongo {
   client: MongoClient;
@@ -21,6 +21,19 @@ export async function pingMongo(db: Db): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The database could not do it now but may in a moment: unreachable, failing over, or (FerretDB on
+ * SQLite) a write that waited too long for the lock. Nothing was written; the same request can
+ * be sent again.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoTopologyClosedError) return true;
+  if (!(err instanceof MongoError)) return false;
+  if (err.name === 'MongoPoolClearedError' || err.name === 'MongoNotConnectedError') return true;
+  if (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError')) return true;
+  return err instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(err.message);
 }
 
 export const isDuplicateKey = (err: unknown): boolean => err instanceof MongoServerError && err.code === 11000;

@@ -30,6 +30,23 @@ export interface MongoOptions {
  * FerretDB from .tools (the only one the registries can give us, see ENVIRONMENT.md), and
  * mongodb-memory-server (which downloads mongod, so only on a machine with internet).
  */
+/**
+ * FerretDB's arguments: SQLite files in `dir`. Its default busy timeout (10 s) lets a writer
+ * starved by 50 concurrent ones fail with SQLITE_BUSY; a minute makes it wait as a MongoDB
+ * server would queue it (WAL stays on, FerretDB adds it).
+ */
+export function ferretdbArgs(dir: string, port: number, logLevel = 'warn'): string[] {
+  return [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/?_pragma=busy_timeout(60000)`,
+    `--state-dir=${dir}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    `--log-level=${logLevel}`,
+  ];
+}
+
 export async function startMongo(options: MongoOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<MongoServer> {
   const timeout = options.readyTimeoutMs ?? 30_000;
   if (env.MONGODB_URI) {
@@ -46,15 +63,7 @@ export async function startMongo(options: MongoOptions = {}, env: NodeJS.Process
   if (existsSync(ferretdbPath)) {
     return startProcess('ferretdb', options, timeout, (port, dir) => [
       ferretdbPath,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
-        `--state-dir=${dir}`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--debug-addr=-',
-        '--telemetry=disable',
-        '--log-level=warn',
-      ],
+      ferretdbArgs(dir, port),
     ]);
   }
   const { MongoMemoryServer } = await import('mongodb-memory-server');

@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   app.setValidatorCompiler(createValidatorCompiler());
 
   await app.register(errorHandler);
-  await app.register(platform);
+  await app.register(platform, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
   await app.register(healthRoutes, {
     checks: { mongodb: () => pingMongo(deps.db), temporal: () => pingTemporal(deps.temporal) },
   });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from '../../lib/free-port.js';
+import { ferretdbArgs } from '../../lib/stack-mongo.js';
 import { spawnServer, waitUntilReady } from '../../lib/stack-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,15 +36,7 @@ export async function startLocalMongo(env: Record<string, string | undefined> = 
   if (!existsSync(binary)) throw new Error('no database: set MONGODB_URI, or run "npm run setup" to build FerretDB into .tools/bin');
   const dir = await mkdtemp(join(tmpdir(), 'retain-sim-db-'));
   const port = await freePort();
-  const server = spawnServer('ferretdb', binary, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dir}/`,
-    `--listen-addr=127.0.0.1:${port}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    `--state-dir=${dir}`,
-    '--log-level=WARN',
-  ]);
+  const server = spawnServer('ferretdb', binary, ferretdbArgs(dir, port));
   const uri = `mongodb://127.0.0.1:${port}/`;
   try {
     await waitUntilReady(server, () => ping(uri), 30_000);

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { EngineError } from '../../engine/errors.js';
+import { isDatabaseUnavailable } from '../../lib/mongo.js';
 import { ApiError, errorBody } from '../errors.js';
 
 /** Fastify's own error codes mapped to ours, so clients see one vocabulary. */
@@ -27,6 +28,10 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     if (err.statusCode === 429) return reply.status(429).send(errorBody('rate_limited', err.message));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send(errorBody('bad_request', err.message));
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err }, 'database unavailable');
+      return reply.status(503).header('retry-after', '1').send(errorBody('database_unavailable', 'The database is busy or unreachable right now; send the request again in a moment.'));
     }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send(errorBody('internal', 'Something went wrong on our side; it has been logged.'));

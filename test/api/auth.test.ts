@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
+import { buildApp } from '../../server/app.js';
 import { useApiStack } from './helpers.js';
 
 describe('API authentication and roles', () => {
@@ -42,6 +44,22 @@ describe('API authentication and roles', () => {
     const res = await api.call('GET', '/v1/users/me');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-ratelimit-limit']).toBeDefined();
+  });
+
+  it('answers 429 rate_limited past RATE_LIMIT_PER_MINUTE, counted per token', async () => {
+    // A second app over the same database with a limit of 3; these routes never reach Temporal.
+    const limited = await buildApp({ config: { ...api.config, rateLimitPerMinute: 3 }, db: api.db, temporal: new Client() }, { logger: false });
+    try {
+      const me = (token: string) => limited.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+      const first = [await me(api.tokens.csm), await me(api.tokens.csm), await me(api.tokens.csm)];
+      expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      const over = await me(api.tokens.csm);
+      expect(over.statusCode).toBe(429);
+      expect(over.json().error.code).toBe('rate_limited');
+      expect((await me(api.tokens.otherCsm)).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('serves an OpenAPI document that lists the API routes', async () => {

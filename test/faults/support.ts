@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { freePort } from '../../lib/free-port.js';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../lib/smtp-capture.js';
-import { ferretdbPath } from '../../lib/stack-mongo.js';
+import { ferretdbArgs, ferretdbPath } from '../../lib/stack-mongo.js';
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { temporalCliPath } from '../../lib/stack-temporal.js';
 
@@ -102,7 +102,7 @@ export class FaultStack {
 
   async startMongo(): Promise<void> {
     const data = join(this.dir, 'ferretdb');
-    this.mongo = spawnServer('FerretDB', ferretdbPath, ['--handler=sqlite', `--sqlite-url=file:${data}/`, `--state-dir=${data}`, `--listen-addr=127.0.0.1:${this.ports.mongo}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error']);
+    this.mongo = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(data, this.ports.mongo, 'error'));
     await until('FerretDB', async () => {
       const c = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 1_000 }).connect();
       await c.db('admin').command({ ping: 1 });
@@ -142,7 +142,16 @@ export class FaultStack {
 
   private launch(script: string): ChildProcess {
     // The worker logs at info so that its "worker started" line tells when it is ready.
-    const env = { ...this.env(), LOG_LEVEL: script.includes('worker') ? 'info' : 'warn' };
+    const env: Record<string, string> = { ...this.env(), LOG_LEVEL: script.includes('worker') ? 'info' : 'warn' };
+    // FAULTS_MONGO_LOG_DIR=<dir>: each process writes the MongoDB driver's connection and topology log there.
+    const mongoLogDir = process.env.FAULTS_MONGO_LOG_DIR;
+    if (mongoLogDir) {
+      Object.assign(env, {
+        MONGODB_LOG_CONNECTION: 'debug',
+        MONGODB_LOG_TOPOLOGY: 'debug',
+        MONGODB_LOG_PATH: join(mongoLogDir, `${script.replace(/\W+/g, '-')}-${Date.now()}.log`),
+      });
+    }
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
     child.stderr?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
