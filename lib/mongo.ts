@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { watchServerMonitor } from './mongo-monitor-watchdog.js';
 import { MongoClient, MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 
 export interface Mongo {
@@ -6,12 +8,32 @@ export interface Mongo {
   close(): Promise<void>;
 }
 
-/** Connects and returns the app's database. Short timeouts so /readyz answers promptly. */
-export async function connectMongo(uri: string, dbName: string): Promise<Mongo> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, connectTimeoutMS: 5_000, maxPoolSize: 50 });
+const connectTimeoutMS = 5_000;
+const heartbeatFrequencyMS = 10_000;
+
+/**
+ * Connects and returns the app's database. Short timeouts so /readyz answers promptly; a
+ * watchdog replaces the connection when the driver's server monitor wedges (see
+ * mongo-monitor-watchdog.ts): no healthy heartbeat outlasts its socket timeout, which is at
+ * most connectTimeoutMS + heartbeatFrequencyMS.
+ */
+export async function connectMongo(uri: string, dbName: string, log?: Logger): Promise<Mongo> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, connectTimeoutMS, heartbeatFrequencyMS, maxPoolSize: 50 });
   await client.connect();
+  const stopWatching = watchServerMonitor(client, {
+    stallMs: connectTimeoutMS + heartbeatFrequencyMS + 5_000,
+    onReconnect: (info) => log?.warn(info, 'database monitor stalled; reconnecting'),
+    onError: (err) => log?.warn({ err }, 'database reconnect failed; retrying'),
+  });
   const db = client.db(dbName);
-  return { client, db, close: () => client.close() };
+  return {
+    client,
+    db,
+    close: async () => {
+      stopWatching();
+      await client.close();
+    },
+  };
 }
 
 export async function pingMongo(db: Db): Promise<boolean> {

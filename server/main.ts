@@ -11,7 +11,7 @@ import { buildApp } from './app.js';
 async function main() {
   const log = createLogger('api');
   const config = loadConfigOrExit(log);
-  const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const engine = createEngine({ db: mongo.db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } });

@@ -16,7 +16,7 @@ async function main() {
   const log = createLogger('worker');
   const config = loadConfigOrExit(log);
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
-  const mongo = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
   const mailer = nodemailer.createTransport(config.smtpUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({

@@ -5,6 +5,7 @@
  * restarts, so the others reconnect as they would in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,18 +144,19 @@ export class FaultStack {
   private launch(script: string): ChildProcess {
     // The worker logs at info so that its "worker started" line tells when it is ready.
     const env: Record<string, string> = { ...this.env(), LOG_LEVEL: script.includes('worker') ? 'info' : 'warn' };
-    // FAULTS_MONGO_LOG_DIR=<dir>: each process writes the MongoDB driver's connection and topology log there.
+    // FAULTS_MONGO_LOG_DIR=<dir>: each process's output, with the MongoDB driver's connection
+    // and topology log (which the driver writes to stderr), goes to a file there.
     const mongoLogDir = process.env.FAULTS_MONGO_LOG_DIR;
-    if (mongoLogDir) {
-      Object.assign(env, {
-        MONGODB_LOG_CONNECTION: 'debug',
-        MONGODB_LOG_TOPOLOGY: 'debug',
-        MONGODB_LOG_PATH: join(mongoLogDir, `${script.replace(/\W+/g, '-')}-${Date.now()}.log`),
-      });
-    }
+    if (mongoLogDir) Object.assign(env, { MONGODB_LOG_CONNECTION: 'debug', MONGODB_LOG_TOPOLOGY: 'debug', MONGODB_LOG_PATH: 'stderr' });
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
     child.stderr?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
+    if (mongoLogDir) {
+      mkdirSync(mongoLogDir, { recursive: true });
+      const file = createWriteStream(join(mongoLogDir, `${script.replace(/\W+/g, '-')}-${Date.now()}.log`));
+      child.stdout?.pipe(file, { end: false });
+      child.stderr?.pipe(file, { end: false });
+    }
     return child;
   }
 
