@@ -60,8 +60,8 @@ export function watchServerMonitor(client: MongoClient, options: WatchdogOptions
     reconnecting = true;
     started.clear();
     options.onReconnect?.({ address: stalled[0], stalledMs: now - stalled[1] });
-    reconnect()
-      .catch(options.onError)
+    void reconnect()
+      .catch((err: unknown) => options.onError?.(err))
       .finally(() => (reconnecting = false));
   }, options.everyMs ?? 1_000);
   timer.unref();
