@@ -10,6 +10,7 @@ import { cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startStack } from '../lib/stack.js';
 import { ferretdbPath } from '../lib/stack-mongo.js';
+import { postgresBinDir } from '../lib/stack-postgres.js';
 import { temporalCliPath } from '../lib/stack-temporal.js';
 import { api } from './api.js';
 import { ingest } from './ingest.js';
@@ -17,16 +18,20 @@ import { interpreter } from './interpreter.js';
 import { kpis } from './kpis.js';
 import { memory } from './memory.js';
 import { root, type Figure, type Scenario } from './support.js';
+import { table } from './table.js';
 
 const scenarios: Scenario[] = [ingest, interpreter, api, kpis, memory];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick');
+// FerretDB on PostgreSQL when the machine has it (its updates use the primary key; on SQLite
+// they scan), on SQLite with --sqlite or without PostgreSQL. MONGODB_URI overrides both.
+const mongoBackend = args.includes('--sqlite') || !postgresBinDir() ? 'sqlite' : 'postgresql';
+const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick' && a !== '--sqlite');
 const chosen = args.filter((a) => !a.startsWith('--'));
 const bad = chosen.filter((name) => !scenarios.some((s) => s.name === name));
 if (unknown.length > 0 || bad.length > 0) {
-  console.error(`usage: npm run bench -- [--quick] [${scenarios.map((s) => s.name).join('|')} …]`);
+  console.error(`usage: npm run bench -- [--quick] [--sqlite] [${scenarios.map((s) => s.name).join('|')} …]`);
   if (bad.length > 0) console.error(`unknown scenario: ${bad.join(', ')}`);
   process.exit(2);
 }
@@ -51,20 +56,6 @@ async function packageVersion(name: string): Promise<string> {
   }
 }
 
-function format(value: number, unit: string): string {
-  if (!Number.isFinite(value)) return 'n/a';
-  const digits = unit === 'ms' || unit === '' || Math.abs(value) >= 100 ? 0 : 1;
-  return `${value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit && unit !== '' ? ` ${unit}` : ''}`;
-}
-
-function table(figures: Figure[]): string {
-  const rows = figures.map((f) => [f.scenario, f.name, format(f.value, f.unit), f.baseline ? `${format(f.baseline.value, f.unit)} (${f.baseline.name})` : '', f.ratio !== undefined ? f.ratio.toFixed(2) : '']);
-  const header = ['scenario', 'figure', 'value', 'baseline, same run', 'ratio'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
 const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -75,9 +66,25 @@ const machine = {
 };
 
 log(`${quick ? 'quick' : 'full'} run of ${selected.map((s) => s.name).join(', ')} on ${machine.cpus} × ${machine.cpuModel}`);
-const stack = await startStack({ log });
+const stack = await startStack({ log, mongoBackend });
 const figures: Figure[] = [];
 const failures: Array<{ scenario: string; error: string }> = [];
+const versions = {
+  retain: (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+  commit: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
+  temporalCli: version(temporalCliPath, ['--version']),
+  database: stack.mongoKind === 'ferretdb' ? `FerretDB ${version(ferretdbPath, ['--version'])} on ${stack.mongoBackend === 'postgresql' ? `PostgreSQL ${version(join(postgresBinDir() ?? '', 'postgres'), ['--version'])}` : 'SQLite'}` : stack.mongoKind,
+  temporalSdk: await packageVersion('@temporalio/worker'),
+  fastify: await packageVersion('fastify'),
+  mongodbDriver: await packageVersion('mongodb'),
+  autocannon: await packageVersion('autocannon'),
+};
+const date = began.toISOString().slice(0, 10);
+const file = join(root, 'bench/results', `${date}${quick ? '-quick' : ''}${chosen.length > 0 ? `-${selected.map((s) => s.name).join('+')}` : ''}.json`);
+await mkdir(join(root, 'bench/results'), { recursive: true });
+/** Written after every scenario, so a run cut short keeps what it measured (`finished: false`). */
+const save = (finished: boolean) =>
+  writeFile(file, `${JSON.stringify({ startedAt: began.toISOString(), durationS: Math.round((Date.now() - began.getTime()) / 1000), mode: quick ? 'quick' : 'full', finished, machine, versions, figures, failures }, null, 2)}\n`);
 try {
   for (const scenario of selected) {
     log(`— ${scenario.name}: ${scenario.describe}`);
@@ -91,25 +98,12 @@ try {
       failures.push({ scenario: scenario.name, error });
       log(`— ${scenario.name} FAILED: ${error}`);
     }
+    await save(false);
   }
 } finally {
   await stack.stop();
 }
-
-const versions = {
-  retain: (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version,
-  commit: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
-  temporalCli: version(temporalCliPath, ['--version']),
-  database: stack.mongoKind === 'ferretdb' ? version(ferretdbPath, ['--version']) : stack.mongoKind,
-  temporalSdk: await packageVersion('@temporalio/worker'),
-  fastify: await packageVersion('fastify'),
-  mongodbDriver: await packageVersion('mongodb'),
-  autocannon: await packageVersion('autocannon'),
-};
-const date = began.toISOString().slice(0, 10);
-const file = join(root, 'bench/results', `${date}${quick ? '-quick' : ''}${chosen.length > 0 ? `-${selected.map((s) => s.name).join('+')}` : ''}.json`);
-await mkdir(join(root, 'bench/results'), { recursive: true });
-await writeFile(file, `${JSON.stringify({ startedAt: began.toISOString(), durationS: Math.round((Date.now() - began.getTime()) / 1000), mode: quick ? 'quick' : 'full', machine, versions, figures, failures }, null, 2)}\n`);
+await save(true);
 console.log(`\n${table(figures)}\n`);
 for (const f of figures.filter((f) => f.note)) console.log(`- ${f.scenario}, ${f.name}: ${f.note}`);
 console.log(`ratio = value ÷ baseline, both measured in this run on the same servers. Written to ${file}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from './free-port.js';
+import { startPostgres } from './stack-postgres.js';
 import { spawnServer, waitUntilReady, type ServerProcess } from './stack-process.js';
 
 /** Built by scripts/install-tools.sh from the Go module proxy. */
@@ -15,6 +16,8 @@ export interface MongoServer {
   uri: string;
   /** What answers on `uri`: code must work on both real MongoDB and FerretDB. */
   kind: 'external' | 'mongod' | 'ferretdb' | 'mongodb-memory-server';
+  /** FerretDB's storage. */
+  backend?: FerretdbBackend;
   stop(): Promise<void>;
 }
 
@@ -23,7 +26,14 @@ export interface MongoOptions {
   dataDir?: string;
   logFile?: string;
   readyTimeoutMs?: number;
+  /**
+   * FerretDB's storage: SQLite files (the default), or a PostgreSQL cluster started beside it
+   * (see stack-postgres.ts). RETAIN_FERRETDB_BACKEND sets it when this does not.
+   */
+  backend?: FerretdbBackend;
 }
+
+export type FerretdbBackend = 'sqlite' | 'postgresql';
 
 /**
  * A MongoDB-protocol server, in order of preference: MONGODB_URI, a `mongod` on the PATH,
@@ -35,10 +45,9 @@ export interface MongoOptions {
  * starved by 50 concurrent ones fail with SQLITE_BUSY; a minute makes it wait as a MongoDB
  * server would queue it (WAL stays on, FerretDB adds it).
  */
-export function ferretdbArgs(dir: string, port: number, logLevel = 'warn'): string[] {
+export function ferretdbArgs(dir: string, port: number, logLevel = 'warn', postgresqlUrl?: string): string[] {
   return [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dir}/?_pragma=busy_timeout(60000)`,
+    ...(postgresqlUrl ? ['--handler=postgresql', `--postgresql-url=${postgresqlUrl}`] : ['--handler=sqlite', `--sqlite-url=file:${dir}/?_pragma=busy_timeout(60000)`]),
     `--state-dir=${dir}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--debug-addr=-',
@@ -61,10 +70,10 @@ export async function startMongo(options: MongoOptions = {}, env: NodeJS.Process
     ]);
   }
   if (existsSync(ferretdbPath)) {
-    return startProcess('ferretdb', options, timeout, (port, dir) => [
-      ferretdbPath,
-      ferretdbArgs(dir, port),
-    ]);
+    const backend = options.backend ?? (env.RETAIN_FERRETDB_BACKEND as FerretdbBackend | undefined) ?? 'sqlite';
+    if (backend === 'postgresql') return startFerretdbOnPostgres(options, timeout);
+    const server = await startProcess('ferretdb', options, timeout, (port, dir) => [ferretdbPath, ferretdbArgs(dir, port)]);
+    return { ...server, backend };
   }
   const { MongoMemoryServer } = await import('mongodb-memory-server');
   const memory = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
@@ -99,6 +108,39 @@ async function startProcess(
     throw err;
   }
   return { uri, kind, stop };
+}
+
+/** FerretDB on a PostgreSQL cluster of its own; stopped in that order. */
+async function startFerretdbOnPostgres(options: MongoOptions, timeoutMs: number): Promise<MongoServer> {
+  // The cluster's directory must be reachable by the `postgres` user when we are root, so a
+  // temporary one sits directly in the temporary directory, not inside one of ours (0700).
+  const dirs = options.dataDir
+    ? { ferretdb: join(options.dataDir, 'ferretdb'), postgres: join(options.dataDir, 'postgres') }
+    : { ferretdb: await mkdtemp(join(tmpdir(), 'retain-ferretdb-')), postgres: await mkdtemp(join(tmpdir(), 'retain-postgres-')) };
+  const removeTemporary = async () => {
+    if (options.dataDir) return;
+    for (const dir of Object.values(dirs)) await rm(dir, { recursive: true, force: true });
+  };
+  const postgres = await startPostgres(dirs.postgres, timeoutMs).catch(async (err: unknown) => {
+    await removeTemporary();
+    throw err;
+  });
+  try {
+    const ferretdb = await startProcess('ferretdb', { ...options, dataDir: dirs.ferretdb }, timeoutMs, (port, state) => [ferretdbPath, ferretdbArgs(state, port, 'warn', postgres.url)]);
+    return {
+      ...ferretdb,
+      backend: 'postgresql',
+      stop: async () => {
+        await ferretdb.stop();
+        await postgres.stop();
+        await removeTemporary();
+      },
+    };
+  } catch (err) {
+    await postgres.stop();
+    await removeTemporary();
+    throw err;
+  }
 }
 
 async function pings(uri: string): Promise<boolean> {

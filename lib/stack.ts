@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
-import { startMongo, type MongoServer } from './stack-mongo.js';
+import { startMongo, type FerretdbBackend, type MongoServer } from './stack-mongo.js';
 import { startTemporal } from './stack-temporal.js';
 
 export { createTimeSkippingEnvironment } from './stack-time-skipping.js';
@@ -17,6 +17,7 @@ export interface Stack {
   temporalUiUrl?: string;
   mongodbUri: string;
   mongoKind: MongoServer['kind'];
+  mongoBackend?: MongoServer['backend'];
   smtpUrl?: string;
   /** The in-process SMTP server, when we started one (not when SMTP_URL was given). */
   smtp?: SmtpCapture;
@@ -29,6 +30,8 @@ export interface Stack {
 export interface StackOptions {
   /** Persist Temporal, the database and captured mail here; everything is temporary when absent. */
   dataDir?: string;
+  /** FerretDB's storage, when FerretDB is the database (see MongoOptions.backend). */
+  mongoBackend?: FerretdbBackend;
   /** Start Temporal's Web UI (dev runs). */
   temporalUi?: boolean;
   /** Start an SMTP capture (default true). Test files start their own, see test/harness. */
@@ -62,7 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         { ui: options.temporalUi, dbFile: dataDir && join(dataDir, 'temporal.db'), logFile: logsDir && join(logsDir, 'temporal.log') },
         env,
       ),
-      startMongo({ dataDir: dataDir && join(dataDir, 'ferretdb'), logFile: logsDir && join(logsDir, 'mongo.log') }, env),
+      startMongo({ dataDir: dataDir && join(dataDir, 'ferretdb'), logFile: logsDir && join(logsDir, 'mongo.log'), backend: options.mongoBackend }, env),
     ]);
     for (const result of [temporalResult, mongoResult]) {
       if (result.status === 'fulfilled') stoppers.push(result.value.stop);
@@ -71,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (mongoResult.status === 'rejected') throw mongoResult.reason;
     const temporal = temporalResult.value;
     const mongo = mongoResult.value;
-    log(`Temporal (${temporal.source}) at ${temporal.address}; ${mongo.kind} at ${mongo.uri} — ready in ${Date.now() - began}ms`);
+    log(`Temporal (${temporal.source}) at ${temporal.address}; ${mongo.kind}${mongo.backend ? ` (${mongo.backend})` : ''} at ${mongo.uri} — ready in ${Date.now() - began}ms`);
 
     let smtp: SmtpCapture | undefined;
     let smtpUrl = env.SMTP_URL;
@@ -86,6 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalUiUrl: temporal.uiUrl,
       mongodbUri: mongo.uri,
       mongoKind: mongo.kind,
+      mongoBackend: mongo.backend,
       smtpUrl,
       smtp,
       mailDir: smtp ? mailDir : undefined,

@@ -1,0 +1,33 @@
+/**
+ * FerretDB on PostgreSQL, the benchmarks' database: started, written (insert, update by _id,
+ * unique key), stopped. Skipped where PostgreSQL is not installed.
+ */
+import { MongoClient, MongoServerError } from 'mongodb';
+import { expect, test } from 'vitest';
+import { startMongo } from '../lib/stack-mongo.js';
+import { postgresBinDir } from '../lib/stack-postgres.js';
+
+test.skipIf(!postgresBinDir())('FerretDB on a PostgreSQL cluster of its own serves writes and stops', async () => {
+  const server = await startMongo({ backend: 'postgresql' }, {});
+  expect(server).toMatchObject({ kind: 'ferretdb', backend: 'postgresql' });
+  const client = await new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 }).connect();
+  try {
+    const docs = client.db('pgcheck').collection<{ _id: string; n: number }>('docs');
+    await docs.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: `d${i}`, n: i })));
+    expect((await docs.updateOne({ _id: 'd42' }, { $inc: { n: 1 } })).modifiedCount).toBe(1);
+    expect(await docs.findOne({ _id: 'd42' })).toEqual({ _id: 'd42', n: 43 });
+    // Once-only writes rely on the unique _id.
+    const duplicate = await docs.insertOne({ _id: 'd1', n: 0 }).catch((err: unknown) => err);
+    expect(duplicate).toBeInstanceOf(MongoServerError);
+    expect((duplicate as MongoServerError).code).toBe(11000);
+  } finally {
+    await client.close();
+  }
+  const port = new URL(server.uri).port;
+  await server.stop();
+  const stillThere = await new MongoClient(server.uri, { serverSelectionTimeoutMS: 500 }).connect().then(
+    async (c) => (await c.close(), true),
+    () => false,
+  );
+  expect(stillThere, `nothing answers on ${port} after stop`).toBe(false);
+}, 120_000);
