@@ -6,6 +6,8 @@
  * serialisation schema.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -20,9 +22,17 @@ import { figure, percentile, root, scenarioDb, type Figure, type Scenario } from
 const run = promisify(execFile);
 const csmCount = 50;
 
+/** The spec goes in a file: 50,000 completion paths are too long for an argument list (E2BIG). */
 async function load(spec: LoadSpec): Promise<LoadResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench/load.ts'), JSON.stringify(spec)], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  const dir = await mkdtemp(join(tmpdir(), 'retain-load-'));
+  try {
+    const file = join(dir, 'spec.json');
+    await writeFile(file, JSON.stringify(spec));
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench/load.ts'), file], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Ids shaped like the engine's (`<workflow id>/<run uuid>:<step>`), so the routes accept them. */

@@ -1,8 +1,9 @@
 /**
  * One autocannon run, in a process of its own so that the load generator does not share an
  * event loop (or a core's time slices, as far as the OS allows) with the server it measures.
- * Input: a JSON argument; output: one JSON line on stdout.
+ * Input: the path of a JSON file (the spec); output: one JSON line on stdout.
  */
+import { readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 
 export interface LoadSpec {
@@ -29,7 +30,7 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
-const spec = JSON.parse(process.argv[2]) as LoadSpec;
+const spec = JSON.parse(await readFile(process.argv[2], 'utf8')) as LoadSpec;
 let next = 0;
 let repeats = 0;
 const result = await autocannon({
