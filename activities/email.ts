@@ -10,7 +10,7 @@ import type { ActivityDeps, StepRef } from './deps.js';
 import { loadAccount, loadCsm, resolveRecipients, templateContext, type RunInfo } from './recipients.js';
 import { loadTemplate } from './template-store.js';
 import { signUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
-import { insertIfAbsent } from '../lib/mongo.js';
+import { insertIfAbsent, isDatabaseUnavailable } from '../lib/mongo.js';
 
 export interface SendEmailInput extends StepRef {
   template: string;
@@ -108,7 +108,9 @@ export function createEmailActivities(deps: ActivityDeps) {
             ...(unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
           },
         });
-        await insertIfAbsent(deliveries, { _id: deliveryId(contact.email), emailId: _id, to: contact.email, messageId: info.messageId, at: new Date() });
+        // SMTP has the message: failing now would make the retry send it again, so a database
+        // that is away (restarting) is waited for, within the activity's own time.
+        await untilRecorded(() => insertIfAbsent(deliveries, { _id: deliveryId(contact.email), emailId: _id, to: contact.email, messageId: info.messageId, at: new Date() }));
         already.add(contact.email);
         messageId = info.messageId;
         await deps.afterSmtpAccepted?.({ runId: input.runId, stepId: input.stepId, attempt });
@@ -118,4 +120,18 @@ export function createEmailActivities(deps: ActivityDeps) {
       return { status: 'sent', to: allowed.map((c) => c.email), subject };
     },
   };
+}
+
+/** Retries a write while the database is unavailable, for up to a minute (the activity has two). */
+async function untilRecorded(write: () => Promise<unknown>): Promise<void> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
 }
