@@ -1,11 +1,14 @@
 /**
  * FerretDB on PostgreSQL, the benchmarks' database: started, written (insert, update by _id,
- * unique key), stopped. Skipped where PostgreSQL is not installed.
+ * unique key), a find by _id served by an index (the cluster's GIN index), stopped. Skipped where PostgreSQL is not installed.
  */
 import { MongoClient, MongoServerError } from 'mongodb';
 import { expect, test } from 'vitest';
 import { startMongo } from '../lib/stack-mongo.js';
 import { postgresBinDir } from '../lib/stack-postgres.js';
+
+type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 test.skipIf(!postgresBinDir())('FerretDB on a PostgreSQL cluster of its own serves writes and stops', async () => {
   const server = await startMongo({ backend: 'postgresql' }, {});
@@ -20,6 +23,11 @@ test.skipIf(!postgresBinDir())('FerretDB on a PostgreSQL cluster of its own serv
     const duplicate = await docs.insertOne({ _id: 'd1', n: 0 }).catch((err: unknown) => err);
     expect(duplicate).toBeInstanceOf(MongoServerError);
     expect((duplicate as MongoServerError).code).toBe(11000);
+    // FerretDB sends `_jsonb->'_id' @> …`, which only the GIN index the cluster adds can serve.
+    const explained = await client.db('pgcheck').command({ explain: { find: 'docs', filter: { _id: 'd42' } } });
+    expect(planNodes(explained.queryPlanner.Plan)).toContainEqual(
+      expect.objectContaining({ 'Node Type': expect.stringMatching(/Index Scan/), 'Index Cond': expect.stringMatching(/_jsonb -> '_id'::text\) @> '"d42"'/) }),
+    );
   } finally {
     await client.close();
   }
