@@ -70,9 +70,11 @@ export const memory: Scenario = {
       await inPool(workflowIds, 50, async (id) => {
         await client.workflow.getHandle(id).signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
       });
-      const results = await Promise.all(workflowIds.map((id) => client.workflow.getHandle(id).result()));
+      // Counted in MongoDB, where each run records its end: 10,000 result() long polls at once
+      // failed a call, and the client's retry of it, firing after close, crashed the process.
+      await until(`${runs} runs ended`, async () => (await runsCollection.countDocuments({ playbookId: 'bench-hold', status: { $ne: 'running' } })) >= runs, 30 * 60_000, 3_000);
       const finishMs = Date.now() - fired;
-      const held = results.filter((r) => r.outcome === 'held').length;
+      const held = await runsCollection.countDocuments({ playbookId: 'bench-hold', status: 'completed', outcome: 'held' });
       await sleep(5_000);
       const after = await rssMiB(worker.pid);
       log(`memory: ${held}/${runs} finished as "held" in ${(finishMs / 1000).toFixed(0)} s; worker ${after.toFixed(0)} MiB`);
