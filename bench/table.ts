@@ -12,8 +12,11 @@ function format(value: number, unit: string): string {
   return `${value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit && unit !== '' ? ` ${unit}` : ''}`;
 }
 
+/** Two decimals, or two significant digits for a ratio below 0.1 (0.0037, not 0.00). */
+const formatRatio = (ratio: number) => (Math.abs(ratio) >= 0.1 || ratio === 0 ? ratio.toFixed(2) : ratio.toPrecision(2));
+
 export function table(figures: Figure[]): string {
-  const rows = figures.map((f) => [f.scenario, f.name, format(f.value, f.unit), f.baseline ? `${format(f.baseline.value, f.unit)} (${f.baseline.name})` : '', f.ratio !== undefined ? f.ratio.toFixed(2) : '']);
+  const rows = figures.map((f) => [f.scenario, f.name, format(f.value, f.unit), f.baseline ? `${format(f.baseline.value, f.unit)} (${f.baseline.name})` : '', f.ratio !== undefined ? formatRatio(f.ratio) : '']);
   const header = ['scenario', 'figure', 'value', 'baseline, same run', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
