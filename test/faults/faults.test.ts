@@ -5,7 +5,10 @@
  * every acknowledged request processed exactly once.
  *
  * Default sizes keep the file to a few minutes; FAULTS_LONG=1 runs the full sizes of the issue
- * (200 concurrent runs and 10 worker kills, longer outages).
+ * (200 concurrent runs and 10 worker kills, longer outages). FerretDB stores on PostgreSQL where
+ * the machine has it (see faultsBackend). On SQLite, where every update scans its collection,
+ * the long sizes failed scenarios 3–5 with API requests past the client's 30 s timeout; on
+ * PostgreSQL they pass.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { drill, FaultStack, invariants, sleep, until, type Invariants } from './support.js';
@@ -103,9 +106,8 @@ describe('fault scenarios', () => {
   // N closed" while the API recovered. With that fixed, it found an email sent twice (1 of 4
   // runs): SMTP accepted it while the database was away, recording the delivery failed, and
   // the retry sent it again. The email activity now waits for the database to record what SMTP
-  // accepted; until runs here show that closed the window, the scenario runs only when asked
-  // for (FAULTS_LONG=1 or FAULTS_DB_RESTART=1), so that a flake cannot block a submission.
-  test.skipIf(!long && process.env.FAULTS_DB_RESTART !== '1')('4. the database restarted during runs and during ingest: nothing acknowledged is lost or doubled', async () => {
+  // accepted.
+  test('4. the database restarted during runs and during ingest: nothing acknowledged is lost or doubled', async () => {
     const runs = long ? 100 : 30;
     await stack.publish(drill('drill-mongo'));
     const accounts = await stack.accounts('mongo', runs);

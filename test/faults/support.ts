@@ -17,8 +17,20 @@ import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../lib
 import { ferretdbArgs, ferretdbPath } from '../../lib/stack-mongo.js';
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { temporalCliPath } from '../../lib/stack-temporal.js';
+import { postgresBinDir, startPostgres, type Postgres } from '../../lib/stack-postgres.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * FerretDB's storage: FAULTS_FERRETDB_BACKEND, else PostgreSQL where its server binaries are
+ * installed (the benchmarks' storage; a restart is then FerretDB's, PostgreSQL stays up), else
+ * SQLite files.
+ */
+export function faultsBackend(): 'sqlite' | 'postgresql' {
+  const chosen = process.env.FAULTS_FERRETDB_BACKEND;
+  if (chosen === 'sqlite' || chosen === 'postgresql') return chosen;
+  return postgresBinDir() ? 'postgresql' : 'sqlite';
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
@@ -38,6 +50,7 @@ export class FaultStack {
   private ports = { temporal: 0, mongo: 0, smtp: 0, api: 0 };
   private temporal?: ServerProcess;
   private mongo?: ServerProcess;
+  private postgres?: Postgres & { dir: string };
   private smtp?: SmtpCapture;
   private api?: ChildProcess;
   private worker?: ChildProcess;
@@ -67,6 +80,11 @@ export class FaultStack {
   async start(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'retain-faults-'));
     this.ports = { temporal: await freePort(), mongo: await freePort(), smtp: await freePort(), api: await freePort() };
+    if (faultsBackend() === 'postgresql') {
+      // Its own temporary directory: as root the cluster runs as `postgres`, which cannot enter ours (0700).
+      const dir = await mkdtemp(join(tmpdir(), 'retain-faults-pg-'));
+      this.postgres = { ...(await startPostgres(dir)), dir };
+    }
     await Promise.all([this.startTemporal(), this.startMongo(), this.startSmtp()]);
     this.client = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 60_000 }).connect();
     this.db = this.client.db('faults');
@@ -79,8 +97,10 @@ export class FaultStack {
     await this.client?.close().catch(() => {});
     await this.smtp?.stop().catch(() => {});
     await this.mongo?.stop();
+    await this.postgres?.stop();
     await this.temporal?.stop();
     await rm(this.dir, { recursive: true, force: true });
+    if (this.postgres) await rm(this.postgres.dir, { recursive: true, force: true });
   }
 
   async startTemporal(): Promise<void> {
@@ -103,7 +123,7 @@ export class FaultStack {
 
   async startMongo(): Promise<void> {
     const data = join(this.dir, 'ferretdb');
-    this.mongo = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(data, this.ports.mongo, 'error'));
+    this.mongo = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(data, this.ports.mongo, 'error', this.postgres?.url));
     await until('FerretDB', async () => {
       const c = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 1_000 }).connect();
       await c.db('admin').command({ ping: 1 });
