@@ -1,8 +1,9 @@
 /**
  * A whole Retain installation as separate processes a test can kill and restart: Temporal dev
- * server (SQLite file, so it survives a restart), FerretDB (data directory), an SMTP capture,
- * the API (server/main.ts) and the worker (worker/main.ts). Every server keeps its port across
- * restarts, so the others reconnect as they would in production.
+ * server (SQLite file, so it survives a restart), FerretDB (on a PostgreSQL cluster that stays
+ * up, or on SQLite files; see faultsBackend), an SMTP capture, the API (server/main.ts) and the
+ * worker (worker/main.ts). Every server keeps its port across restarts, so the others
+ * reconnect as they would in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
