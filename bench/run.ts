@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startStack } from '../lib/stack.js';
-import { ferretdbPath } from '../lib/stack-mongo.js';
+import { fasterFerretdbBackend, ferretdbPath } from '../lib/stack-mongo.js';
 import { postgresBinDir } from '../lib/stack-postgres.js';
 import { temporalCliPath } from '../lib/stack-temporal.js';
 import { api } from './api.js';
@@ -26,7 +26,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 // FerretDB on PostgreSQL when the machine has it (its updates use the primary key; on SQLite
 // they scan), on SQLite with --sqlite or without PostgreSQL. MONGODB_URI overrides both.
-const mongoBackend = args.includes('--sqlite') || !postgresBinDir() ? 'sqlite' : 'postgresql';
+const mongoBackend = args.includes('--sqlite') ? 'sqlite' : fasterFerretdbBackend();
 const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick' && a !== '--sqlite');
 const chosen = args.filter((a) => !a.startsWith('--'));
 const bad = chosen.filter((name) => !scenarios.some((s) => s.name === name));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from './free-port.js';
-import { startPostgres } from './stack-postgres.js';
+import { postgresBinDir, startPostgres } from './stack-postgres.js';
 import { spawnServer, waitUntilReady, type ServerProcess } from './stack-process.js';
 
 /** Built by scripts/install-tools.sh from the Go module proxy. */
@@ -34,6 +34,11 @@ export interface MongoOptions {
 }
 
 export type FerretdbBackend = 'sqlite' | 'postgresql';
+
+/** PostgreSQL where its server binaries are installed (its updates use the primary key; SQLite's scan), else SQLite. */
+export function fasterFerretdbBackend(): FerretdbBackend {
+  return postgresBinDir() ? 'postgresql' : 'sqlite';
+}
 
 /**
  * A MongoDB-protocol server, in order of preference: MONGODB_URI, a `mongod` on the PATH,

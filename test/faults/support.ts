@@ -15,10 +15,10 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { freePort } from '../../lib/free-port.js';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../lib/smtp-capture.js';
-import { ferretdbArgs, ferretdbPath } from '../../lib/stack-mongo.js';
+import { fasterFerretdbBackend, ferretdbArgs, ferretdbPath, type FerretdbBackend } from '../../lib/stack-mongo.js';
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { temporalCliPath } from '../../lib/stack-temporal.js';
-import { postgresBinDir, startPostgres, type Postgres } from '../../lib/stack-postgres.js';
+import { startPostgres, type Postgres } from '../../lib/stack-postgres.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /**
@@ -26,10 +26,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  * installed (the benchmarks' storage; a restart is then FerretDB's, PostgreSQL stays up), else
  * SQLite files.
  */
-export function faultsBackend(): 'sqlite' | 'postgresql' {
+export function faultsBackend(): FerretdbBackend {
   const chosen = process.env.FAULTS_FERRETDB_BACKEND;
-  if (chosen === 'sqlite' || chosen === 'postgresql') return chosen;
-  return postgresBinDir() ? 'postgresql' : 'sqlite';
+  return chosen === 'sqlite' || chosen === 'postgresql' ? chosen : fasterFerretdbBackend();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
