@@ -25,7 +25,15 @@ export default tseslint.config(
     files: ['workflows/**/*.ts', 'language/**/*.ts'],
     ignores: ['language/**/*.node.ts', 'language/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must not import Node built-ins (Temporal sandbox).' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code must not import Node built-ins (Temporal sandbox).',
+          })),
+        },
+      ],
     },
   },
   {

@@ -44,7 +44,9 @@ export function messageIdFor(ref: { runId: string; stepId: string }, email: stri
 export async function isSuppressed(deps: ActivityDeps, email: string, category: string): Promise<boolean> {
   if (category === 'internal') return false;
   const address = email.toLowerCase();
-  const hit = await deps.db.collection<SuppressionDoc>('suppressions').findOne({ _id: { $in: [`${address}:${category}`, `${address}:*`] } });
+  const hit = await deps.db
+    .collection<SuppressionDoc>('suppressions')
+    .findOne({ _id: { $in: [`${address}:${category}`, `${address}:*`] } });
   return hit !== null;
 }
 
@@ -58,7 +60,8 @@ export function createEmailActivities(deps: ActivityDeps) {
       const prior = await outbox.findOne({ _id });
       // A retry after the step was settled reports what happened then, not a fresh send.
       if (prior?.status === 'suppressed') return { status: 'suppressed', to: [], subject: prior.subject };
-      if (prior && prior.status !== 'pending') return { status: 'already_sent', to: prior.sentTo ?? prior.to, subject: prior.subject };
+      if (prior && prior.status !== 'pending')
+        return { status: 'already_sent', to: prior.sentTo ?? prior.to, subject: prior.subject };
 
       const template = await loadTemplate(deps.config.templatesDir, input.template);
       const account = await loadAccount(deps.db, input.accountId);
@@ -69,15 +72,38 @@ export function createEmailActivities(deps: ActivityDeps) {
       const run: RunInfo = { ...input.run, runId: input.runId, playbookId: input.playbookId };
 
       const allowed = [];
-      for (const contact of contacts) if (!(await isSuppressed(deps, contact.email, template.category))) allowed.push(contact);
+      for (const contact of contacts)
+        if (!(await isSuppressed(deps, contact.email, template.category))) allowed.push(contact);
       const rendered = contacts.map((contact) => {
-        const link = unsubscribeUrl(deps.config.publicUrl, signUnsubscribeToken(deps.config.unsubscribeSecret, { email: contact.email, category: template.category }));
-        return { contact, link, message: renderEmail(template, { ...templateContext(account, contact, csm, run, now), unsubscribeUrl: link }) };
+        const link = unsubscribeUrl(
+          deps.config.publicUrl,
+          signUnsubscribeToken(deps.config.unsubscribeSecret, {
+            email: contact.email,
+            category: template.category,
+          }),
+        );
+        return {
+          contact,
+          link,
+          message: renderEmail(template, {
+            ...templateContext(account, contact, csm, run, now),
+            unsubscribeUrl: link,
+          }),
+        };
       });
       const subject = rendered[0].message.subject;
       await insertIfAbsent(outbox, {
-        _id, runId: input.runId, stepId: input.stepId, accountId: input.accountId, template: input.template, category: template.category,
-        to: contacts.map((c) => c.email), subject, status: 'pending', sentTo: [], createdAt: now,
+        _id,
+        runId: input.runId,
+        stepId: input.stepId,
+        accountId: input.accountId,
+        template: input.template,
+        category: template.category,
+        to: contacts.map((c) => c.email),
+        subject,
+        status: 'pending',
+        sentTo: [],
+        createdAt: now,
       });
       if (allowed.length === 0) {
         await outbox.updateOne({ _id }, { $set: { status: 'suppressed' } });
@@ -88,8 +114,15 @@ export function createEmailActivities(deps: ActivityDeps) {
       // message: an insert is quick where an update is not (FerretDB scans for updates), which
       // keeps the window in which a crash makes a retry send twice as short as it can be.
       const deliveryId = (email: string) => `${_id}|${email}`;
-      const recorded = await Promise.all(rendered.map(async ({ contact }) => ((await deliveries.findOne({ _id: deliveryId(contact.email) })) ? contact.email : null)));
-      const already = new Set([...((await outbox.findOne({ _id }))?.sentTo ?? []), ...recorded.filter((e): e is string => e !== null)]);
+      const recorded = await Promise.all(
+        rendered.map(async ({ contact }) =>
+          (await deliveries.findOne({ _id: deliveryId(contact.email) })) ? contact.email : null,
+        ),
+      );
+      const already = new Set([
+        ...((await outbox.findOne({ _id }))?.sentTo ?? []),
+        ...recorded.filter((e): e is string => e !== null),
+      ]);
       const attempt = Context.current().info.attempt;
       let messageId: string | undefined;
       for (const { contact, link, message } of rendered) {
@@ -105,18 +138,34 @@ export function createEmailActivities(deps: ActivityDeps) {
           headers: {
             'X-Retain-Run': input.runId,
             'X-Retain-Step': input.stepId,
-            ...(unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+            ...(unsubscribe
+              ? {
+                  'List-Unsubscribe': `<${unsubscribe}>`,
+                  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                }
+              : {}),
           },
         });
         // SMTP has the message: failing now would make the retry send it again, so a database
         // that is away (restarting) is waited for, within the activity's own time.
-        await untilRecorded(() => insertIfAbsent(deliveries, { _id: deliveryId(contact.email), emailId: _id, to: contact.email, messageId: info.messageId, at: new Date() }));
+        await untilRecorded(() =>
+          insertIfAbsent(deliveries, {
+            _id: deliveryId(contact.email),
+            emailId: _id,
+            to: contact.email,
+            messageId: info.messageId,
+            at: new Date(),
+          }),
+        );
         already.add(contact.email);
         messageId = info.messageId;
         await deps.afterSmtpAccepted?.({ runId: input.runId, stepId: input.stepId, attempt });
       }
       const sentTo = rendered.map((r) => r.contact.email).filter((e) => already.has(e));
-      await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date(), sentTo, ...(messageId ? { messageId } : {}) } });
+      await outbox.updateOne(
+        { _id },
+        { $set: { status: 'sent', sentAt: new Date(), sentTo, ...(messageId ? { messageId } : {}) } },
+      );
       return { status: 'sent', to: allowed.map((c) => c.email), subject };
     },
   };

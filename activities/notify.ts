@@ -28,7 +28,8 @@ export function createNotifyActivities(deps: ActivityDeps) {
     if (prior && prior.status === 'sent') return { status: 'already_sent', to: prior.to[0] ?? '' };
     const account = await loadAccount(deps.db, input.accountId);
     const csm = await loadCsm(deps.db, account);
-    if (!csm.email) throw ApplicationFailure.nonRetryable(`Account "${account._id}" has no CSM to notify.`, 'NoCsm');
+    if (!csm.email)
+      throw ApplicationFailure.nonRetryable(`Account "${account._id}" has no CSM to notify.`, 'NoCsm');
     const run: RunInfo = { ...input.run, runId: input.runId, playbookId: input.playbookId };
     const contact = { name: csm.name, email: csm.email, role: 'csm' };
     const ctx = templateContext(account, account.contacts[0] ?? contact, csm, run, new Date());
@@ -44,21 +45,57 @@ export function createNotifyActivities(deps: ActivityDeps) {
     }
     await outbox.updateOne(
       { _id },
-      { $setOnInsert: { runId: input.runId, stepId: input.stepId, accountId: input.accountId, template: input.template ?? '', category: 'internal', to: [csm.email], subject, status: 'pending', createdAt: new Date() } },
+      {
+        $setOnInsert: {
+          runId: input.runId,
+          stepId: input.stepId,
+          accountId: input.accountId,
+          template: input.template ?? '',
+          category: 'internal',
+          to: [csm.email],
+          subject,
+          status: 'pending',
+          createdAt: new Date(),
+        },
+      },
       { upsert: true },
     );
-    const info = await deps.mailer.sendMail({ from: deps.config.mailFrom, to: csm.email, subject, text, html, messageId: messageIdFor(input, csm.email) });
-    await outbox.updateOne({ _id }, { $set: { status: 'sent', sentAt: new Date(), messageId: info.messageId } });
-    await deps.afterSmtpAccepted?.({ runId: input.runId, stepId: input.stepId, attempt: Context.current().info.attempt });
+    const info = await deps.mailer.sendMail({
+      from: deps.config.mailFrom,
+      to: csm.email,
+      subject,
+      text,
+      html,
+      messageId: messageIdFor(input, csm.email),
+    });
+    await outbox.updateOne(
+      { _id },
+      { $set: { status: 'sent', sentAt: new Date(), messageId: info.messageId } },
+    );
+    await deps.afterSmtpAccepted?.({
+      runId: input.runId,
+      stepId: input.stepId,
+      attempt: Context.current().info.attempt,
+    });
     return { status: 'sent', to: csm.email };
   }
 
   async function notifyWebhook(input: NotifyInput): Promise<{ status: 'posted'; to: string }> {
     const url = deps.config.webhookUrl;
-    if (!url) throw ApplicationFailure.nonRetryable('No WEBHOOK_URL is configured for notify steps with to: webhook.', 'NoWebhookConfigured');
+    if (!url)
+      throw ApplicationFailure.nonRetryable(
+        'No WEBHOOK_URL is configured for notify steps with to: webhook.',
+        'NoWebhookConfigured',
+      );
     const account = await loadAccount(deps.db, input.accountId);
     const csm = await loadCsm(deps.db, account);
-    const ctx = templateContext(account, account.contacts[0] ?? { name: '', email: '', role: '' }, csm, { ...input.run, runId: input.runId, playbookId: input.playbookId }, new Date());
+    const ctx = templateContext(
+      account,
+      account.contacts[0] ?? { name: '', email: '', role: '' },
+      csm,
+      { ...input.run, runId: input.runId, playbookId: input.playbookId },
+      new Date(),
+    );
     const body = {
       event: 'playbook.notify',
       runId: input.runId,
@@ -78,8 +115,16 @@ export function createNotifyActivities(deps: ActivityDeps) {
     if (!response.ok) {
       // A 4xx (other than timeout and rate limit) refuses this request as such: retrying would
       // only repeat the refusal, so the step fails visibly instead.
-      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-        throw ApplicationFailure.nonRetryable(`Webhook refused the notification with HTTP ${response.status}.`, 'WebhookRejected');
+      if (
+        response.status >= 400 &&
+        response.status < 500 &&
+        response.status !== 408 &&
+        response.status !== 429
+      ) {
+        throw ApplicationFailure.nonRetryable(
+          `Webhook refused the notification with HTTP ${response.status}.`,
+          'WebhookRejected',
+        );
       }
       throw new Error(`Webhook answered ${response.status}; Temporal retries with backoff.`);
     }

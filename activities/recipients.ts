@@ -21,21 +21,28 @@ export function resolveRecipients(account: AccountDoc, to = 'primary'): Contact[
     chosen = primary ? [primary] : [];
   }
   for (const c of chosen) {
-    if (!addressPattern.test(c.email)) throw ApplicationFailure.nonRetryable(`Contact "${c.name}" has an invalid email address.`, 'InvalidAddress');
+    if (!addressPattern.test(c.email))
+      throw ApplicationFailure.nonRetryable(
+        `Contact "${c.name}" has an invalid email address.`,
+        'InvalidAddress',
+      );
   }
   return chosen;
 }
 
 export async function loadAccount(db: Db, accountId: string): Promise<AccountDoc> {
   const account = await db.collection<AccountDoc>('accounts').findOne({ _id: accountId });
-  if (!account) throw ApplicationFailure.nonRetryable(`Account "${accountId}" does not exist.`, 'UnknownAccount');
+  if (!account)
+    throw ApplicationFailure.nonRetryable(`Account "${accountId}" does not exist.`, 'UnknownAccount');
   return account;
 }
 
 /** The account's CSM: a user by id or email; an email with no user yet (imports, simulation) still reaches them. */
 export async function loadCsm(db: Db, account: AccountDoc): Promise<TemplateContext['csm']> {
   const owner = account.csm ?? '';
-  const user = owner ? await db.collection<UserDoc>('users').findOne({ $or: [{ _id: owner }, { email: owner.toLowerCase() }] }) : null;
+  const user = owner
+    ? await db.collection<UserDoc>('users').findOne({ $or: [{ _id: owner }, { email: owner.toLowerCase() }] })
+    : null;
   if (user) return { id: user._id, name: user.name, email: user.email };
   if (addressPattern.test(owner)) return { id: owner, name: owner.split('@')[0], email: owner };
   return { id: '', name: 'Your Customer Success team', email: '' };
@@ -50,7 +57,13 @@ export interface RunInfo {
   control?: boolean;
 }
 
-export function templateContext(account: AccountDoc, contact: Contact, csm: TemplateContext['csm'], run: RunInfo, now: Date): Omit<TemplateContext, 'unsubscribeUrl'> {
+export function templateContext(
+  account: AccountDoc,
+  contact: Contact,
+  csm: TemplateContext['csm'],
+  run: RunInfo,
+  now: Date,
+): Omit<TemplateContext, 'unsubscribeUrl'> {
   return {
     account: {
       ...accountView(account, now),
@@ -60,6 +73,13 @@ export function templateContext(account: AccountDoc, contact: Contact, csm: Temp
     contact: { email: contact.email, name: contact.name, role: contact.role },
     csm,
     health: healthView(account.health),
-    run: { id: run.runId, playbookId: run.playbookId, version: run.version, daysSinceStart: run.daysSinceStart, control: run.control ?? false, startedAt: run.startedAt },
+    run: {
+      id: run.runId,
+      playbookId: run.playbookId,
+      version: run.version,
+      daysSinceStart: run.daysSinceStart,
+      control: run.control ?? false,
+      startedAt: run.startedAt,
+    },
   };
 }

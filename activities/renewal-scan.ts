@@ -14,12 +14,23 @@ export interface RenewalScanSummary {
   counts: Record<string, number>;
 }
 
-export function createRenewalScanActivities(deps: { db: Db; taskQueue: string; thresholds?: HealthThresholds }) {
+export function createRenewalScanActivities(deps: {
+  db: Db;
+  taskQueue: string;
+  thresholds?: HealthThresholds;
+}) {
   return {
     async scanRenewals(): Promise<RenewalScanSummary> {
       const context = Context.current();
-      const engine = createEngine({ db: deps.db, temporal: context.client, taskQueue: deps.taskQueue, thresholds: deps.thresholds });
-      const { scannedAt, considered, counts } = await engine.scanRenewals({ onProgress: () => context.heartbeat() });
+      const engine = createEngine({
+        db: deps.db,
+        temporal: context.client,
+        taskQueue: deps.taskQueue,
+        thresholds: deps.thresholds,
+      });
+      const { scannedAt, considered, counts } = await engine.scanRenewals({
+        onProgress: () => context.heartbeat(),
+      });
       return { scannedAt, considered, counts };
     },
   };

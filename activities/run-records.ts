@@ -35,7 +35,12 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
   const runs = db.collection<RunDoc & { auditLength?: number }>('runs');
 
   return {
-    async recordRunStarted({ runId, workflowId, input, startedAt }: RunRef & { input: RunInput; startedAt: string }): Promise<void> {
+    async recordRunStarted({
+      runId,
+      workflowId,
+      input,
+      startedAt,
+    }: RunRef & { input: RunInput; startedAt: string }): Promise<void> {
       await insertIfAbsent(runs, {
         _id: runId,
         workflowId,
@@ -82,7 +87,10 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
       const endedAt = new Date(end.endedAt);
       const cancelled = await db
         .collection('tasks')
-        .updateMany({ runId: end.runId, status: 'open' }, { $set: { status: 'cancelled', cancelledAt: endedAt } });
+        .updateMany(
+          { runId: end.runId, status: 'open' },
+          { $set: { status: 'cancelled', cancelledAt: endedAt } },
+        );
       if (end.outcome && end.recordOutcome !== false) {
         const outcome: OutcomeDoc = {
           _id: `${end.runId}:end`,

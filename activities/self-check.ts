@@ -24,11 +24,13 @@ export function createSelfCheckActivities({ db, mailer, mailFrom }: SelfCheckDep
   return {
     /** Upsert keyed by the check's id, so a retried activity writes the same single document. */
     async recordSelfCheck(input: { checkId: string; note: string }): Promise<void> {
-      await db.collection<SelfCheckDocument>(selfCheckCollection).updateOne(
-        { _id: input.checkId },
-        { $set: { note: input.note }, $setOnInsert: { workflowRecordedAt: new Date() } },
-        { upsert: true },
-      );
+      await db
+        .collection<SelfCheckDocument>(selfCheckCollection)
+        .updateOne(
+          { _id: input.checkId },
+          { $set: { note: input.note }, $setOnInsert: { workflowRecordedAt: new Date() } },
+          { upsert: true },
+        );
     },
 
     async sendSelfCheckEmail(input: { checkId: string; to: string }): Promise<{ messageId: string }> {

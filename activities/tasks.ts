@@ -24,21 +24,38 @@ export function createTaskActivities({ db }: ActivityDeps) {
   /** `csm` means the account's owner; anything else is a user's email or id. */
   async function resolveAssignee(assignee: string, account: AccountDoc): Promise<string> {
     if (assignee === 'csm') {
-      if (!account.csm) throw ApplicationFailure.nonRetryable(`Account "${account._id}" has no CSM to assign the task to.`, 'NoAssignee');
+      if (!account.csm)
+        throw ApplicationFailure.nonRetryable(
+          `Account "${account._id}" has no CSM to assign the task to.`,
+          'NoAssignee',
+        );
       return account.csm;
     }
-    const user = await db.collection<UserDoc>('users').findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] });
-    if (!user) throw ApplicationFailure.nonRetryable(`No user "${assignee}" to assign the task to.`, 'UnknownAssignee');
+    const user = await db
+      .collection<UserDoc>('users')
+      .findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] });
+    if (!user)
+      throw ApplicationFailure.nonRetryable(
+        `No user "${assignee}" to assign the task to.`,
+        'UnknownAssignee',
+      );
     return user._id;
   }
 
   return {
-    async createTask(input: CreateTaskInput): Promise<{ taskId: string; assignee: string; title: string; created: boolean }> {
+    async createTask(
+      input: CreateTaskInput,
+    ): Promise<{ taskId: string; assignee: string; title: string; created: boolean }> {
       const _id = `${input.runId}:${input.stepId}`;
       const existing = await tasks.findOne({ _id });
-      if (existing) return { taskId: _id, assignee: existing.assignee, title: existing.title, created: false };
+      if (existing)
+        return { taskId: _id, assignee: existing.assignee, title: existing.title, created: false };
       const account = await db.collection<AccountDoc>('accounts').findOne({ _id: input.accountId });
-      if (!account) throw ApplicationFailure.nonRetryable(`Account "${input.accountId}" does not exist.`, 'UnknownAccount');
+      if (!account)
+        throw ApplicationFailure.nonRetryable(
+          `Account "${input.accountId}" does not exist.`,
+          'UnknownAccount',
+        );
       const assignee = await resolveAssignee(input.task.assignee ?? 'csm', account);
       const doc: TaskDoc = {
         _id,

@@ -11,20 +11,27 @@ import { parseTemplate, type ParsedTemplate } from '../language/templates.js';
 const cache = new Map<string, { mtimeMs: number; template: ParsedTemplate }>();
 
 export async function loadTemplate(dir: string, name: string): Promise<ParsedTemplate> {
-  if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name)) throw ApplicationFailure.nonRetryable(`"${name}" is not a template name.`, 'UnknownTemplate');
+  if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name))
+    throw ApplicationFailure.nonRetryable(`"${name}" is not a template name.`, 'UnknownTemplate');
   const file = join(dir, `${name}.hbs`);
   let mtimeMs: number;
   try {
     mtimeMs = (await stat(file)).mtimeMs;
   } catch {
-    throw ApplicationFailure.nonRetryable(`Email template "${name}" does not exist (looked for ${file}).`, 'UnknownTemplate');
+    throw ApplicationFailure.nonRetryable(
+      `Email template "${name}" does not exist (looked for ${file}).`,
+      'UnknownTemplate',
+    );
   }
   const cached = cache.get(file);
   if (cached && cached.mtimeMs === mtimeMs) return cached.template;
   const parsed = parseTemplate(name, await readFile(file, 'utf8'));
   if (!parsed.ok) {
     const first = parsed.errors[0];
-    throw ApplicationFailure.nonRetryable(`Email template "${name}" is invalid: line ${first.line}: ${first.message}`, 'TemplateError');
+    throw ApplicationFailure.nonRetryable(
+      `Email template "${name}" is invalid: line ${first.line}: ${first.message}`,
+      'TemplateError',
+    );
   }
   cache.set(file, { mtimeMs, template: parsed.template });
   return parsed.template;

@@ -14,7 +14,9 @@ function mac(secret: string, payload: string): Buffer {
 }
 
 export function signUnsubscribeToken(secret: string, claim: UnsubscribeClaim): string {
-  const payload = Buffer.from(JSON.stringify([claim.email.toLowerCase(), claim.category])).toString('base64url');
+  const payload = Buffer.from(JSON.stringify([claim.email.toLowerCase(), claim.category])).toString(
+    'base64url',
+  );
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 

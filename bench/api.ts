@@ -28,7 +28,10 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
   try {
     const file = join(dir, 'spec.json');
     await writeFile(file, JSON.stringify(spec));
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench/load.ts'), file], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench/load.ts'), file], {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -80,33 +83,58 @@ export const api: Scenario = {
     const { db, dbName, close } = await scenarioDb(stack, 'api');
     const connection = await Connection.connect({ address: stack.temporalAddress });
     const adminToken = `rt_admin_bench_${Date.now().toString(36)}`;
-    const config = loadConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: stack.mongodbUri, MONGODB_DB: dbName, SMTP_URL: stack.smtpUrl, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      MONGODB_URI: stack.mongodbUri,
+      MONGODB_DB: dbName,
+      SMTP_URL: stack.smtpUrl,
+      ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '10000000',
+    });
     const app = await buildApp({ config, db, temporal: new Client({ connection }) }, { logger: false });
     const bare = Fastify({ logger: false });
     try {
       const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
       const csms: Array<{ id: string; token: string }> = [];
       for (let i = 0; i < csmCount; i++) {
-        const res = await app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${adminToken}` }, payload: { email: `api-csm-${i}@bench.test`, name: `CSM ${i}`, role: 'csm' } });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/users',
+          headers: { authorization: `Bearer ${adminToken}` },
+          payload: { email: `api-csm-${i}@bench.test`, name: `CSM ${i}`, role: 'csm' },
+        });
         const body = res.json() as { user: { id: string }; token: string };
         csms.push({ id: body.user.id, token: body.token });
       }
       const began = Date.now();
-      await seedTasks(db, taskCount, csms.map((c) => c.id));
-      log(`api: ${taskCount} tasks for ${csmCount} CSMs inserted in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      await seedTasks(
+        db,
+        taskCount,
+        csms.map((c) => c.id),
+      );
+      log(
+        `api: ${taskCount} tasks for ${csmCount} CSMs inserted in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+      );
       const me = csms[0];
       const tasks = db.collection<TaskDoc>('tasks');
 
       // The same queries as the routes, nothing around them.
       bare.get('/tasks', async () => {
         const filter = { assignee: me.id };
-        const [docs, total] = await Promise.all([tasks.find(filter).sort({ due: 1, _id: 1 }).limit(50).toArray(), tasks.countDocuments(filter)]);
+        const [docs, total] = await Promise.all([
+          tasks.find(filter).sort({ due: 1, _id: 1 }).limit(50).toArray(),
+          tasks.countDocuments(filter),
+        ]);
         return { items: docs, total };
       });
       bare.post<{ Params: { id: string } }>('/tasks/:id/complete', async (request) => {
         const task = await tasks.findOne({ _id: request.params.id });
         if (!task) return { missing: true };
-        await tasks.updateOne({ _id: task._id, status: 'open' }, { $set: { status: 'completed', outcome: null, completedAt: new Date(), completedBy: me.id } });
+        await tasks.updateOne(
+          { _id: task._id, status: 'open' },
+          { $set: { status: 'completed', outcome: null, completedAt: new Date(), completedBy: me.id } },
+        );
         return tasks.findOne({ _id: task._id });
       });
       const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
@@ -120,7 +148,10 @@ export const api: Scenario = {
           await res.arrayBuffer();
           times.push(performance.now() - t);
         }
-        return percentile(times.sort((a, b) => a - b), 50);
+        return percentile(
+          times.sort((a, b) => a - b),
+          50,
+        );
       };
       const auth = { authorization: `Bearer ${me.token}` };
       const alone = {
@@ -138,14 +169,18 @@ export const api: Scenario = {
       // One completion each way first (tasks outside the load's): the load measures work that succeeds.
       for (const url of [`${apiUrl}/v1${taskPath(taskCount - 2)}`, `${bareUrl}${taskPath(taskCount - 1)}`]) {
         const res = await fetch(url, { method: 'POST', headers: asAdmin, body: '{}' });
-        if (!res.ok) throw new Error(`POST ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+        if (!res.ok)
+          throw new Error(`POST ${url} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
       }
       const common = { connections: 50, durationS, headers: { authorization: `Bearer ${me.token}` } };
       const measured: Record<string, LoadResult> = {};
       for (const [name, spec] of [
         ['list bare', { ...common, url: `${bareUrl}/tasks`, method: 'GET' }],
         ['list', { ...common, url: `${apiUrl}/v1/tasks?assignee=me`, method: 'GET' }],
-        ['complete bare', { ...common, url: bareUrl, method: 'POST', headers: asAdmin, body: '{}', paths: odd }],
+        [
+          'complete bare',
+          { ...common, url: bareUrl, method: 'POST', headers: asAdmin, body: '{}', paths: odd },
+        ],
         ['complete', { ...common, url: apiUrl, method: 'POST', headers: asAdmin, body: '{}', paths: even }],
       ] as Array<[string, LoadSpec]>) {
         measured[name] = await load(spec);
@@ -154,19 +189,35 @@ export const api: Scenario = {
         log(`api: ${name}: ${JSON.stringify(measured[name])}`);
       }
       const figures: Figure[] = [
-        figure('api', 'GET /v1/tasks?assignee=me, one request at a time, p50', alone.list, 'ms', { name: 'bare route, same query', value: alone.listBare }),
+        figure('api', 'GET /v1/tasks?assignee=me, one request at a time, p50', alone.list, 'ms', {
+          name: 'bare route, same query',
+          value: alone.listBare,
+        }),
       ];
-      for (const [key, label] of [['list', `GET /v1/tasks?assignee=me (${taskCount.toLocaleString('en')} tasks)`], ['complete', 'POST /v1/tasks/:id/complete']] as const) {
+      for (const [key, label] of [
+        ['list', `GET /v1/tasks?assignee=me (${taskCount.toLocaleString('en')} tasks)`],
+        ['complete', 'POST /v1/tasks/:id/complete'],
+      ] as const) {
         // No request finished within the run: no latency to report (n/a), not 0 ms.
         // Neither are figures of requests that failed or repeated a completion already done.
         const valid = (r: LoadResult): LoadResult =>
-          r.requests > 0 && r.non2xx === 0 && r.repeats === 0 ? r : { ...r, requestsPerSecond: NaN, p50Ms: NaN, p99Ms: NaN };
+          r.requests > 0 && r.non2xx === 0 && r.repeats === 0
+            ? r
+            : { ...r, requestsPerSecond: NaN, p50Ms: NaN, p99Ms: NaN };
         const m = valid(measured[key]);
         const b = valid(measured[`${key} bare`]);
-        const describe = (r: LoadResult) => `${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors${r.repeats ? `, ${r.repeats} repeats` : ''} (statuses ${JSON.stringify(r.statuses)})`;
+        const describe = (r: LoadResult) =>
+          `${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors${r.repeats ? `, ${r.repeats} repeats` : ''} (statuses ${JSON.stringify(r.statuses)})`;
         const note = `${describe(m)}; bare: ${describe(b)}`;
         figures.push(
-          figure('api', `${label} requests/s`, m.requestsPerSecond, '/s', { name: 'bare Fastify route, same query', value: b.requestsPerSecond }, note),
+          figure(
+            'api',
+            `${label} requests/s`,
+            m.requestsPerSecond,
+            '/s',
+            { name: 'bare Fastify route, same query', value: b.requestsPerSecond },
+            note,
+          ),
           figure('api', `${label} p50`, m.p50Ms, 'ms', { name: 'bare route p50', value: b.p50Ms }),
           figure('api', `${label} p99`, m.p99Ms, 'ms', { name: 'bare route p99', value: b.p99Ms }),
         );

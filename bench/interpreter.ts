@@ -24,7 +24,10 @@ const EventType = proto.temporal.api.enums.v1.EventType;
 
 function onboardingPlaybook(): Playbook {
   const templates = new FileTemplateCatalog(join(root, 'playbooks/templates'));
-  const { playbook, diagnostics } = validatePlaybook(readFileSync(join(root, 'playbooks/onboarding.yaml'), 'utf8'), { file: 'onboarding.yaml', templates });
+  const { playbook, diagnostics } = validatePlaybook(
+    readFileSync(join(root, 'playbooks/onboarding.yaml'), 'utf8'),
+    { file: 'onboarding.yaml', templates },
+  );
   if (!playbook) throw new Error(`onboarding.yaml does not validate: ${JSON.stringify(diagnostics)}`);
   return playbook;
 }
@@ -76,33 +79,57 @@ export const interpreter: Scenario = {
     const mailer = nodemailer.createTransport(stack.smtpUrl!);
     try {
       const playbook = onboardingPlaybook();
-      const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', MONGODB_URI: stack.mongodbUri, MONGODB_DB: dbName, SMTP_URL: stack.smtpUrl });
+      const config = loadConfig({
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        MONGODB_URI: stack.mongodbUri,
+        MONGODB_DB: dbName,
+        SMTP_URL: stack.smtpUrl,
+      });
       const taskQueue = `bench-interpreter-${Date.now().toString(36)}`;
       const worker = await Worker.create({
         connection: nativeConnection,
         taskQueue,
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: join(root, 'bench/workflows/index.ts'), logger: quietBundler }),
+        workflowBundle: await bundleWorkflowCode({
+          workflowsPath: join(root, 'bench/workflows/index.ts'),
+          logger: quietBundler,
+        }),
         activities: createWorkerActivities({ config, db, mailer }),
       });
 
       const variant = async (label: string, workflow: Variant['workflow']): Promise<Variant> => {
         const ids = Array.from({ length: runs }, (_, i) => `${label}-${i}`);
-        for (let i = 0; i < ids.length; i += 1000) await db.collection<AccountDoc>('accounts').insertMany(ids.slice(i, i + 1000).map(benchAccount));
+        for (let i = 0; i < ids.length; i += 1000)
+          await db.collection<AccountDoc>('accounts').insertMany(ids.slice(i, i + 1000).map(benchAccount));
         const began = Date.now();
         const handles = await Promise.all(
           ids.map((accountId) => {
-            const input: RunInput = { accountId, playbookId: 'onboarding', playbookVersion: 1, playbook, control: false, trigger: { on: 'manual', at: new Date().toISOString(), seen: {} }, timeScale };
-            return client.workflow.start(workflow, { taskQueue, workflowId: `bench:${label}:${accountId}`, args: [input] });
+            const input: RunInput = {
+              accountId,
+              playbookId: 'onboarding',
+              playbookVersion: 1,
+              playbook,
+              control: false,
+              trigger: { on: 'manual', at: new Date().toISOString(), seen: {} },
+              timeScale,
+            };
+            return client.workflow.start(workflow, {
+              taskQueue,
+              workflowId: `bench:${label}:${accountId}`,
+              args: [input],
+            });
           }),
         );
         const results = await Promise.all(handles.map((h) => h.result()));
         const wallMs = Date.now() - began;
-        const emails = await db.collection('emails').countDocuments({ runId: { $regex: `^bench:${label}:` }, status: 'sent' });
+        const emails = await db
+          .collection('emails')
+          .countDocuments({ runId: { $regex: `^bench:${label}:` }, status: 'sent' });
         const outcomes: Record<string, number> = { emails };
         for (const r of results) outcomes[r.outcome ?? 'none'] = (outcomes[r.outcome ?? 'none'] ?? 0) + 1;
         // Every run takes the same path (nobody activates), so a sample tells the per-run counts.
         const sample = await Promise.all(handles.slice(0, 20).map((h) => h.fetchHistory()));
-        const count = (type: number) => median(sample.map((h) => (h.events ?? []).filter((e) => e.eventType === type).length));
+        const count = (type: number) =>
+          median(sample.map((h) => (h.events ?? []).filter((e) => e.eventType === type).length));
         const v: Variant = {
           label,
           workflow,
@@ -112,7 +139,9 @@ export const interpreter: Scenario = {
           activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
           outcomes,
         };
-        log(`interpreter: ${label}: ${runs} runs in ${(wallMs / 1000).toFixed(1)} s; per run ${v.workflowTasks} workflow tasks, ${v.historyEvents} history events, ${v.activities} activities; outcomes ${JSON.stringify(outcomes)}`);
+        log(
+          `interpreter: ${label}: ${runs} runs in ${(wallMs / 1000).toFixed(1)} s; per run ${v.workflowTasks} workflow tasks, ${v.historyEvents} history events, ${v.activities} activities; outcomes ${JSON.stringify(outcomes)}`,
+        );
         return v;
       };
 
@@ -126,10 +155,26 @@ export const interpreter: Scenario = {
       const sameWork = engine.outcomes.emails === hand.outcomes.emails;
       const note = `${runs} concurrent runs each; outcomes and emails sent ${JSON.stringify(engine.outcomes)} vs hand-written ${JSON.stringify(hand.outcomes)}${sameWork ? '' : ' — NOT the same work: runs were cut short by the goal window; lengthen the day'}`;
       return [
-        figure('interpreter', `wall time, ${runs} onboarding runs (30 days, a day = ${dayMs / 1000} s)`, engine.wallMs, 'ms', { name: 'hand-written workflow', value: hand.wallMs }, note),
-        figure('interpreter', 'workflow tasks per run', engine.workflowTasks, '', { name: 'hand-written workflow', value: hand.workflowTasks }),
-        figure('interpreter', 'history events per run', engine.historyEvents, '', { name: 'hand-written workflow', value: hand.historyEvents }),
-        figure('interpreter', 'activities per run', engine.activities, '', { name: 'hand-written workflow', value: hand.activities }),
+        figure(
+          'interpreter',
+          `wall time, ${runs} onboarding runs (30 days, a day = ${dayMs / 1000} s)`,
+          engine.wallMs,
+          'ms',
+          { name: 'hand-written workflow', value: hand.wallMs },
+          note,
+        ),
+        figure('interpreter', 'workflow tasks per run', engine.workflowTasks, '', {
+          name: 'hand-written workflow',
+          value: hand.workflowTasks,
+        }),
+        figure('interpreter', 'history events per run', engine.historyEvents, '', {
+          name: 'hand-written workflow',
+          value: hand.historyEvents,
+        }),
+        figure('interpreter', 'activities per run', engine.activities, '', {
+          name: 'hand-written workflow',
+          value: hand.activities,
+        }),
       ];
     } finally {
       mailer.close();
@@ -145,4 +190,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const quietBundler = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
+const quietBundler = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (m: string) => console.error(m),
+};

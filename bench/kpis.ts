@@ -20,7 +20,13 @@ import type { AccountDoc } from '../lib/documents.js';
 import { loadConfig } from '../lib/config.js';
 import { startMongo } from '../lib/stack-mongo.js';
 import { buildApp } from '../server/app.js';
-import { computeKpisFromDb, importHistory, KpiView, recordAccountEvent, type KpiEventInput } from '../kpis/index.js';
+import {
+  computeKpisFromDb,
+  importHistory,
+  KpiView,
+  recordAccountEvent,
+  type KpiEventInput,
+} from '../kpis/index.js';
 import { prng } from '../lib/prng.js';
 import { figure, type Figure, type Scenario } from './support.js';
 
@@ -28,7 +34,14 @@ const dayMs = 86_400_000;
 const epoch = Date.UTC(2023, 0, 1);
 
 // Roughly what a SaaS book looks like: renewals and onboarding common, churn rare.
-const eventMix: Array<[string, number]> = [['renewed', 0.3], ['onboarding_completed', 0.22], ['upsell', 0.2], ['contraction', 0.15], ['cross_sell', 0.1], ['churned', 0.03]];
+const eventMix: Array<[string, number]> = [
+  ['renewed', 0.3],
+  ['onboarding_completed', 0.22],
+  ['upsell', 0.2],
+  ['contraction', 0.15],
+  ['cross_sell', 0.1],
+  ['churned', 0.03],
+];
 
 export function generateBook(accountCount: number, eventCount: number, seed = 0x5eed) {
   const random = prng(seed);
@@ -45,13 +58,27 @@ export function generateBook(accountCount: number, eventCount: number, seed = 0x
     let r = random();
     const type = eventMix.find(([, p]) => (r -= p) < 0)?.[0] ?? 'renewed';
     const occurredAt = new Date(a.startedAt.getTime() + Math.floor(random() * 365 * dayMs));
-    return { id: `ev-${i}`, accountId: a._id, type, occurredAt, ...(['upsell', 'cross_sell', 'contraction'].includes(type) ? { mrr: 50 + Math.floor(random() * 3000) } : {}) };
+    return {
+      id: `ev-${i}`,
+      accountId: a._id,
+      type,
+      occurredAt,
+      ...(['upsell', 'cross_sell', 'contraction'].includes(type)
+        ? { mrr: 50 + Math.floor(random() * 3000) }
+        : {}),
+    };
   });
-  const nps = Array.from({ length: Math.floor(accountCount / 10) }, (_, i) => ({ id: `nps-${i}`, accountId: pick(accounts)._id, score: Math.floor(random() * 11), respondedAt: new Date(epoch + Math.floor(random() * 730 * dayMs)) }));
+  const nps = Array.from({ length: Math.floor(accountCount / 10) }, (_, i) => ({
+    id: `nps-${i}`,
+    accountId: pick(accounts)._id,
+    score: Math.floor(random() * 11),
+    respondedAt: new Date(epoch + Math.floor(random() * 730 * dayMs)),
+  }));
   return { accounts, events, nps };
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const began = performance.now();
   await fn();
@@ -67,15 +94,41 @@ export interface KpiFigure {
 }
 
 const periods = [
-  ['one month', 'from=2024-06-01&to=2024-07-01', { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)) }],
-  ['one month by plan', 'from=2024-06-01&to=2024-07-01&groupBy=plan', { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)), groupBy: 'plan' as const }],
-  ['one year', 'from=2024-01-01&to=2025-01-01', { from: new Date(Date.UTC(2024, 0, 1)), to: new Date(Date.UTC(2025, 0, 1)) }],
+  [
+    'one month',
+    'from=2024-06-01&to=2024-07-01',
+    { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)) },
+  ],
+  [
+    'one month by plan',
+    'from=2024-06-01&to=2024-07-01&groupBy=plan',
+    { from: new Date(Date.UTC(2024, 5, 1)), to: new Date(Date.UTC(2024, 6, 1)), groupBy: 'plan' as const },
+  ],
+  [
+    'one year',
+    'from=2024-01-01&to=2025-01-01',
+    { from: new Date(Date.UTC(2024, 0, 1)), to: new Date(Date.UTC(2025, 0, 1)) },
+  ],
 ] as const;
 
-async function measure(db: Db, mongoUri: string, dbName: string, repeats: number, log: (line: string) => void, accounts: number): Promise<KpiFigure[]> {
+async function measure(
+  db: Db,
+  mongoUri: string,
+  dbName: string,
+  repeats: number,
+  log: (line: string) => void,
+  accounts: number,
+): Promise<KpiFigure[]> {
   const loadMs = await time(() => new KpiView(db).refresh());
   const token = 'bench-admin-token-0123456789';
-  const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', MONGODB_URI: mongoUri, MONGODB_DB: dbName, SMTP_URL: 'smtp://127.0.0.1:1', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    MONGODB_URI: mongoUri,
+    MONGODB_DB: dbName,
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    ADMIN_TOKEN: token,
+    LOG_LEVEL: 'warn',
+  });
   const connection = Connection.lazy({ address: '127.0.0.1:1' }); // GET /v1/kpis never calls Temporal
   const app = await buildApp({ config, db, temporal: new Client({ connection }) }, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -88,7 +141,9 @@ async function measure(db: Db, mongoUri: string, dbName: string, repeats: number
   const figures: KpiFigure[] = [];
   const report = (f: KpiFigure) => {
     figures.push(f);
-    log(`${f.name.padEnd(46)} p50 ${f.p50Ms.toFixed(1).padStart(9)} ms  p95 ${f.p95Ms.toFixed(1).padStart(9)} ms${f.baselineMs ? `  baseline ${f.baselineMs.toFixed(0)} ms  ratio ${f.ratio!.toFixed(3)}` : ''}`);
+    log(
+      `${f.name.padEnd(46)} p50 ${f.p50Ms.toFixed(1).padStart(9)} ms  p95 ${f.p95Ms.toFixed(1).padStart(9)} ms${f.baselineMs ? `  baseline ${f.baselineMs.toFixed(0)} ms  ratio ${f.ratio!.toFixed(3)}` : ''}`,
+    );
   };
   report({ name: 'view load (once per API process)', p50Ms: loadMs, p95Ms: loadMs });
   // The baseline reads every history per answer: tens of seconds at 100,000 accounts.
@@ -100,14 +155,26 @@ async function measure(db: Db, mongoUri: string, dbName: string, repeats: number
       const times: number[] = [];
       for (let r = 0; r < repeats; r++) times.push(await time(() => get(query)));
       const baseline: number[] = [];
-      for (let r = 0; r < baselineRepeats; r++) baseline.push(await time(() => computeKpisFromDb(db, options)));
-      const figure = { name: `GET /v1/kpis ${name}`, p50Ms: percentile(times, 0.5), p95Ms: percentile(times, 0.95), baselineMs: percentile(baseline, 0.5) };
+      for (let r = 0; r < baselineRepeats; r++)
+        baseline.push(await time(() => computeKpisFromDb(db, options)));
+      const figure = {
+        name: `GET /v1/kpis ${name}`,
+        p50Ms: percentile(times, 0.5),
+        p95Ms: percentile(times, 0.95),
+        baselineMs: percentile(baseline, 0.5),
+      };
       report({ ...figure, ratio: figure.p50Ms / figure.baselineMs });
     }
     // Live traffic between two answers: 50 events recorded, then the answer that reads them.
     const live = 50;
     const liveMs = await time(async () => {
-      for (let i = 0; i < live; i++) await recordAccountEvent(db, { accountId: `acc-${i * 7}`, type: 'upsell', occurredAt: new Date(Date.UTC(2024, 5, 15)), mrr: 999 });
+      for (let i = 0; i < live; i++)
+        await recordAccountEvent(db, {
+          accountId: `acc-${i * 7}`,
+          type: 'upsell',
+          occurredAt: new Date(Date.UTC(2024, 5, 15)),
+          mrr: 999,
+        });
     });
     report({ name: 'recordAccountEvent, per live event', p50Ms: liveMs / live, p95Ms: liveMs / live });
     const afterLive = await time(() => get(periods[0][1]));
@@ -119,19 +186,37 @@ async function measure(db: Db, mongoUri: string, dbName: string, repeats: number
   return figures;
 }
 
-export async function runKpiBench(opts: { accounts: number; events: number; repeats: number; mongoUri: string; log?: (line: string) => void }): Promise<{ figures: KpiFigure[]; loadMs: number }> {
+export async function runKpiBench(opts: {
+  accounts: number;
+  events: number;
+  repeats: number;
+  mongoUri: string;
+  log?: (line: string) => void;
+}): Promise<{ figures: KpiFigure[]; loadMs: number }> {
   const log = opts.log ?? console.log;
   const client = await new MongoClient(opts.mongoUri).connect();
   const dbName = `kpi_bench_${Date.now()}`;
   const db = client.db(dbName);
   try {
     const { accounts, events, nps } = generateBook(opts.accounts, opts.events);
-    const docs = accounts.map((a) => ({ ...a, name: a._id, csm: 'bench', contacts: [], lifecycle: 'adoption', attributes: {}, createdAt: new Date(), updatedAt: new Date() })) as AccountDoc[];
+    const docs = accounts.map((a) => ({
+      ...a,
+      name: a._id,
+      csm: 'bench',
+      contacts: [],
+      lifecycle: 'adoption',
+      attributes: {},
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    })) as AccountDoc[];
     const loadMs = await time(async () => {
-      for (let i = 0; i < docs.length; i += 2000) await db.collection<AccountDoc>('accounts').insertMany(docs.slice(i, i + 2000));
+      for (let i = 0; i < docs.length; i += 2000)
+        await db.collection<AccountDoc>('accounts').insertMany(docs.slice(i, i + 2000));
       await importHistory(db, { accounts: docs, events, nps });
     });
-    log(`${opts.accounts} accounts, ${opts.events} events, ${nps.length} NPS responses; bulk import ${(loadMs / 1000).toFixed(1)} s`);
+    log(
+      `${opts.accounts} accounts, ${opts.events} events, ${nps.length} NPS responses; bulk import ${(loadMs / 1000).toFixed(1)} s`,
+    );
     return { figures: await measure(db, opts.mongoUri, dbName, opts.repeats, log, opts.accounts), loadMs };
   } finally {
     await db.dropDatabase().catch(() => {});
@@ -146,12 +231,23 @@ export const kpis: Scenario = {
   async run({ stack, quick, log }): Promise<Figure[]> {
     const accounts = quick ? 10_000 : 100_000;
     const events = quick ? 100_000 : 1_000_000;
-    const { figures, loadMs } = await runKpiBench({ accounts, events, repeats: quick ? 3 : 7, mongoUri: stack.mongodbUri, log: (line) => log(`kpis: ${line}`) });
+    const { figures, loadMs } = await runKpiBench({
+      accounts,
+      events,
+      repeats: quick ? 3 : 7,
+      mongoUri: stack.mongodbUri,
+      log: (line) => log(`kpis: ${line}`),
+    });
     const book = `${accounts.toLocaleString('en')} accounts, ${events.toLocaleString('en')} events`;
     const out: Figure[] = [figure('kpis', `bulk import of the book (${book})`, loadMs, 'ms')];
     for (const f of figures) {
       if (f.baselineMs !== undefined) {
-        out.push(figure('kpis', `${f.name} p50`, f.p50Ms, 'ms', { name: 'no view: every history read per answer', value: f.baselineMs }));
+        out.push(
+          figure('kpis', `${f.name} p50`, f.p50Ms, 'ms', {
+            name: 'no view: every history read per answer',
+            value: f.baselineMs,
+          }),
+        );
         out.push(figure('kpis', `${f.name} p95`, f.p95Ms, 'ms'));
       } else {
         out.push(figure('kpis', f.name, f.p50Ms, 'ms'));

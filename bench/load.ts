@@ -66,6 +66,8 @@ const out: LoadResult = {
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
   repeats,
-  statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0])),
+  statuses: Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0]),
+  ),
 };
 console.log(JSON.stringify(out));

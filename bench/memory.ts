@@ -12,7 +12,18 @@ import type { AccountDoc, RunDoc } from '../lib/documents.js';
 import { Client, Connection } from '@temporalio/client';
 import { accountEvent, type RunInput } from '../workflows/contract.js';
 import { benchAccount } from './interpreter.js';
-import { figure, inPool, Processes, root, rssMiB, scenarioDb, sleep, until, type Figure, type Scenario } from './support.js';
+import {
+  figure,
+  inPool,
+  Processes,
+  root,
+  rssMiB,
+  scenarioDb,
+  sleep,
+  until,
+  type Figure,
+  type Scenario,
+} from './support.js';
 
 const holdPlaybook = `id: bench-hold
 name: Hold for a day
@@ -28,7 +39,10 @@ export const memory: Scenario = {
   describe: 'worker RSS idle, with runs waiting on timers, and after they finish',
   async run({ stack, quick, log }): Promise<Figure[]> {
     const runs = quick ? 200 : 10_000;
-    const { playbook, diagnostics } = validatePlaybook(holdPlaybook, { file: 'bench-hold.yaml', templates: new FileTemplateCatalog(join(root, 'playbooks/templates')) });
+    const { playbook, diagnostics } = validatePlaybook(holdPlaybook, {
+      file: 'bench-hold.yaml',
+      templates: new FileTemplateCatalog(join(root, 'playbooks/templates')),
+    });
     if (!playbook) throw new Error(`bench-hold playbook: ${JSON.stringify(diagnostics)}`);
     const { db, dbName, close } = await scenarioDb(stack, 'memory');
     const processes = new Processes(stack, dbName, `bench-memory-${Date.now().toString(36)}`);
@@ -37,7 +51,8 @@ export const memory: Scenario = {
     const client = new Client({ connection });
     try {
       const ids = Array.from({ length: runs }, (_, i) => `hold-${i}`);
-      for (let i = 0; i < ids.length; i += 2000) await db.collection<AccountDoc>('accounts').insertMany(ids.slice(i, i + 2000).map(benchAccount));
+      for (let i = 0; i < ids.length; i += 2000)
+        await db.collection<AccountDoc>('accounts').insertMany(ids.slice(i, i + 2000).map(benchAccount));
       await processes.startWorker();
       const worker = processes.worker!;
       await sleep(3_000);
@@ -47,40 +62,80 @@ export const memory: Scenario = {
       const began = Date.now();
       const workflowIds: string[] = [];
       await inPool(ids, 50, async (accountId) => {
-        const input: RunInput = { accountId, playbookId: 'bench-hold', playbookVersion: 1, playbook, control: false, trigger: { on: 'manual', at: new Date().toISOString(), seen: {} } };
-        const handle = await client.workflow.start('playbookRun', { taskQueue, workflowId: `bench:hold:${accountId}`, args: [input] });
+        const input: RunInput = {
+          accountId,
+          playbookId: 'bench-hold',
+          playbookVersion: 1,
+          playbook,
+          control: false,
+          trigger: { on: 'manual', at: new Date().toISOString(), seen: {} },
+        };
+        const handle = await client.workflow.start('playbookRun', {
+          taskQueue,
+          workflowId: `bench:hold:${accountId}`,
+          args: [input],
+        });
         workflowIds.push(handle.workflowId);
       });
       // A run has persisted its audit up to the wait before it blocks on the timer.
       const runsCollection = db.collection<RunDoc>('runs');
       let peak = idle;
-      await until(`${runs} runs waiting`, async () => {
-        peak = Math.max(peak, await rssMiB(worker.pid));
-        const waiting = await runsCollection.countDocuments({ currentStep: 'hold', status: 'running' });
-        if (waiting % 1000 < 50) log(`memory: ${waiting} runs waiting, worker ${peak.toFixed(0)} MiB peak`);
-        return waiting >= runs;
-      }, 90 * 60_000, 3_000);
+      await until(
+        `${runs} runs waiting`,
+        async () => {
+          peak = Math.max(peak, await rssMiB(worker.pid));
+          const waiting = await runsCollection.countDocuments({ currentStep: 'hold', status: 'running' });
+          if (waiting % 1000 < 50) log(`memory: ${waiting} runs waiting, worker ${peak.toFixed(0)} MiB peak`);
+          return waiting >= runs;
+        },
+        90 * 60_000,
+        3_000,
+      );
       const reachedMs = Date.now() - began;
       await sleep(3_000);
       const waiting = await rssMiB(worker.pid);
-      log(`memory: ${runs} runs waiting after ${(reachedMs / 1000).toFixed(0)} s; worker ${waiting.toFixed(0)} MiB (peak ${peak.toFixed(0)})`);
+      log(
+        `memory: ${runs} runs waiting after ${(reachedMs / 1000).toFixed(0)} s; worker ${waiting.toFixed(0)} MiB (peak ${peak.toFixed(0)})`,
+      );
 
       // The event the runs wait for: each moves on to its outcome and ends.
       const fired = Date.now();
       await inPool(workflowIds, 50, async (id) => {
-        await client.workflow.getHandle(id).signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
+        await client.workflow
+          .getHandle(id)
+          .signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
       });
       // Counted in MongoDB, where each run records its end: 10,000 result() long polls at once
       // failed a call, and the client's retry of it, firing after close, crashed the process.
-      await until(`${runs} runs ended`, async () => (await runsCollection.countDocuments({ playbookId: 'bench-hold', status: { $ne: 'running' } })) >= runs, 30 * 60_000, 3_000);
+      await until(
+        `${runs} runs ended`,
+        async () =>
+          (await runsCollection.countDocuments({ playbookId: 'bench-hold', status: { $ne: 'running' } })) >=
+          runs,
+        30 * 60_000,
+        3_000,
+      );
       const finishMs = Date.now() - fired;
-      const held = await runsCollection.countDocuments({ playbookId: 'bench-hold', status: 'completed', outcome: 'held' });
+      const held = await runsCollection.countDocuments({
+        playbookId: 'bench-hold',
+        status: 'completed',
+        outcome: 'held',
+      });
       await sleep(5_000);
       const after = await rssMiB(worker.pid);
-      log(`memory: ${held}/${runs} finished as "held" in ${(finishMs / 1000).toFixed(0)} s; worker ${after.toFixed(0)} MiB`);
+      log(
+        `memory: ${held}/${runs} finished as "held" in ${(finishMs / 1000).toFixed(0)} s; worker ${after.toFixed(0)} MiB`,
+      );
       const baseline = { name: 'the same worker idle, before any run', value: idle };
       return [
-        figure('memory', `worker RSS with ${runs.toLocaleString('en')} runs waiting on timers`, waiting, 'MiB', baseline, `peak while starting ${peak.toFixed(0)} MiB; ${((waiting - idle) * 1024 / runs).toFixed(1)} KiB per waiting run`),
+        figure(
+          'memory',
+          `worker RSS with ${runs.toLocaleString('en')} runs waiting on timers`,
+          waiting,
+          'MiB',
+          baseline,
+          `peak while starting ${peak.toFixed(0)} MiB; ${(((waiting - idle) * 1024) / runs).toFixed(1)} KiB per waiting run`,
+        ),
         figure('memory', `worker RSS after they finished (${held} of ${runs})`, after, 'MiB', baseline),
         figure('memory', 'time to start the runs and reach the wait', reachedMs, 'ms'),
         figure('memory', 'time from the release to every run finished', finishMs, 'ms'),

@@ -38,7 +38,8 @@ if (unknown.length > 0 || bad.length > 0) {
 const selected = chosen.length > 0 ? scenarios.filter((s) => chosen.includes(s.name)) : scenarios;
 
 const began = new Date();
-const log = (line: string) => console.log(`[bench ${((Date.now() - began.getTime()) / 1000).toFixed(0).padStart(5)} s] ${line}`);
+const log = (line: string) =>
+  console.log(`[bench ${((Date.now() - began.getTime()) / 1000).toFixed(0).padStart(5)} s] ${line}`);
 
 function version(command: string, args: string[]): string {
   try {
@@ -50,7 +51,11 @@ function version(command: string, args: string[]): string {
 
 async function packageVersion(name: string): Promise<string> {
   try {
-    return (JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return 'unknown';
   }
@@ -65,7 +70,9 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
 };
 
-log(`${quick ? 'quick' : 'full'} run of ${selected.map((s) => s.name).join(', ')} on ${machine.cpus} × ${machine.cpuModel}`);
+log(
+  `${quick ? 'quick' : 'full'} run of ${selected.map((s) => s.name).join(', ')} on ${machine.cpus} × ${machine.cpuModel}`,
+);
 const stack = await startStack({ log, mongoBackend });
 const figures: Figure[] = [];
 const failures: Array<{ scenario: string; error: string }> = [];
@@ -73,18 +80,28 @@ const versions = {
   retain: (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version,
   commit: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
   temporalCli: version(temporalCliPath, ['--version']),
-  database: stack.mongoKind === 'ferretdb' ? `FerretDB ${version(ferretdbPath, ['--version'])} on ${stack.mongoBackend === 'postgresql' ? `PostgreSQL ${version(join(postgresBinDir() ?? '', 'postgres'), ['--version'])}` : 'SQLite'}` : stack.mongoKind,
+  database:
+    stack.mongoKind === 'ferretdb'
+      ? `FerretDB ${version(ferretdbPath, ['--version'])} on ${stack.mongoBackend === 'postgresql' ? `PostgreSQL ${version(join(postgresBinDir() ?? '', 'postgres'), ['--version'])}` : 'SQLite'}`
+      : stack.mongoKind,
   temporalSdk: await packageVersion('@temporalio/worker'),
   fastify: await packageVersion('fastify'),
   mongodbDriver: await packageVersion('mongodb'),
   autocannon: await packageVersion('autocannon'),
 };
 const date = began.toISOString().slice(0, 10);
-const file = join(root, 'bench/results', `${date}${quick ? '-quick' : ''}${chosen.length > 0 ? `-${selected.map((s) => s.name).join('+')}` : ''}.json`);
+const file = join(
+  root,
+  'bench/results',
+  `${date}${quick ? '-quick' : ''}${chosen.length > 0 ? `-${selected.map((s) => s.name).join('+')}` : ''}.json`,
+);
 await mkdir(join(root, 'bench/results'), { recursive: true });
 /** Written after every scenario, so a run cut short keeps what it measured (`finished: false`). */
 const save = (finished: boolean) =>
-  writeFile(file, `${JSON.stringify({ startedAt: began.toISOString(), durationS: Math.round((Date.now() - began.getTime()) / 1000), mode: quick ? 'quick' : 'full', finished, machine, versions, figures, failures }, null, 2)}\n`);
+  writeFile(
+    file,
+    `${JSON.stringify({ startedAt: began.toISOString(), durationS: Math.round((Date.now() - began.getTime()) / 1000), mode: quick ? 'quick' : 'full', finished, machine, versions, figures, failures }, null, 2)}\n`,
+  );
 try {
   for (const scenario of selected) {
     log(`— ${scenario.name}: ${scenario.describe}`);
@@ -94,7 +111,7 @@ try {
       figures.push(...got);
       log(`— ${scenario.name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     } catch (err) {
-      const error = err instanceof Error ? err.stack ?? err.message : String(err);
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       failures.push({ scenario: scenario.name, error });
       log(`— ${scenario.name} FAILED: ${error}`);
     }

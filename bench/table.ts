@@ -13,10 +13,17 @@ function format(value: number, unit: string): string {
 }
 
 /** Two decimals, or two significant digits for a ratio below 0.1 (0.0037, not 0.00). */
-const formatRatio = (ratio: number) => (Math.abs(ratio) >= 0.1 || ratio === 0 ? ratio.toFixed(2) : ratio.toPrecision(2));
+const formatRatio = (ratio: number) =>
+  Math.abs(ratio) >= 0.1 || ratio === 0 ? ratio.toFixed(2) : ratio.toPrecision(2);
 
 export function table(figures: Figure[]): string {
-  const rows = figures.map((f) => [f.scenario, f.name, format(f.value, f.unit), f.baseline ? `${format(f.baseline.value, f.unit)} (${f.baseline.name})` : '', f.ratio !== undefined ? formatRatio(f.ratio) : '']);
+  const rows = figures.map((f) => [
+    f.scenario,
+    f.name,
+    format(f.value, f.unit),
+    f.baseline ? `${format(f.baseline.value, f.unit)} (${f.baseline.name})` : '',
+    f.ratio !== undefined ? formatRatio(f.ratio) : '',
+  ]);
   const header = ['scenario', 'figure', 'value', 'baseline, same run', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -29,8 +36,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error('usage: npx tsx bench/table.ts bench/results/<file>.json');
     process.exit(2);
   }
-  const run = JSON.parse(await readFile(file, 'utf8')) as { figures: Figure[]; failures?: Array<{ scenario: string }>; finished?: boolean; mode: string; durationS: number };
+  const run = JSON.parse(await readFile(file, 'utf8')) as {
+    figures: Figure[];
+    failures?: Array<{ scenario: string }>;
+    finished?: boolean;
+    mode: string;
+    durationS: number;
+  };
   console.log(table(run.figures));
   for (const f of run.figures.filter((f) => f.note)) console.log(`- ${f.scenario}, ${f.name}: ${f.note}`);
-  console.log(`${run.mode} run, ${run.durationS} s${run.finished === false ? ', cut short' : ''}${run.failures?.length ? `; failed: ${run.failures.map((f) => f.scenario).join(', ')}` : ''}`);
+  console.log(
+    `${run.mode} run, ${run.durationS} s${run.finished === false ? ', cut short' : ''}${run.failures?.length ? `; failed: ${run.failures.map((f) => f.scenario).join(', ')}` : ''}`,
+  );
 }

@@ -36,7 +36,15 @@ export interface PlaybookIndexDoc {
 }
 
 export type PublishResult =
-  | { ok: true; id: string; name: string; version: number; hash: string; created: boolean; diagnostics: Diagnostic[] }
+  | {
+      ok: true;
+      id: string;
+      name: string;
+      version: number;
+      hash: string;
+      created: boolean;
+      diagnostics: Diagnostic[];
+    }
   | { ok: false; diagnostics: Diagnostic[] };
 
 export interface PublishOptions {
@@ -83,13 +91,24 @@ async function advanceIndex(db: Db, id: string, name: string, version: number): 
 }
 
 async function latestVersion(db: Db, playbookId: string): Promise<number> {
-  const [latest] = await versionsOf(db).find({ playbookId }, { projection: { version: 1 } }).sort({ version: -1 }).limit(1).toArray();
+  const [latest] = await versionsOf(db)
+    .find({ playbookId }, { projection: { version: 1 } })
+    .sort({ version: -1 })
+    .limit(1)
+    .toArray();
   return latest?.version ?? 0;
 }
 
 /** Validates `source` and stores it as the next version of its playbook, unless already stored. */
-export async function publishPlaybook(db: Db, source: string, options: PublishOptions): Promise<PublishResult> {
-  const { playbook, diagnostics } = validatePlaybook(source, { file: options.file ?? 'playbook.yaml', templates: options.templates });
+export async function publishPlaybook(
+  db: Db,
+  source: string,
+  options: PublishOptions,
+): Promise<PublishResult> {
+  const { playbook, diagnostics } = validatePlaybook(source, {
+    file: options.file ?? 'playbook.yaml',
+    templates: options.templates,
+  });
   if (!playbook) return { ok: false, diagnostics };
   const hash = sourceHash(source);
   const id = playbook.id;
@@ -100,7 +119,15 @@ export async function publishPlaybook(db: Db, source: string, options: PublishOp
     if (existing) {
       // Also repairs an index left behind by a publisher that died after inserting.
       await advanceIndex(db, id, playbook.name, await latestVersion(db, id));
-      return { ok: true, id, name: playbook.name, version: existing.version, hash, created: false, diagnostics };
+      return {
+        ok: true,
+        id,
+        name: playbook.name,
+        version: existing.version,
+        hash,
+        created: false,
+        diagnostics,
+      };
     }
     const version = (await latestVersion(db, id)) + 1;
     const doc: PlaybookVersionDoc = {
@@ -126,6 +153,10 @@ export async function publishPlaybook(db: Db, source: string, options: PublishOp
   throw new Error(`could not publish playbook ${id}: ${maxAttempts} concurrent attempts collided`);
 }
 
-export async function getPlaybookVersion(db: Db, playbookId: string, version: number): Promise<PlaybookVersionDoc | null> {
+export async function getPlaybookVersion(
+  db: Db,
+  playbookId: string,
+  version: number,
+): Promise<PlaybookVersionDoc | null> {
   return versionsOf(db).findOne({ _id: `${playbookId}@${version}` });
 }

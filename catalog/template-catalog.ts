@@ -45,7 +45,9 @@ export class FileTemplateCatalog implements TemplateCatalog {
     let found: string[];
     try {
       const result = parseTemplate(name, readFileSync(this.pathOf(name), 'utf8'));
-      found = result.ok ? [] : result.errors.map((e) => `${this.pathOf(name)}:${e.line}:${e.column}: ${e.message}`);
+      found = result.ok
+        ? []
+        : result.errors.map((e) => `${this.pathOf(name)}:${e.line}:${e.column}: ${e.message}`);
     } catch (error) {
       found = [`cannot read ${this.pathOf(name)}: ${error instanceof Error ? error.message : String(error)}`];
     }

@@ -46,7 +46,8 @@ export function bandFor(score: number): HealthBand {
 
 function iso(text: string, field: string): Date {
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new Error(`account.${field} "${text}" is not a date (use ISO 8601, e.g. 2026-03-01T00:00:00Z)`);
+  if (Number.isNaN(date.getTime()))
+    throw new Error(`account.${field} "${text}" is not a date (use ISO 8601, e.g. 2026-03-01T00:00:00Z)`);
   return date;
 }
 
@@ -58,7 +59,8 @@ export function checkPreviewAccount(value: unknown): PreviewAccount {
     if (typeof a[field] !== 'string') throw new Error(`the account file needs "${field}" (text)`);
   }
   if (typeof a.mrr !== 'number') throw new Error('the account file needs "mrr" (a number)');
-  if (!Array.isArray(a.contacts) || a.contacts.length === 0) throw new Error('the account file needs at least one contact in "contacts"');
+  if (!Array.isArray(a.contacts) || a.contacts.length === 0)
+    throw new Error('the account file needs at least one contact in "contacts"');
   return a as PreviewAccount;
 }
 
@@ -72,7 +74,8 @@ export function recipientsFor(contacts: PreviewContact[], to: string): PreviewCo
 
 export function sampleCsm(account: PreviewAccount): { id: string; name: string; email: string } {
   // An account's csm may already be an email; otherwise invent a clearly fictional one.
-  if (!account.csm.includes('@')) return { id: account.csm, name: 'Maya Ortiz', email: 'maya.ortiz@example.com' };
+  if (!account.csm.includes('@'))
+    return { id: account.csm, name: 'Maya Ortiz', email: 'maya.ortiz@example.com' };
   // "maya.patel@…" → "Maya Patel": close enough for a preview of the signature.
   const name = account.csm
     .split('@')[0]
@@ -83,7 +86,11 @@ export function sampleCsm(account: PreviewAccount): { id: string; name: string; 
   return { id: account.csm, name: name || 'Your CSM', email: account.csm };
 }
 
-export function previewContext(account: PreviewAccount, contact: PreviewContact, options: PreviewOptions): TemplateContext {
+export function previewContext(
+  account: PreviewAccount,
+  contact: PreviewContact,
+  options: PreviewOptions,
+): TemplateContext {
   const started = iso(account.startedAt, 'startedAt');
   const renewal = account.renewalAt ? iso(account.renewalAt, 'renewalAt') : undefined;
   const now = options.now.getTime();
@@ -107,7 +114,14 @@ export function previewContext(account: PreviewAccount, contact: PreviewContact,
     contact: { email: contact.email, name: contact.name, role: contact.role },
     csm,
     health: { score, band: bandFor(score) },
-    run: { id: `preview:${options.playbookId}:${account.id}`, playbookId: options.playbookId, version: 0, daysSinceStart: 0, control: false, startedAt: options.now.toISOString() },
+    run: {
+      id: `preview:${options.playbookId}:${account.id}`,
+      playbookId: options.playbookId,
+      version: 0,
+      daysSinceStart: 0,
+      control: false,
+      startedAt: options.now.toISOString(),
+    },
     // `.invalid` can never resolve: a preview link must not look like a working one.
     unsubscribeUrl: 'https://retain.invalid/v1/unsubscribe/preview',
   };

@@ -13,7 +13,13 @@ import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseTemplate, renderEmail } from '../language/templates.js';
 import { allSteps, type StepNode } from '../language/step-tree.js';
 import { validatePlaybook } from '../language/validate.js';
-import { checkPreviewAccount, previewContext, recipientsFor, sampleCsm, type PreviewContact } from './preview-context.js';
+import {
+  checkPreviewAccount,
+  previewContext,
+  recipientsFor,
+  sampleCsm,
+  type PreviewContact,
+} from './preview-context.js';
 
 const USAGE = `Usage: retain preview <playbook.yaml> <step-id> --account <account.json> [options]
 
@@ -43,7 +49,9 @@ function targetOf(node: StepNode): Target {
   const step = node.step as Step;
   if (step.email) return { kind: 'email', template: step.email.template, to: step.email.to ?? 'primary' };
   if (step.notify?.template) return { kind: 'notify', template: step.notify.template, to: step.notify.to };
-  throw new Error(`step "${node.id}" is a "${node.kind}" step; preview shows email steps and notify steps with a template`);
+  throw new Error(
+    `step "${node.id}" is a "${node.kind}" step; preview shows email steps and notify steps with a template`,
+  );
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -58,7 +66,10 @@ async function readJson(file: string): Promise<unknown> {
 /** The playbook, validated exactly as `retain validate` would; errors stop the preview. */
 async function loadPlaybook(file: string, templateDir: string): Promise<{ id: string; steps: StepNode[] }> {
   const source = await readFile(file, 'utf8');
-  const { playbook, diagnostics } = validatePlaybook(source, { file, templates: new FileTemplateCatalog(templateDir) });
+  const { playbook, diagnostics } = validatePlaybook(source, {
+    file,
+    templates: new FileTemplateCatalog(templateDir),
+  });
   for (const d of diagnostics) console.error(formatDiagnostic(d));
   if (!playbook) throw new Error(`${file} has errors; fix them first (retain validate ${file})`);
   return { id: playbook.id, steps: allSteps(playbook.steps) };
@@ -105,30 +116,45 @@ export async function run(argv: string[]): Promise<number> {
     const playbook = await loadPlaybook(playbookFile, templateDir);
     const node = playbook.steps.find((n) => n.id === stepId);
     if (!node) {
-      const ids = playbook.steps.filter((n) => n.id && (n.kind === 'email' || n.kind === 'notify')).map((n) => n.id);
-      throw new Error(`no step with id "${stepId}" in ${playbookFile}${ids.length ? `; steps that can be previewed: ${ids.join(', ')}` : ''}`);
+      const ids = playbook.steps
+        .filter((n) => n.id && (n.kind === 'email' || n.kind === 'notify'))
+        .map((n) => n.id);
+      throw new Error(
+        `no step with id "${stepId}" in ${playbookFile}${ids.length ? `; steps that can be previewed: ${ids.join(', ')}` : ''}`,
+      );
     }
     const target = targetOf(node);
 
     const templateFile = join(templateDir, `${target.template}.hbs`);
     const source = await readFile(templateFile, 'utf8').catch(() => undefined);
-    if (source === undefined) throw new Error(`template "${target.template}" not found: expected ${templateFile}`);
+    if (source === undefined)
+      throw new Error(`template "${target.template}" not found: expected ${templateFile}`);
     const parsed = parseTemplate(target.template, source);
     if (!parsed.ok) {
-      for (const e of parsed.errors) console.error(`${templateFile}:${e.line}:${e.column}: error ${e.code} ${e.message}`);
+      for (const e of parsed.errors)
+        console.error(`${templateFile}:${e.line}:${e.column}: error ${e.code} ${e.message}`);
       return 1;
     }
 
     const account = checkPreviewAccount(await readJson(values.account));
     const health = values.health === undefined ? undefined : Number(values.health);
-    if (health !== undefined && !(Number.isFinite(health) && health >= 0 && health <= 100)) throw new Error('--health must be a number from 0 to 100');
+    if (health !== undefined && !(Number.isFinite(health) && health >= 0 && health <= 100))
+      throw new Error('--health must be a number from 0 to 100');
     const now = values.now ? new Date(values.now) : new Date();
     if (Number.isNaN(now.getTime())) throw new Error(`--now "${values.now}" is not a date`);
 
     // A notification goes to the CSM but still talks about the account's primary contact.
-    const contacts: PreviewContact[] = recipientsFor(account.contacts, target.kind === 'email' ? target.to : 'primary');
-    if (contacts.length === 0) throw new Error(`no contact of the account matches "to: ${target.to}"; this step would send nothing`);
-    const context = previewContext(account, contacts[0], { playbookId: playbook.id, now, healthScore: health });
+    const contacts: PreviewContact[] = recipientsFor(
+      account.contacts,
+      target.kind === 'email' ? target.to : 'primary',
+    );
+    if (contacts.length === 0)
+      throw new Error(`no contact of the account matches "to: ${target.to}"; this step would send nothing`);
+    const context = previewContext(account, contacts[0], {
+      playbookId: playbook.id,
+      now,
+      healthScore: health,
+    });
     const email = renderEmail(parsed.template, context);
     const to =
       target.kind === 'notify'
@@ -139,9 +165,12 @@ export async function run(argv: string[]): Promise<number> {
 
     const out = resolve(values.out ?? `preview-${stepId}.html`);
     await writeFile(out, email.html, 'utf8');
-    console.log(`Step:     ${stepId} (${target.kind}, template ${target.template}, category ${email.category})`);
+    console.log(
+      `Step:     ${stepId} (${target.kind}, template ${target.template}, category ${email.category})`,
+    );
     console.log(`To:       ${to}`);
-    if (target.kind === 'email' && contacts.length > 1) console.log(`          (rendered for ${contacts[0].name})`);
+    if (target.kind === 'email' && contacts.length > 1)
+      console.log(`          (rendered for ${contacts[0].name})`);
     console.log(`Subject:  ${email.subject}`);
     console.log(`\n${email.text}`);
     console.log(`HTML written to ${out}`);

@@ -50,9 +50,13 @@ async function readJson(file: string, what: string): Promise<unknown> {
 
 /** The playbook, validated exactly as `retain validate` would (templates included); errors stop the simulation. */
 export async function loadPlaybook(file: string, templatesDir: string): Promise<Playbook> {
-  const { playbook, diagnostics } = validatePlaybook(await readFile(file, 'utf8'), { file, templates: new FileTemplateCatalog(templatesDir) });
+  const { playbook, diagnostics } = validatePlaybook(await readFile(file, 'utf8'), {
+    file,
+    templates: new FileTemplateCatalog(templatesDir),
+  });
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (!playbook || errors.length) throw new Error(`${file} has errors; fix them first:\n${errors.map(formatDiagnostic).join('\n')}`);
+  if (!playbook || errors.length)
+    throw new Error(`${file} has errors; fix them first:\n${errors.map(formatDiagnostic).join('\n')}`);
   return playbook;
 }
 
@@ -70,7 +74,15 @@ export function accountFromFile(value: unknown, now: Date): AccountDoc {
     ...(a.renewalAt ? { renewalAt: new Date(a.renewalAt) } : {}),
     lifecycle: a.lifecycle ?? 'onboarding',
     attributes: a.attributes ?? {},
-    ...(a.health ? { health: { score: a.health.score, band: healthBand(a.health.score, defaultThresholds), observedAt: now } } : {}),
+    ...(a.health
+      ? {
+          health: {
+            score: a.health.score,
+            band: healthBand(a.health.score, defaultThresholds),
+            observedAt: now,
+          },
+        }
+      : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -114,9 +126,13 @@ export async function run(argv: string[]): Promise<number> {
     const templatesDir = resolve(args.values.templates ?? join(dirname(file), 'templates'));
     const playbook = await loadPlaybook(file, templatesDir);
     const account = accountFromFile(await readJson(args.values.account, 'account'), new Date());
-    const healthTimeline = args.values.health ? parseHealthTimeline(await readJson(args.values.health, 'health timeline')) : undefined;
+    const healthTimeline = args.values.health
+      ? parseHealthTimeline(await readJson(args.values.health, 'health timeline'))
+      : undefined;
     const simulation = await simulatePlaybook({ playbook, account, healthTimeline, templatesDir });
-    console.log(args.values.json ? JSON.stringify(simulation.timeline, null, 2) : formatTimeline(simulation.timeline));
+    console.log(
+      args.values.json ? JSON.stringify(simulation.timeline, null, 2) : formatTimeline(simulation.timeline),
+    );
     return 0;
   } catch (err) {
     console.error(`retain simulate: ${(err as Error).message}`);

@@ -21,15 +21,33 @@ Options:
   --templates <dir>    email template folder (default: templates/ next to each playbook)
   -h, --help           show this help`;
 
-async function validateFile(file: string, templatesDir: string | undefined, catalogs: Map<string, FileTemplateCatalog>): Promise<Diagnostic[]> {
+async function validateFile(
+  file: string,
+  templatesDir: string | undefined,
+  catalogs: Map<string, FileTemplateCatalog>,
+): Promise<Diagnostic[]> {
   let source: string;
   try {
     const bytes = await readFile(file);
     // Oversized input is rejected by the validator; do not decode megabytes to say so.
     source = bytes.length > maxSourceBytes ? ' '.repeat(maxSourceBytes + 1) : bytes.toString('utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
-    return [{ file, line: 1, column: 1, severity: 'error', code: 'input.unreadable', message: `cannot read the file: ${reason}` }];
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    return [
+      {
+        file,
+        line: 1,
+        column: 1,
+        severity: 'error',
+        code: 'input.unreadable',
+        message: `cannot read the file: ${reason}`,
+      },
+    ];
   }
   const dir = templatesDir ?? join(dirname(file), 'templates');
   let templates = catalogs.get(dir);
@@ -43,7 +61,11 @@ export async function run(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, templates: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        templates: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     console.error(`retain validate: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
@@ -59,7 +81,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const catalogs = new Map<string, FileTemplateCatalog>();
   const diagnostics: Diagnostic[] = [];
-  for (const file of parsed.positionals) diagnostics.push(...(await validateFile(file, parsed.values.templates, catalogs)));
+  for (const file of parsed.positionals)
+    diagnostics.push(...(await validateFile(file, parsed.values.templates, catalogs)));
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (parsed.values.json) {
@@ -68,7 +91,9 @@ export async function run(argv: string[]): Promise<number> {
     for (const d of diagnostics) console.log(formatDiagnostic(d));
     const files = parsed.positionals.length;
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    console.error(`${plural(files, 'file')} checked: ${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}`);
+    console.error(
+      `${plural(files, 'file')} checked: ${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}`,
+    );
   }
   return errors > 0 ? 1 : 0;
 }

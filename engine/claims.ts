@@ -15,12 +15,26 @@ export async function enrolOnce(
 ): Promise<EnrolmentResult> {
   const claims = db.collection<TriggerClaimDoc>('triggerClaims');
   const existing = await claims.findOne({ _id: claim.id });
-  if (existing) return { ...existing.result, runId: existing.result.runId, status: 'already_enrolled', reason: `already handled on ${existing.claimedAt.toISOString()} (${existing.result.status})` };
+  if (existing)
+    return {
+      ...existing.result,
+      runId: existing.result.runId,
+      status: 'already_enrolled',
+      reason: `already handled on ${existing.claimedAt.toISOString()} (${existing.result.status})`,
+    };
   const result = await decide();
   if (claim.final.includes(result.status)) {
     await claims.updateOne(
       { _id: claim.id },
-      { $setOnInsert: { _id: claim.id, playbookId: claim.playbookId, accountId: claim.accountId, claimedAt: now, result } },
+      {
+        $setOnInsert: {
+          _id: claim.id,
+          playbookId: claim.playbookId,
+          accountId: claim.accountId,
+          claimedAt: now,
+          result,
+        },
+      },
       { upsert: true },
     );
   }

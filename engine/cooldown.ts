@@ -10,13 +10,17 @@ import type { RunDoc } from '../lib/documents.js';
 import { durationMs } from '../language/durations.js';
 import { runWorkflowId } from '../workflows/contract.js';
 
-
 export interface LastRun {
   running: boolean;
   endedAt: Date | null;
 }
 
-export async function lastRun(db: Db, temporal: Client, playbookId: string, accountId: string): Promise<LastRun> {
+export async function lastRun(
+  db: Db,
+  temporal: Client,
+  playbookId: string,
+  accountId: string,
+): Promise<LastRun> {
   const workflowId = runWorkflowId(playbookId, accountId);
   const [doc, described] = await Promise.all([
     db

@@ -27,7 +27,8 @@ export interface AccountEventDoc {
   processed?: { at: Date; enrolments: EnrolmentResult[] };
 }
 
-export type EnrolmentStatus = 'started' | 'already_running' | 'cooldown' | 'not_eligible' | 'retired' | 'already_enrolled';
+export type EnrolmentStatus =
+  'started' | 'already_running' | 'cooldown' | 'not_eligible' | 'retired' | 'already_enrolled';
 
 export interface EnrolmentResult {
   playbookId: string;

@@ -11,10 +11,17 @@ import { evaluateCondition } from '../language/expressions.js';
 export type Eligibility = { eligible: true } | { eligible: false; reason: string };
 
 /** `manual` enrolments skip `trigger.when`: a person decided, only the audience still applies. */
-export function checkEligibility(playbook: Playbook, ctx: ExpressionContext, opts: { skipTriggerWhen?: boolean } = {}): Eligibility {
+export function checkEligibility(
+  playbook: Playbook,
+  ctx: ExpressionContext,
+  opts: { skipTriggerWhen?: boolean } = {},
+): Eligibility {
   const segments = playbook.audience?.segments;
   if (segments && !segments.includes(ctx.account.segment)) {
-    return { eligible: false, reason: `segment ${ctx.account.segment} is not in the audience (${segments.join(', ')})` };
+    return {
+      eligible: false,
+      reason: `segment ${ctx.account.segment} is not in the audience (${segments.join(', ')})`,
+    };
   }
   for (const [label, expr] of [
     ['audience.when', playbook.audience?.when],

@@ -43,14 +43,29 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
   const { playbook, account } = req;
   const now = deps.now();
   const workflowId = runWorkflowId(playbook.id, account._id);
-  const base = { playbookId: playbook.id, playbookVersion: playbook.version, workflowId, runId: null, control: false };
+  const base = {
+    playbookId: playbook.id,
+    playbookVersion: playbook.version,
+    workflowId,
+    runId: null,
+    control: false,
+  };
 
-  const ctx = triggerContext({ account, health: req.health, previous: req.previous, playbookId: playbook.id, version: playbook.version, event: req.event, now });
+  const ctx = triggerContext({
+    account,
+    health: req.health,
+    previous: req.previous,
+    playbookId: playbook.id,
+    version: playbook.version,
+    event: req.event,
+    now,
+  });
   const eligibility = checkEligibility(playbook.definition, ctx, { skipTriggerWhen: req.on === 'manual' });
   if (!eligibility.eligible) return { ...base, status: 'not_eligible', reason: eligibility.reason };
 
   const last = await lastRun(deps.db, deps.temporal, playbook.id, account._id);
-  if (last.running) return { ...base, status: 'already_running', reason: 'the account is already in a run of this playbook' };
+  if (last.running)
+    return { ...base, status: 'already_running', reason: 'the account is already in a run of this playbook' };
   const until = cooldownUntil(last, playbook.definition.enrollment?.cooldown, now);
   if (until) return { ...base, status: 'cooldown', reason: `in cooldown until ${until.toISOString()}` };
 
@@ -58,11 +73,24 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
   const trigger: TriggerRecord = {
     on: req.on,
     at: now.toISOString(),
-    seen: { health: ctx.health, previous: ctx.previous, segment: ctx.account.segment, daysToRenewal: ctx.account.daysToRenewal, lifecycle: ctx.account.lifecycle },
+    seen: {
+      health: ctx.health,
+      previous: ctx.previous,
+      segment: ctx.account.segment,
+      daysToRenewal: ctx.account.daysToRenewal,
+      lifecycle: ctx.account.lifecycle,
+    },
     ...(req.event ? { event: { name: req.event.name, data: req.event.data } } : {}),
     ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
   };
-  const input: RunInput = { accountId: account._id, playbookId: playbook.id, playbookVersion: playbook.version, playbook: playbook.definition, control, trigger };
+  const input: RunInput = {
+    accountId: account._id,
+    playbookId: playbook.id,
+    playbookVersion: playbook.version,
+    playbook: playbook.definition,
+    control,
+    trigger,
+  };
 
   let firstRunId: string;
   try {
@@ -76,7 +104,11 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
     firstRunId = handle.firstExecutionRunId;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return { ...base, status: 'already_running', reason: 'the account is already in a run of this playbook' };
+      return {
+        ...base,
+        status: 'already_running',
+        reason: 'the account is already in a run of this playbook',
+      };
     }
     throw err;
   }

@@ -13,7 +13,9 @@ export class EngineError extends Error {
   }
 }
 
-export const accountNotFound = (id: string) => new EngineError(404, 'not_found', `Account "${id}" does not exist.`);
-export const playbookNotFound = (id: string) => new EngineError(404, 'not_found', `Playbook "${id}" does not exist.`);
+export const accountNotFound = (id: string) =>
+  new EngineError(404, 'not_found', `Account "${id}" does not exist.`);
+export const playbookNotFound = (id: string) =>
+  new EngineError(404, 'not_found', `Playbook "${id}" does not exist.`);
 export const taskNotFound = (id: string) => new EngineError(404, 'not_found', `Task "${id}" does not exist.`);
 export const runNotFound = (id: string) => new EngineError(404, 'not_found', `Run "${id}" does not exist.`);

@@ -28,13 +28,24 @@ export interface EventIngestResult {
   signalled: string[];
 }
 
-export async function ingestEvent(deps: EngineDeps, accountId: string, input: AccountEventInput): Promise<EventIngestResult> {
+export async function ingestEvent(
+  deps: EngineDeps,
+  accountId: string,
+  input: AccountEventInput,
+): Promise<EventIngestResult> {
   const now = deps.now();
   const events = deps.db.collection<AccountEventDoc>('accountEvents');
   const account = await deps.db.collection<AccountWithHealth>('accounts').findOne({ _id: accountId });
   if (!account) throw accountNotFound(accountId);
   const id = input.idempotencyKey ? `${accountId}:${input.idempotencyKey}` : randomUUID();
-  const doc: AccountEventDoc = { _id: id, accountId, type: input.type, occurredAt: input.occurredAt ?? now, data: input.data ?? {}, receivedAt: now };
+  const doc: AccountEventDoc = {
+    _id: id,
+    accountId,
+    type: input.type,
+    occurredAt: input.occurredAt ?? now,
+    data: input.data ?? {},
+    receivedAt: now,
+  };
   await insertIfAbsent(events, doc);
   const stored = (await events.findOne({ _id: id })) ?? doc;
   if (stored.processed) return { eventId: id, enrolments: stored.processed.enrolments, signalled: [] };

@@ -75,8 +75,10 @@ export async function swapHealth(db: Db, accountId: string, next: HealthState, n
     const account = await accounts.findOne({ _id: accountId });
     if (!account) throw accountNotFound(accountId);
     const current = account.health;
-    if (current?.key === next.key) return { account, current, previous: account.previousHealth ?? null, stale: false };
-    if (current && new Date(current.observedAt) > next.observedAt) return { account, current, previous: current, stale: true };
+    if (current?.key === next.key)
+      return { account, current, previous: account.previousHealth ?? null, stale: false };
+    if (current && new Date(current.observedAt) > next.observedAt)
+      return { account, current, previous: current, stale: true };
     const claimId = `${accountId}:${current?.key ?? 'none'}`;
     try {
       await successions.insertOne({ _id: claimId, next, previous: current ?? null });
@@ -85,17 +87,34 @@ export async function swapHealth(db: Db, accountId: string, next: HealthState, n
       // Another observation succeeded `current`: make sure its swap is applied (its ingest may
       // have died in between), then look again.
       const winner = await successions.findOne({ _id: claimId });
-      if (winner) await accounts.updateOne({ _id: accountId, 'health.key': current?.key ?? null }, { $set: { health: winner.next, previousHealth: winner.previous, updatedAt: now } });
+      if (winner)
+        await accounts.updateOne(
+          { _id: accountId, 'health.key': current?.key ?? null },
+          { $set: { health: winner.next, previousHealth: winner.previous, updatedAt: now } },
+        );
       if (attempt > 200) throw new Error(`health of account ${accountId}: too many concurrent updates`);
       continue;
     }
-    await accounts.updateOne({ _id: accountId, 'health.key': current?.key ?? null }, { $set: { health: next, previousHealth: current ?? null, updatedAt: now } });
-    return { account: { ...account, health: next, previousHealth: current ?? null }, current: next, previous: current ?? null, stale: false };
+    await accounts.updateOne(
+      { _id: accountId, 'health.key': current?.key ?? null },
+      { $set: { health: next, previousHealth: current ?? null, updatedAt: now } },
+    );
+    return {
+      account: { ...account, health: next, previousHealth: current ?? null },
+      current: next,
+      previous: current ?? null,
+      stale: false,
+    };
   }
 }
 
 /** Stores (or finds, on a retry) the observation and the account swap it caused. */
-export async function recordObservation(db: Db, input: HealthIngest, thresholds: HealthThresholds, now: Date): Promise<{ observation: ObservationDoc; account: AccountWithHealth }> {
+export async function recordObservation(
+  db: Db,
+  input: HealthIngest,
+  thresholds: HealthThresholds,
+  now: Date,
+): Promise<{ observation: ObservationDoc; account: AccountWithHealth }> {
   const observations = db.collection<ObservationDoc>('healthObservations');
   const key = input.idempotencyKey ? `${input.accountId}:${input.idempotencyKey}` : randomUUID();
   const existing = await observations.findOne({ _id: key });
@@ -127,7 +146,10 @@ export async function recordObservation(db: Db, input: HealthIngest, thresholds:
     return { observation, account: swapped.account };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    return { observation: (await observations.findOne({ _id: key })) ?? observation, account: swapped.account };
+    return {
+      observation: (await observations.findOne({ _id: key })) ?? observation,
+      account: swapped.account,
+    };
   }
 }
 
@@ -143,7 +165,12 @@ interface ObservationProcessedDoc {
 
 const processedCollection = (db: Db) => db.collection<ObservationProcessedDoc>('healthObservationsProcessed');
 
-export async function markObservationProcessed(db: Db, id: string, enrolments: EnrolmentResult[], now: Date): Promise<void> {
+export async function markObservationProcessed(
+  db: Db,
+  id: string,
+  enrolments: EnrolmentResult[],
+  now: Date,
+): Promise<void> {
   try {
     await processedCollection(db).insertOne({ _id: id, at: now, enrolments });
   } catch (err) {
@@ -161,7 +188,12 @@ async function processedBefore(db: Db, observation: ObservationDoc): Promise<Obs
 export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promise<HealthIngestResult> {
   const now = deps.now();
   const { observation, account } = await recordObservation(deps.db, input, deps.thresholds, now);
-  const result = { observationId: observation._id, band: observation.band, previousBand: observation.previousBand, stale: observation.stale };
+  const result = {
+    observationId: observation._id,
+    band: observation.band,
+    previousBand: observation.previousBand,
+    stale: observation.stale,
+  };
   const processed = await processedBefore(deps.db, observation);
   if (processed) return { ...result, enrolments: processed.enrolments };
   if (observation.stale) {
@@ -169,7 +201,10 @@ export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promi
     return { ...result, enrolments: [] };
   }
   const health = { score: observation.score, band: observation.band };
-  const previous = observation.previousBand === 'none' ? healthView(null) : { score: observation.previousScore, band: observation.previousBand };
+  const previous =
+    observation.previousBand === 'none'
+      ? healthView(null)
+      : { score: observation.previousScore, band: observation.previousBand };
   const enrolments = await fireTrigger(deps, {
     on: 'health.changed',
     account,
@@ -181,7 +216,11 @@ export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promi
   });
   const started = new Set(enrolments.filter((e) => e.status === 'started').map((e) => e.playbookId));
   const others = (await deps.catalog.allIds()).filter((p) => !started.has(p));
-  await signalLiveRuns(deps.temporal, others, account._id, healthChanged, { health, previous, observedAt: observation.observedAt.toISOString() });
+  await signalLiveRuns(deps.temporal, others, account._id, healthChanged, {
+    health,
+    previous,
+    observedAt: observation.observedAt.toISOString(),
+  });
   await markObservationProcessed(deps.db, observation._id, enrolments, now);
   return { ...result, enrolments };
 }

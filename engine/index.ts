@@ -14,7 +14,12 @@ import type { EngineDeps } from './engine-deps.js';
 import { accountNotFound, playbookNotFound } from './errors.js';
 import { ingestEvent, type AccountEventInput, type EventIngestResult } from './event-ingest.js';
 import { defaultThresholds, type HealthThresholds } from './health-band.js';
-import { ingestHealth, type AccountWithHealth, type HealthIngest, type HealthIngestResult } from './health-ingest.js';
+import {
+  ingestHealth,
+  type AccountWithHealth,
+  type HealthIngest,
+  type HealthIngestResult,
+} from './health-ingest.js';
 import { PlaybookCatalog } from './playbook-catalog.js';
 import { scanRenewals, type RenewalScanResult } from './renewal-scan.js';
 import { ensureRenewalSchedule } from './renewal-schedule.js';
@@ -54,7 +59,10 @@ export function createEngine(options: EngineOptions) {
 
     /** `account.created` triggers, once per account and playbook however often it is retried. */
     async accountCreated(accountOrId: AccountDoc | string): Promise<EnrolmentResult[]> {
-      const account = typeof accountOrId === 'string' ? await accounts().findOne({ _id: accountOrId }) : (accountOrId as AccountWithHealth);
+      const account =
+        typeof accountOrId === 'string'
+          ? await accounts().findOne({ _id: accountOrId })
+          : (accountOrId as AccountWithHealth);
       if (!account) throw accountNotFound(String(accountOrId));
       return fireTrigger(deps, {
         on: 'account.created',
@@ -62,7 +70,17 @@ export function createEngine(options: EngineOptions) {
         ...healthOf(account),
         sourceKey: `account.created:${account._id}`,
         around: (playbook, decide) =>
-          enrolOnce(deps.db, { id: `account.created:${playbook.id}:${account._id}`, playbookId: playbook.id, accountId: account._id, final: ['started', 'already_running', 'not_eligible'] }, decide, deps.now()),
+          enrolOnce(
+            deps.db,
+            {
+              id: `account.created:${playbook.id}:${account._id}`,
+              playbookId: playbook.id,
+              accountId: account._id,
+              final: ['started', 'already_running', 'not_eligible'],
+            },
+            decide,
+            deps.now(),
+          ),
       });
     },
 
@@ -81,14 +99,32 @@ export function createEngine(options: EngineOptions) {
       const playbook = await deps.catalog.get(playbookId);
       if (playbook === 'unknown') throw playbookNotFound(playbookId);
       if (playbook === 'retired') {
-        return { playbookId, playbookVersion: null, workflowId: '', runId: null, control: false, status: 'retired', reason: 'the playbook is retired' };
+        return {
+          playbookId,
+          playbookVersion: null,
+          workflowId: '',
+          runId: null,
+          control: false,
+          status: 'retired',
+          reason: 'the playbook is retired',
+        };
       }
       const account = await accounts().findOne({ _id: accountId });
       if (!account) throw accountNotFound(accountId);
-      return enrol(deps, { playbook, account, ...healthOf(account), on: 'manual', sourceKey: actor ? `manual:${actor}` : 'manual' });
+      return enrol(deps, {
+        playbook,
+        account,
+        ...healthOf(account),
+        on: 'manual',
+        sourceKey: actor ? `manual:${actor}` : 'manual',
+      });
     },
 
-    completeTask(taskId: string, input: { outcome?: string | null; note?: string }, actor: string): Promise<TaskCompletionResult> {
+    completeTask(
+      taskId: string,
+      input: { outcome?: string | null; note?: string },
+      actor: string,
+    ): Promise<TaskCompletionResult> {
       return completeTask(deps, taskId, input, actor);
     },
 
@@ -114,7 +150,10 @@ export function createEngine(options: EngineOptions) {
       return cancelRun(deps, runId, reason);
     },
 
-    retirePlaybook(playbookId: string, opts: { cancelRunning?: boolean; reason?: string } = {}): Promise<RetireResult> {
+    retirePlaybook(
+      playbookId: string,
+      opts: { cancelRunning?: boolean; reason?: string } = {},
+    ): Promise<RetireResult> {
       return retirePlaybook(deps, playbookId, opts);
     },
 
@@ -122,7 +161,9 @@ export function createEngine(options: EngineOptions) {
       return scanRenewals(deps, opts);
     },
 
-    ensureRenewalSchedule(opts: { hourUtc?: number; scheduleId?: string } = {}): Promise<'created' | 'exists'> {
+    ensureRenewalSchedule(
+      opts: { hourUtc?: number; scheduleId?: string } = {},
+    ): Promise<'created' | 'exists'> {
       return ensureRenewalSchedule(deps.temporal, { taskQueue: deps.taskQueue, ...opts });
     },
   };

@@ -17,7 +17,6 @@ export interface PlaybookIndexDoc {
   retired?: boolean | Date | null;
 }
 
-
 export interface LivePlaybook {
   id: string;
   version: number;
@@ -45,7 +44,9 @@ export class PlaybookCatalog {
     const docs = await this.index.find({}, { projection: { latestVersion: 1, retired: 1 } }).toArray();
     const live = docs.filter((d) => !d.retired);
     const resolved = await Promise.all(live.map((d) => this.snapshot(d._id, d.latestVersion)));
-    return resolved.filter((p): p is LivePlaybook => p !== null && (on === undefined || p.definition.trigger.on === on));
+    return resolved.filter(
+      (p): p is LivePlaybook => p !== null && (on === undefined || p.definition.trigger.on === on),
+    );
   }
 
   /** One playbook's latest version, or why it cannot enrol. */

@@ -21,9 +21,17 @@ export interface RenewalScanResult {
   enrolments: Array<EnrolmentResult & { accountId: string }>;
 }
 
-export async function scanRenewals(deps: EngineDeps, opts: { onProgress?: () => void } = {}): Promise<RenewalScanResult> {
+export async function scanRenewals(
+  deps: EngineDeps,
+  opts: { onProgress?: () => void } = {},
+): Promise<RenewalScanResult> {
   const now = deps.now();
-  const result: RenewalScanResult = { scannedAt: now.toISOString(), considered: 0, counts: {}, enrolments: [] };
+  const result: RenewalScanResult = {
+    scannedAt: now.toISOString(),
+    considered: 0,
+    counts: {},
+    enrolments: [],
+  };
   for (const playbook of await deps.catalog.live('renewal.approaching')) {
     const daysBefore = playbook.definition.trigger.daysBefore ?? 90;
     const cursor = deps.db
@@ -37,8 +45,21 @@ export async function scanRenewals(deps: EngineDeps, opts: { onProgress?: () => 
       const health = healthView(account.health);
       const outcome = await enrolOnce(
         deps.db,
-        { id: claimId, playbookId: playbook.id, accountId: account._id, final: ['started', 'already_running'] },
-        () => enrol(deps, { playbook, account: account as AccountDoc, health, previous: account.previousHealth ? healthView(account.previousHealth) : health, on: 'renewal.approaching', sourceKey: claimId }),
+        {
+          id: claimId,
+          playbookId: playbook.id,
+          accountId: account._id,
+          final: ['started', 'already_running'],
+        },
+        () =>
+          enrol(deps, {
+            playbook,
+            account: account as AccountDoc,
+            health,
+            previous: account.previousHealth ? healthView(account.previousHealth) : health,
+            on: 'renewal.approaching',
+            sourceKey: claimId,
+          }),
         now,
       );
       result.counts[outcome.status] = (result.counts[outcome.status] ?? 0) + 1;

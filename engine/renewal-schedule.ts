@@ -18,7 +18,13 @@ export async function ensureRenewalSchedule(
     await temporal.schedule.create({
       scheduleId,
       spec: { calendars: [{ hour: opts.hourUtc ?? 6, minute: 0 }] },
-      action: { type: 'startWorkflow', workflowType: renewalScanType, taskQueue: opts.taskQueue, args: [], workflowId: `${scheduleId}-run` },
+      action: {
+        type: 'startWorkflow',
+        workflowType: renewalScanType,
+        taskQueue: opts.taskQueue,
+        args: [],
+        workflowId: `${scheduleId}-run`,
+      },
       // One scan at a time; a missed day is caught up once, not once per missed day.
       policies: { overlap: 'SKIP', catchupWindow: '1 day' },
     });

@@ -17,17 +17,25 @@ export interface RunControlDeps {
 }
 
 /** `runId` is the run doc id `<workflowId>/<firstExecutionRunId>` (a bare workflow id also works). */
-export async function cancelRun(deps: RunControlDeps, runId: string, reason: string): Promise<'cancelling' | 'already_ended'> {
+export async function cancelRun(
+  deps: RunControlDeps,
+  runId: string,
+  reason: string,
+): Promise<'cancelling' | 'already_ended'> {
   const slash = runId.lastIndexOf('/');
   const workflowId = slash > 0 ? runId.slice(0, slash) : runId;
   const firstExecutionRunId = slash > 0 ? runId.slice(slash + 1) : undefined;
   try {
-    await deps.temporal.workflow.getHandle(workflowId, undefined, { firstExecutionRunId }).signal(cancelRunSignal, { reason });
+    await deps.temporal.workflow
+      .getHandle(workflowId, undefined, { firstExecutionRunId })
+      .signal(cancelRunSignal, { reason });
     return 'cancelling';
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     const known = await deps.db.collection('runs').countDocuments({ _id: runId as never }, { limit: 1 });
-    const enrolled = await deps.db.collection<EnrolmentDoc>('enrolments').countDocuments({ _id: runId }, { limit: 1 });
+    const enrolled = await deps.db
+      .collection<EnrolmentDoc>('enrolments')
+      .countDocuments({ _id: runId }, { limit: 1 });
     if (known + enrolled === 0) throw runNotFound(runId);
     return 'already_ended';
   }
@@ -40,7 +48,11 @@ export interface RetireResult {
   cancelled: string[];
 }
 
-export async function retirePlaybook(deps: RunControlDeps, playbookId: string, opts: { cancelRunning?: boolean; reason?: string } = {}): Promise<RetireResult> {
+export async function retirePlaybook(
+  deps: RunControlDeps,
+  playbookId: string,
+  opts: { cancelRunning?: boolean; reason?: string } = {},
+): Promise<RetireResult> {
   const res = await deps.db
     .collection<PlaybookIndexDoc & { retiredAt?: Date }>('playbooks')
     .updateOne({ _id: playbookId }, { $set: { retired: true, retiredAt: deps.now() } });

@@ -13,7 +13,11 @@ import { EngineError, taskNotFound } from './errors.js';
 /** How long one delivery attempt may take before the completion is left for the retry loop. */
 const deliveryDeadlineMs = 3_000;
 
-export type CompletableTask = TaskDoc & { pendingDelivery?: boolean; completedBy?: string; deliveredAt?: Date };
+export type CompletableTask = TaskDoc & {
+  pendingDelivery?: boolean;
+  completedBy?: string;
+  deliveredAt?: Date;
+};
 
 export interface TaskCompletionResult {
   task: CompletableTask;
@@ -32,7 +36,11 @@ export async function completeTask(
   if (!task) throw taskNotFound(taskId);
   const outcome = input.outcome ?? null;
   if (task.outcomes.length > 0 && (outcome === null || !task.outcomes.includes(outcome))) {
-    throw new EngineError(400, 'invalid_outcome', `The outcome of task "${task.title}" must be one of: ${task.outcomes.join(', ')}.`);
+    throw new EngineError(
+      400,
+      'invalid_outcome',
+      `The outcome of task "${task.title}" must be one of: ${task.outcomes.join(', ')}.`,
+    );
   }
   const res = await tasks.updateOne(
     { _id: taskId, status: 'open' },
@@ -51,7 +59,11 @@ export async function completeTask(
     const now = await tasks.findOne({ _id: taskId });
     // A retried request with the same answer is a success; a different answer is a conflict.
     if (now?.status !== 'completed' || now.outcome !== outcome) {
-      throw new EngineError(409, 'task_not_open', `Task "${task.title}" is ${now?.status ?? 'gone'} and cannot be completed.`);
+      throw new EngineError(
+        409,
+        'task_not_open',
+        `Task "${task.title}" is ${now?.status ?? 'gone'} and cannot be completed.`,
+      );
     }
   }
   const completed = (await tasks.findOne({ _id: taskId })) as CompletableTask;
@@ -59,15 +71,25 @@ export async function completeTask(
   return { task: (await tasks.findOne({ _id: taskId })) as CompletableTask, delivery };
 }
 
-async function deliver(deps: { db: Db; temporal: Client; now: () => Date }, task: CompletableTask): Promise<TaskCompletionResult['delivery']> {
+async function deliver(
+  deps: { db: Db; temporal: Client; now: () => Date },
+  task: CompletableTask,
+): Promise<TaskCompletionResult['delivery']> {
   const tasks = deps.db.collection<CompletableTask>('tasks');
   const firstExecutionRunId = task.runId.slice(task.workflowId.length + 1) || undefined;
   let delivery: TaskCompletionResult['delivery'];
   try {
     const handle = deps.temporal.workflow.getHandle(task.workflowId, undefined, { firstExecutionRunId });
-    const completion = { taskId: task._id, stepId: task.stepId, outcome: task.outcome ?? null, ...(task.note !== undefined ? { note: task.note } : {}) };
+    const completion = {
+      taskId: task._id,
+      stepId: task.stepId,
+      outcome: task.outcome ?? null,
+      ...(task.note !== undefined ? { note: task.note } : {}),
+    };
     // Bounded: the CSM is waiting for an answer, and the completion is safe in MongoDB anyway.
-    await deps.temporal.withDeadline(Date.now() + deliveryDeadlineMs, () => handle.signal(taskCompleted, completion));
+    await deps.temporal.withDeadline(Date.now() + deliveryDeadlineMs, () =>
+      handle.signal(taskCompleted, completion),
+    );
     delivery = 'delivered';
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) return 'pending';
@@ -78,8 +100,15 @@ async function deliver(deps: { db: Db; temporal: Client; now: () => Date }, task
 }
 
 /** One pass over completions not yet delivered; returns how many were delivered now. */
-export async function deliverPendingCompletions(deps: { db: Db; temporal: Client; now: () => Date }, limit = 500): Promise<number> {
-  const pending = await deps.db.collection<CompletableTask>('tasks').find({ pendingDelivery: true }).limit(limit).toArray();
+export async function deliverPendingCompletions(
+  deps: { db: Db; temporal: Client; now: () => Date },
+  limit = 500,
+): Promise<number> {
+  const pending = await deps.db
+    .collection<CompletableTask>('tasks')
+    .find({ pendingDelivery: true })
+    .limit(limit)
+    .toArray();
   let delivered = 0;
   for (const task of pending) if ((await deliver(deps, task)) !== 'pending') delivered++;
   return delivered;

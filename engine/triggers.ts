@@ -22,7 +22,10 @@ export interface TriggerFiring {
   around?: (playbook: LivePlaybook, decide: () => Promise<EnrolmentResult>) => Promise<EnrolmentResult>;
 }
 
-export async function fireTrigger(deps: EnrolmentDeps & { catalog: PlaybookCatalog }, firing: TriggerFiring): Promise<EnrolmentResult[]> {
+export async function fireTrigger(
+  deps: EnrolmentDeps & { catalog: PlaybookCatalog },
+  firing: TriggerFiring,
+): Promise<EnrolmentResult[]> {
   const listening = (await deps.catalog.live(firing.on)).filter((p) => firing.accepts?.(p) ?? true);
   return Promise.all(
     listening.map((playbook) => {

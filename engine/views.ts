@@ -20,7 +20,9 @@ export function accountView(account: AccountDoc, now: Date): AccountView {
     csm: account.csm ?? '',
     daysSinceStart: Math.floor((now.getTime() - new Date(account.startedAt).getTime()) / dayMs),
     // Ceil: a renewal later today is 1 day away, not 0, so "daysToRenewal <= 90" is exact at day granularity.
-    daysToRenewal: account.renewalAt ? Math.max(0, Math.ceil((new Date(account.renewalAt).getTime() - now.getTime()) / dayMs)) : -1,
+    daysToRenewal: account.renewalAt
+      ? Math.max(0, Math.ceil((new Date(account.renewalAt).getTime() - now.getTime()) / dayMs))
+      : -1,
     attributes: account.attributes ?? {},
   };
 }

@@ -7,7 +7,14 @@
  * accounts), `kpiFigures` derives every rate from a tally. The API's view (view.ts) runs the
  * same `computeKpisOver` on the histories the store folded as events arrived.
  */
-import { buildHistories, mrrBeforeMs, type AccountEvent, type AccountHistory, type KpiAccount, type Segment } from './history.js';
+import {
+  buildHistories,
+  mrrBeforeMs,
+  type AccountEvent,
+  type AccountHistory,
+  type KpiAccount,
+  type Segment,
+} from './history.js';
 
 export interface NpsResponse {
   accountId: string;
@@ -79,7 +86,12 @@ export function emptyTally(): KpiTally {
 }
 
 /** Adds one account's part of the figures for [from, to) to `tally`. */
-export function tallyAccount(tally: KpiTally, h: AccountHistory, period: { from: Date; to: Date }, onboardingWindowDays: number): void {
+export function tallyAccount(
+  tally: KpiTally,
+  h: AccountHistory,
+  period: { from: Date; to: Date },
+  onboardingWindowDays: number,
+): void {
   const from = period.from.getTime();
   const to = period.to.getTime();
   const start = h.startedAt.getTime();
@@ -89,7 +101,8 @@ export function tallyAccount(tally: KpiTally, h: AccountHistory, period: { from:
     tally.accounts.new++;
     tally.onboarding.cohort++;
     // "at or before startedAt + window": the deadline itself still counts.
-    if (h.onboardingCompletedAt && h.onboardingCompletedAt.getTime() <= start + onboardingWindowDays * dayMs) tally.onboarding.completed++;
+    if (h.onboardingCompletedAt && h.onboardingCompletedAt.getTime() <= start + onboardingWindowDays * dayMs)
+      tally.onboarding.completed++;
   }
   // Active just before t: started before t and not churned before t.
   if (churn >= to) {
@@ -159,30 +172,49 @@ export function kpiReport(options: KpiOptions, total: KpiTally, groups?: Map<str
     ...(options.segment ? { segment: options.segment } : {}),
     total: kpiFigures(total, grossMargin),
   };
-  if (groups) report.groups = [...groups.keys()].sort().map((key) => ({ key, ...kpiFigures(groups.get(key)!, grossMargin) }));
+  if (groups)
+    report.groups = [...groups.keys()]
+      .sort()
+      .map((key) => ({ key, ...kpiFigures(groups.get(key)!, grossMargin) }));
   return report;
 }
 
-export function computeKpis(accounts: KpiAccount[], events: AccountEvent[], nps: NpsResponse[], options: KpiOptions): KpiReport {
+export function computeKpis(
+  accounts: KpiAccount[],
+  events: AccountEvent[],
+  nps: NpsResponse[],
+  options: KpiOptions,
+): KpiReport {
   return computeKpisOver(buildHistories(accounts, events), nps, options);
 }
 
 /** The figures over histories already folded (the store's, or buildHistories'). */
-export function computeKpisOver(all: Iterable<AccountHistory>, nps: Iterable<NpsResponse>, options: KpiOptions): KpiReport {
+export function computeKpisOver(
+  all: Iterable<AccountHistory>,
+  nps: Iterable<NpsResponse>,
+  options: KpiOptions,
+): KpiReport {
   const window = options.onboardingWindowDays ?? 30;
   const keyOf = (h: AccountHistory) => (options.groupBy === 'plan' ? h.plan : h.segment);
   const total = emptyTally();
   let groups: Map<string, KpiTally> | undefined;
-  if (options.groupBy === 'segment') groups = new Map(segments.filter((s) => !options.segment || s === options.segment).map((s) => [s, emptyTally()]));
+  if (options.groupBy === 'segment')
+    groups = new Map(
+      segments.filter((s) => !options.segment || s === options.segment).map((s) => [s, emptyTally()]),
+    );
   if (options.groupBy === 'plan') groups = new Map();
   // Only the accounts that answered a survey in the period need finding again.
-  const responses = [...nps].filter((r) => r.respondedAt.getTime() >= options.from.getTime() && r.respondedAt.getTime() < options.to.getTime());
+  const responses = [...nps].filter(
+    (r) =>
+      r.respondedAt.getTime() >= options.from.getTime() && r.respondedAt.getTime() < options.to.getTime(),
+  );
   const responded = new Set(responses.map((r) => r.accountId));
   const byId = new Map<string, AccountHistory>();
   for (const h of all) {
     if (options.segment && h.segment !== options.segment) continue;
     if (responded.has(h.id)) byId.set(h.id, h);
-    if (options.groupBy === 'plan' && h.startedAt.getTime() < options.to.getTime() && !groups!.has(h.plan)) groups!.set(h.plan, emptyTally());
+    if (options.groupBy === 'plan' && h.startedAt.getTime() < options.to.getTime() && !groups!.has(h.plan))
+      groups!.set(h.plan, emptyTally());
     tallyAccount(total, h, options, window);
     const group = groups?.get(keyOf(h));
     if (group) tallyAccount(group, h, options, window);

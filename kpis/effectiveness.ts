@@ -44,7 +44,10 @@ function figures(runs: RunFacts[]): GroupFigures {
   };
 }
 
-export function playbookEffectiveness(runs: RunFacts[], period: { from: Date; to: Date }): PlaybookEffectiveness[] {
+export function playbookEffectiveness(
+  runs: RunFacts[],
+  period: { from: Date; to: Date },
+): PlaybookEffectiveness[] {
   const inPeriod = runs.filter((r) => r.startedAt >= period.from && r.startedAt < period.to);
   const ids = [...new Set(inPeriod.map((r) => r.playbookId))].sort();
   return ids.map((playbookId) => {
@@ -53,7 +56,8 @@ export function playbookEffectiveness(runs: RunFacts[], period: { from: Date; to
     const controlRuns = mine.filter((r) => r.control);
     if (controlRuns.length === 0) return { playbookId, ...treated };
     const control = figures(controlRuns);
-    const lift = treated.goalRate === null || control.goalRate === null ? null : treated.goalRate - control.goalRate;
+    const lift =
+      treated.goalRate === null || control.goalRate === null ? null : treated.goalRate - control.goalRate;
     return { playbookId, ...treated, control, lift };
   });
 }

@@ -51,16 +51,29 @@ const earliest = (a: Date | undefined, b: Date): Date => (a && a.getTime() <= b.
 /** Folds one event into a history; the result does not depend on the order events arrive in. */
 export function applyEvent(history: AccountHistory, event: Omit<AccountEvent, 'accountId'>): void {
   if (event.type === 'churned') history.churnedAt = earliest(history.churnedAt, event.occurredAt);
-  else if (event.type === 'onboarding_completed') history.onboardingCompletedAt = earliest(history.onboardingCompletedAt, event.occurredAt);
+  else if (event.type === 'onboarding_completed')
+    history.onboardingCompletedAt = earliest(history.onboardingCompletedAt, event.occurredAt);
   else if (mrrChangeTypes.has(event.type)) {
-    history.mrrChanges.push({ at: event.occurredAt, type: event.type as MrrChange['type'], ...(event.mrr !== undefined ? { mrr: event.mrr } : {}) });
+    history.mrrChanges.push({
+      at: event.occurredAt,
+      type: event.type as MrrChange['type'],
+      ...(event.mrr !== undefined ? { mrr: event.mrr } : {}),
+    });
   }
 }
 
 /** Events of accounts not in `accounts` are ignored: a figure is always over known accounts. */
 export function buildHistories(accounts: KpiAccount[], events: AccountEvent[]): AccountHistory[] {
   const byId = new Map<string, AccountHistory>();
-  for (const a of accounts) byId.set(a.id, { id: a.id, segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr, mrrChanges: [] });
+  for (const a of accounts)
+    byId.set(a.id, {
+      id: a.id,
+      segment: a.segment,
+      plan: a.plan,
+      startedAt: a.startedAt,
+      mrr0: a.mrr,
+      mrrChanges: [],
+    });
   for (const e of events) {
     const history = byId.get(e.accountId);
     if (history) applyEvent(history, e);
@@ -95,5 +108,8 @@ export function mrrBeforeMs(history: AccountHistory, t: number): number {
 
 /** Active just before `t` (what atStart at `from` and atEnd at `to` count): started before `t`, not churned before `t`. */
 export function activeBefore(history: AccountHistory, t: Date): boolean {
-  return history.startedAt.getTime() < t.getTime() && !(history.churnedAt && history.churnedAt.getTime() < t.getTime());
+  return (
+    history.startedAt.getTime() < t.getTime() &&
+    !(history.churnedAt && history.churnedAt.getTime() < t.getTime())
+  );
 }

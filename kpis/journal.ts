@@ -89,7 +89,11 @@ export async function journalHead(db: Db, from?: number): Promise<number> {
  * Entries from `from` on, in order, read by `_id` in parallel windows, stopping at the first
  * missing id or after `limit` entries. Returns them and the id to read from next time.
  */
-export async function readJournal(db: Db, from: number, limit: number): Promise<{ entries: JournalEntry[]; next: number }> {
+export async function readJournal(
+  db: Db,
+  from: number,
+  limit: number,
+): Promise<{ entries: JournalEntry[]; next: number }> {
   const entries: JournalEntry[] = [];
   let next = from;
   const window = 32;

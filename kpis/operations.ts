@@ -24,7 +24,11 @@ export function bandOf(score: number, thresholds = { green: 70, red: 40 }): Band
 }
 
 /** Each account counts once, in the band of its latest observation at or before `at`. */
-export function bandDistribution(points: HealthPoint[], at: Date, thresholds = { green: 70, red: 40 }): Record<Band, number> {
+export function bandDistribution(
+  points: HealthPoint[],
+  at: Date,
+  thresholds = { green: 70, red: 40 },
+): Record<Band, number> {
   const latest = new Map<string, HealthPoint>();
   for (const p of points) {
     if (p.observedAt > at) continue;
@@ -52,11 +56,13 @@ export function tasksPerCsm(tasks: TaskFacts[], period: { from: Date; to: Date }
     const row = byCsm.get(t.assignee) ?? { assignee: t.assignee, open: 0, overdue: 0, completed: 0 };
     byCsm.set(t.assignee, row);
     const completedAt = t.completedAt ?? undefined;
-    if (t.status === 'completed' && completedAt && completedAt >= period.from && completedAt < period.to) row.completed++;
+    if (t.status === 'completed' && completedAt && completedAt >= period.from && completedAt < period.to)
+      row.completed++;
     // Open at `to`: created before it and not closed (completed or cancelled) before it, so a
     // task closed later is counted open for a past period.
     const closedAt = t.completedAt ?? t.cancelledAt ?? undefined;
-    const openAtEnd = t.createdAt < period.to && (closedAt === undefined ? t.status === 'open' : closedAt >= period.to);
+    const openAtEnd =
+      t.createdAt < period.to && (closedAt === undefined ? t.status === 'open' : closedAt >= period.to);
     if (openAtEnd) {
       row.open++;
       if (t.due < period.to) row.overdue++;

@@ -8,10 +8,16 @@ import type { RunDoc, TaskDoc } from '../lib/documents.js';
 import { playbookEffectiveness, type PlaybookEffectiveness } from './effectiveness.js';
 import { bandDistribution, tasksPerCsm, type Band, type CsmTaskFigures } from './operations.js';
 
-export async function playbookEffectivenessFromDb(db: Db, period: { from: Date; to: Date }): Promise<PlaybookEffectiveness[]> {
+export async function playbookEffectivenessFromDb(
+  db: Db,
+  period: { from: Date; to: Date },
+): Promise<PlaybookEffectiveness[]> {
   const runs = await db
     .collection<RunDoc>('runs')
-    .find({ startedAt: { $gte: period.from, $lt: period.to } }, { projection: { _id: 0, playbookId: 1, startedAt: 1, endedAt: 1, goalReached: 1, control: 1 } })
+    .find(
+      { startedAt: { $gte: period.from, $lt: period.to } },
+      { projection: { _id: 0, playbookId: 1, startedAt: 1, endedAt: 1, goalReached: 1, control: 1 } },
+    )
     .toArray();
   return playbookEffectiveness(runs, period);
 }
@@ -23,15 +29,27 @@ export interface Operations {
   tasks: CsmTaskFigures[];
 }
 
-export async function operationsFromDb(db: Db, when: { at: Date } | { from: Date; to: Date }, thresholds = { green: 70, red: 40 }): Promise<Operations> {
+export async function operationsFromDb(
+  db: Db,
+  when: { at: Date } | { from: Date; to: Date },
+  thresholds = { green: 70, red: 40 },
+): Promise<Operations> {
   const period = 'at' in when ? { from: when.at, to: when.at } : when;
   const points = await db
     .collection<{ accountId: string; score: number; observedAt: Date }>('healthObservations')
-    .find({ observedAt: { $lte: period.to } }, { projection: { _id: 0, accountId: 1, score: 1, observedAt: 1 } })
+    .find(
+      { observedAt: { $lte: period.to } },
+      { projection: { _id: 0, accountId: 1, score: 1, observedAt: 1 } },
+    )
     .toArray();
   const tasks = await db
     .collection<TaskDoc>('tasks')
-    .find({ createdAt: { $lt: period.to } }, { projection: { _id: 0, assignee: 1, status: 1, due: 1, createdAt: 1, completedAt: 1, cancelledAt: 1 } })
+    .find(
+      { createdAt: { $lt: period.to } },
+      {
+        projection: { _id: 0, assignee: 1, status: 1, due: 1, createdAt: 1, completedAt: 1, cancelledAt: 1 },
+      },
+    )
     .toArray();
   return { healthBands: bandDistribution(points, period.to, thresholds), tasks: tasksPerCsm(tasks, period) };
 }

@@ -19,8 +19,18 @@ import { applyEvent, mrrChangeTypes, type AccountHistory, type MrrChange, type S
 import { appendJournal } from './journal.js';
 
 /** A history whose account may not be recorded yet (its events arrived first). */
-export type KpiAccountDoc = { _id: string; mrrChanges: Array<MrrChange & { id?: string }> } & Partial<Omit<AccountHistory, 'id' | 'mrrChanges'>>;
-export type KpiEventDoc = { _id: string; accountId: string; type: string; occurredAt: Date; mrr?: number; product?: string; receivedAt: Date };
+export type KpiAccountDoc = { _id: string; mrrChanges: Array<MrrChange & { id?: string }> } & Partial<
+  Omit<AccountHistory, 'id' | 'mrrChanges'>
+>;
+export type KpiEventDoc = {
+  _id: string;
+  accountId: string;
+  type: string;
+  occurredAt: Date;
+  mrr?: number;
+  product?: string;
+  receivedAt: Date;
+};
 export interface NpsDoc {
   _id: string;
   accountId: string;
@@ -68,11 +78,21 @@ function foldUpdate(events: Array<KpiEventInput & { id: string }>): Record<strin
   const min: Record<string, Date> = {};
   const changes: Array<MrrChange & { id: string }> = [];
   for (const e of events) {
-    const field = e.type === 'churned' ? 'churnedAt' : e.type === 'onboarding_completed' ? 'onboardingCompletedAt' : undefined;
+    const field =
+      e.type === 'churned'
+        ? 'churnedAt'
+        : e.type === 'onboarding_completed'
+          ? 'onboardingCompletedAt'
+          : undefined;
     if (field) {
       if (!min[field] || e.occurredAt < min[field]) min[field] = e.occurredAt;
     } else if (mrrChangeTypes.has(e.type)) {
-      changes.push({ id: e.id, at: e.occurredAt, type: e.type as MrrChange['type'], ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) });
+      changes.push({
+        id: e.id,
+        at: e.occurredAt,
+        type: e.type as MrrChange['type'],
+        ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
+      });
     }
   }
   const update: Record<string, Record<string, unknown>> = {};
@@ -82,8 +102,17 @@ function foldUpdate(events: Array<KpiEventInput & { id: string }>): Record<strin
 }
 
 export async function recordAccount(db: Db, account: AccountDoc): Promise<void> {
-  const fields = { segment: account.segment, plan: account.plan, startedAt: account.startedAt, mrr0: account.mrr };
-  await kpiCollections(db).accounts.updateOne({ _id: account._id }, { $set: fields, $setOnInsert: { mrrChanges: [] } }, { upsert: true });
+  const fields = {
+    segment: account.segment,
+    plan: account.plan,
+    startedAt: account.startedAt,
+    mrr0: account.mrr,
+  };
+  await kpiCollections(db).accounts.updateOne(
+    { _id: account._id },
+    { $set: fields, $setOnInsert: { mrrChanges: [] } },
+    { upsert: true },
+  );
   await appendJournal(db, 'account', [account._id]);
 }
 
@@ -104,11 +133,22 @@ export async function recordAccountEvent(db: Db, event: KpiEventInput): Promise<
 
 export async function recordNps(
   db: Db,
-  response: { accountId: string; score: number; respondedAt: Date; contactEmail?: string; comment?: string; idempotencyKey?: string },
+  response: {
+    accountId: string;
+    score: number;
+    respondedAt: Date;
+    contactEmail?: string;
+    comment?: string;
+    idempotencyKey?: string;
+  },
 ): Promise<{ id: string }> {
   const id = response.idempotencyKey ? `nps:${response.idempotencyKey}` : randomUUID();
   const { idempotencyKey: _key, ...fields } = response;
-  await kpiCollections(db).nps.updateOne({ _id: id }, { $setOnInsert: { ...fields, receivedAt: new Date() } }, { upsert: true });
+  await kpiCollections(db).nps.updateOne(
+    { _id: id },
+    { $setOnInsert: { ...fields, receivedAt: new Date() } },
+    { upsert: true },
+  );
   await appendJournal(db, 'nps', [id]);
   return { id };
 }
@@ -120,10 +160,14 @@ export interface HistoryImport {
 }
 
 /** A stable id for the i-th item of a batch, so that a retried batch writes nothing twice. */
-export const batchItemId = (batchKey: string, kind: string, i: number) => createHash('sha256').update(`${batchKey}\0${kind}\0${i}`).digest('base64url').slice(0, 24);
+export const batchItemId = (batchKey: string, kind: string, i: number) =>
+  createHash('sha256').update(`${batchKey}\0${kind}\0${i}`).digest('base64url').slice(0, 24);
 
 /** Inserts in chunks; returns the ids that existed already (any other failure is thrown). */
-async function insertIgnoringDuplicates<T extends { _id: string }>(insert: (docs: T[]) => Promise<unknown>, docs: T[]): Promise<Set<string>> {
+async function insertIgnoringDuplicates<T extends { _id: string }>(
+  insert: (docs: T[]) => Promise<unknown>,
+  docs: T[],
+): Promise<Set<string>> {
   const existing = new Set<string>();
   for (let i = 0; i < docs.length; i += 2000) {
     const chunk = docs.slice(i, i + 2000);
@@ -148,16 +192,36 @@ async function insertIgnoringDuplicates<T extends { _id: string }>(insert: (docs
 export async function importHistory(db: Db, batch: HistoryImport): Promise<void> {
   const c = kpiCollections(db);
   const receivedAt = new Date();
-  const events = (batch.events ?? []).filter((e) => kpiEventTypes.has(e.type)).map((e) => ({ ...e, id: e.id ?? randomUUID() }));
-  await insertIgnoringDuplicates((docs) => c.events.insertMany(docs, { ordered: false }), events.map(({ id, ...e }) => ({ _id: id, ...e, receivedAt })));
+  const events = (batch.events ?? [])
+    .filter((e) => kpiEventTypes.has(e.type))
+    .map((e) => ({ ...e, id: e.id ?? randomUUID() }));
+  await insertIgnoringDuplicates(
+    (docs) => c.events.insertMany(docs, { ordered: false }),
+    events.map(({ id, ...e }) => ({ _id: id, ...e, receivedAt })),
+  );
 
   const fresh = new Map<string, AccountHistory>();
-  for (const a of batch.accounts ?? []) fresh.set(a._id, { id: a._id, segment: a.segment as Segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr, mrrChanges: [] });
+  for (const a of batch.accounts ?? [])
+    fresh.set(a._id, {
+      id: a._id,
+      segment: a.segment as Segment,
+      plan: a.plan,
+      startedAt: a.startedAt,
+      mrr0: a.mrr,
+      mrrChanges: [],
+    });
   const byAccount = new Map<string, Array<KpiEventInput & { id: string }>>();
   for (const e of events) byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
   const docs: KpiAccountDoc[] = [...fresh.values()].map(({ id, ...h }) => {
     for (const e of byAccount.get(id) ?? []) applyEvent(h as AccountHistory, e);
-    const mrrChanges = (byAccount.get(id) ?? []).filter((e) => mrrChangeTypes.has(e.type)).map((e) => ({ id: e.id, at: e.occurredAt, type: e.type as MrrChange['type'], ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) }));
+    const mrrChanges = (byAccount.get(id) ?? [])
+      .filter((e) => mrrChangeTypes.has(e.type))
+      .map((e) => ({
+        id: e.id,
+        at: e.occurredAt,
+        type: e.type as MrrChange['type'],
+        ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
+      }));
     return { _id: id, ...h, mrrChanges };
   });
   const existing = await insertIgnoringDuplicates((d) => c.accounts.insertMany(d, { ordered: false }), docs);
@@ -165,7 +229,10 @@ export async function importHistory(db: Db, batch: HistoryImport): Promise<void>
   // Accounts whose history existed already (recorded earlier, or a retried batch): fold by update.
   for (const id of existing) {
     const a = fresh.get(id)!;
-    await c.accounts.updateOne({ _id: id }, { $set: { segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr0 } });
+    await c.accounts.updateOne(
+      { _id: id },
+      { $set: { segment: a.segment, plan: a.plan, startedAt: a.startedAt, mrr0: a.mrr0 } },
+    );
   }
   const toUpdate = [...byAccount].filter(([id]) => !fresh.has(id) || existing.has(id));
   for (let i = 0; i < toUpdate.length; i += 32) {
@@ -177,10 +244,21 @@ export async function importHistory(db: Db, batch: HistoryImport): Promise<void>
     );
   }
 
-  const responses = (batch.nps ?? []).map((r) => ({ _id: r.id ?? randomUUID(), accountId: r.accountId, score: r.score, respondedAt: r.respondedAt, receivedAt }));
+  const responses = (batch.nps ?? []).map((r) => ({
+    _id: r.id ?? randomUUID(),
+    accountId: r.accountId,
+    score: r.score,
+    respondedAt: r.respondedAt,
+    receivedAt,
+  }));
   await insertIgnoringDuplicates((d) => c.nps.insertMany(d, { ordered: false }), responses);
 
   const touched = [...new Set([...fresh.keys(), ...byAccount.keys()])];
   if (touched.length) await appendJournal(db, 'account', touched);
-  if (responses.length) await appendJournal(db, 'nps', responses.map((r) => r._id));
+  if (responses.length)
+    await appendJournal(
+      db,
+      'nps',
+      responses.map((r) => r._id),
+    );
 }

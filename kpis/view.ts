@@ -28,8 +28,13 @@ export interface KpiViewOptions {
 }
 
 const npsProjection = { _id: 1, accountId: 1, score: 1, respondedAt: 1 } as const;
-const startedHistory = (doc: KpiAccountDoc): AccountHistory | undefined => (doc.startedAt && doc.segment && doc.plan && doc.mrr0 !== undefined ? historyOf(doc) : undefined);
-const npsOf = (doc: Pick<NpsDoc, 'accountId' | 'score' | 'respondedAt'>): NpsResponse => ({ accountId: doc.accountId, score: doc.score, respondedAt: doc.respondedAt });
+const startedHistory = (doc: KpiAccountDoc): AccountHistory | undefined =>
+  doc.startedAt && doc.segment && doc.plan && doc.mrr0 !== undefined ? historyOf(doc) : undefined;
+const npsOf = (doc: Pick<NpsDoc, 'accountId' | 'score' | 'respondedAt'>): NpsResponse => ({
+  accountId: doc.accountId,
+  score: doc.score,
+  respondedAt: doc.respondedAt,
+});
 
 export class KpiView {
   private histories = new Map<string, AccountHistory>();
@@ -65,7 +70,8 @@ export class KpiView {
     const accountIds = new Set<string>();
     const npsIds = new Set<string>();
     for (const e of entries) for (const id of e.ids) (e.kind === 'account' ? accountIds : npsIds).add(id);
-    if (entries.length > this.maxIncremental || accountIds.size + npsIds.size > this.maxIncremental) return this.reload();
+    if (entries.length > this.maxIncremental || accountIds.size + npsIds.size > this.maxIncremental)
+      return this.reload();
     const { accounts, nps } = kpiCollections(this.db);
     await inParallel([...accountIds], async (id) => {
       const doc = await accounts.findOne({ _id: id });

@@ -39,11 +39,13 @@ export const diagnosticCodes = {
   'percentage.invalid': 'A percentage that is not a number followed by %.',
   'holdout.range': 'A holdout share outside 0%–50%.',
   // Steps
-  'step.unknown_kind': 'A step that has none of the step kinds (email, task, wait, waitFor, if, switch, notify, outcome, update).',
+  'step.unknown_kind':
+    'A step that has none of the step kinds (email, task, wait, waitFor, if, switch, notify, outcome, update).',
   'step.multiple_kinds': 'A step with two kinds; split it into two steps.',
   'step.duplicate_id': 'Two steps with the same id.',
   'step.unknown_ref': 'A reference to a step id that no step has.',
-  'step.ref_not_yet': 'A reference to a step that cannot have run yet at that point (later, or in another branch).',
+  'step.ref_not_yet':
+    'A reference to a step that cannot have run yet at that point (later, or in another branch).',
   'step.not_a_task': 'waitFor.task names a step that is not a task.',
   'waitfor.target': 'waitFor needs exactly one of task or event.',
   'notify.content': 'notify needs a template or a message.',
@@ -55,18 +57,22 @@ export const diagnosticCodes = {
   'template.unsupported': 'An inline template using partials or decorators.',
   // Expressions
   'expr.syntax': 'An expression that is not valid CEL.',
-  'expr.type': 'An expression with a type error: unknown variable or field, comparing a number with text, a condition that is not true/false.',
-  'expr.unsupported': 'An expression using a construct playbooks forbid (regular expressions, cel.bind, deep nesting).',
+  'expr.type':
+    'An expression with a type error: unknown variable or field, comparing a number with text, a condition that is not true/false.',
+  'expr.unsupported':
+    'An expression using a construct playbooks forbid (regular expressions, cel.bind, deep nesting).',
   'expr.scope': 'An expression reading a variable that is not available there (e.g. steps in trigger.when).',
   // Trigger
-  'trigger.missing_param': 'The trigger needs a parameter (daysBefore for renewal.approaching, event for event).',
+  'trigger.missing_param':
+    'The trigger needs a parameter (daysBefore for renewal.approaching, event for event).',
   'trigger.unexpected_param': 'A trigger parameter that the chosen trigger does not use.',
   // Internal
   'internal.error': 'The validator failed on this input; please report it.',
   // Warnings
   'step.unreachable': 'Warning: a step that can never run, e.g. after an outcome with end: true.',
   'branch.unreachable': 'Warning: a branch that can never be taken (constant condition, repeated case).',
-  'email.high_touch_without_task': 'Warning: a high-touch-only playbook that sends email but gives the CSM no task.',
+  'email.high_touch_without_task':
+    'Warning: a high-touch-only playbook that sends email but gives the CSM no task.',
   'goal.never_missed': 'Warning: goal.missedOutcome without goal.within is never recorded.',
 } as const;
 

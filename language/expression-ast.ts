@@ -39,20 +39,27 @@ export function expressionFacts(root: ASTNode): ExpressionFacts {
       case 'value':
         return;
       case 'id':
-        if (!bound.has(node.args) && !facts.variables.has(node.args)) facts.variables.set(node.args, span(node));
+        if (!bound.has(node.args) && !facts.variables.has(node.args))
+          facts.variables.set(node.args, span(node));
         return;
       case '.':
       case '.?': {
         const [target, field] = node.args;
-        if (target.op === 'id' && target.args === 'steps' && !bound.has('steps')) facts.stepRefs.push({ id: field, ...span(node) });
+        if (target.op === 'id' && target.args === 'steps' && !bound.has('steps'))
+          facts.stepRefs.push({ id: field, ...span(node) });
         return visit(target, bound, nesting);
       }
       case '[]':
       case '[?]': {
         const [target, index] = node.args;
         if (target.op === 'id' && target.args === 'steps' && !bound.has('steps')) {
-          if (index.op === 'value' && typeof index.args === 'string') facts.stepRefs.push({ id: index.args, ...span(node) });
-          else facts.issues.push({ message: 'name the step directly, as steps.<id>, so the validator can check that it exists', ...span(index) });
+          if (index.op === 'value' && typeof index.args === 'string')
+            facts.stepRefs.push({ id: index.args, ...span(node) });
+          else
+            facts.issues.push({
+              message: 'name the step directly, as steps.<id>, so the validator can check that it exists',
+              ...span(index),
+            });
         }
         visit(target, bound, nesting);
         return visit(index, bound, nesting);
@@ -67,19 +74,26 @@ export function expressionFacts(root: ASTNode): ExpressionFacts {
         const [name, receiver, args] = node.args;
         if (name === 'matches') facts.issues.push({ message: forbiddenMatches, ...span(node) });
         if (name === 'bind' && receiver.op === 'id' && receiver.args === 'cel') {
-          facts.issues.push({ message: 'cel.bind is not available in playbook expressions; repeat the sub-expression instead', ...span(node) });
+          facts.issues.push({
+            message: 'cel.bind is not available in playbook expressions; repeat the sub-expression instead',
+            ...span(node),
+          });
           return;
         }
         visit(receiver, bound, nesting);
         const first = args[0];
         if (comprehensions.has(name) && first?.op === 'id') {
           if (nesting + 1 > maxComprehensionNesting) {
-            facts.issues.push({ message: `at most ${maxComprehensionNesting} nested list functions (all, exists, map, filter) are allowed`, ...span(node) });
+            facts.issues.push({
+              message: `at most ${maxComprehensionNesting} nested list functions (all, exists, map, filter) are allowed`,
+              ...span(node),
+            });
             return;
           }
           const inner = new Set(bound).add(first.args);
           const second = args[1];
-          if (args.length === 3 && second?.op === 'id' && name !== 'map' && name !== 'filter') inner.add(second.args);
+          if (args.length === 3 && second?.op === 'id' && name !== 'map' && name !== 'filter')
+            inner.add(second.args);
           for (const arg of args.slice(1)) visit(arg, inner, nesting + 1);
           return;
         }

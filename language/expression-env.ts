@@ -29,7 +29,13 @@ export const viewFields = {
   } satisfies Fields<AccountView>,
   HealthView: { score: 'double', band: 'string' } satisfies Fields<HealthView>,
   StepView: { status: 'string', outcome: 'string' } satisfies Fields<StepView>,
-  RunView: { id: 'string', playbookId: 'string', version: 'double', daysSinceStart: 'double', control: 'bool' } satisfies Fields<RunView>,
+  RunView: {
+    id: 'string',
+    playbookId: 'string',
+    version: 'double',
+    daysSinceStart: 'double',
+    control: 'bool',
+  } satisfies Fields<RunView>,
   EventView: { name: 'string', data: 'map<string, dyn>' } satisfies Fields<EventView>,
 } as const;
 

@@ -26,7 +26,8 @@ export function plainType(type: string): string {
   return type;
 }
 
-const plainTypesIn = (text: string): string => text.replace(/\b(u?int|double|string|bool|null_type|list<[^>]*>|map<[^>]*>)\b/g, (t) => plainType(t));
+const plainTypesIn = (text: string): string =>
+  text.replace(/\b(u?int|double|string|bool|null_type|list<[^>]*>|map<[^>]*>)\b/g, (t) => plainType(t));
 
 /** Fields of the value a `.field` access was applied to, when it is a known context record. */
 function fieldsOf(target: ASTNode): readonly string[] {
@@ -35,7 +36,8 @@ function fieldsOf(target: ASTNode): readonly string[] {
     return type in viewFields ? Object.keys(viewFields[type as keyof typeof viewFields]) : [];
   }
   const isStep = (node: ASTNode) => node.op === 'id' && node.args === 'steps';
-  if ((target.op === '.' && isStep(target.args[0])) || (target.op === '[]' && isStep(target.args[0]))) return Object.keys(viewFields.StepView);
+  if ((target.op === '.' && isStep(target.args[0])) || (target.op === '[]' && isStep(target.args[0])))
+    return Object.keys(viewFields.StepView);
   return [];
 }
 
@@ -62,7 +64,11 @@ function noSuchKey(summary: string, error: CelErrorLike, ast: ASTNode | undefine
   return `${owner} has no field "${field}"${didYouMean(field, fields)}${known}`;
 }
 
-export function explainCelError(error: unknown, fallbackCode: ExpressionError['code'], ast: ASTNode | undefined): ExpressionError {
+export function explainCelError(
+  error: unknown,
+  fallbackCode: ExpressionError['code'],
+  ast: ASTNode | undefined,
+): ExpressionError {
   const e = (error && typeof error === 'object' ? error : {}) as CelErrorLike;
   const summary = e.summary ?? (e.message ?? String(error)).split('\n')[0] ?? 'invalid expression';
   const offset = e.range?.start;
@@ -80,7 +86,8 @@ export function explainCelError(error: unknown, fallbackCode: ExpressionError['c
     case 'no_such_overload': {
       const binary = /^no such overload: (\S+) (\S+) (\S+)$/.exec(summary);
       const unary = /^no such overload: ([!-])(\S+)$/.exec(summary);
-      if (binary) message = `cannot use ${binary[2]} between ${plainType(binary[1])} and ${plainType(binary[3])}`;
+      if (binary)
+        message = `cannot use ${binary[2]} between ${plainType(binary[1])} and ${plainType(binary[3])}`;
       else if (unary) message = `cannot use ${unary[1]} on ${plainType(unary[2])}`;
       else message = plainTypesIn(summary);
       break;
@@ -89,7 +96,12 @@ export function explainCelError(error: unknown, fallbackCode: ExpressionError['c
       message = plainTypesIn(summary.replace(/^found no matching overload for/, 'no function matches'));
       break;
     case 'invalid_logical_operand':
-      message = plainTypesIn(summary.replace(/^Logical operator requires bool operands, got/, '&& and || need true/false on both sides, got'));
+      message = plainTypesIn(
+        summary.replace(
+          /^Logical operator requires bool operands, got/,
+          '&& and || need true/false on both sides, got',
+        ),
+      );
       break;
     case 'limit_exceeded':
       message = `the expression is too complex (${summary.replace(/^Exceeded /, 'over ')})`;

@@ -76,7 +76,11 @@ function compileUncached(source: string): CacheEntry {
   const ast = compiled.ast as ASTNode;
   const facts = expressionFacts(ast);
   if (facts.issues.length > 0) {
-    const errors = facts.issues.map((issue): ExpressionError => ({ code: 'expr.unsupported', message: issue.message, offset: issue.start }));
+    const errors = facts.issues.map((issue): ExpressionError => ({
+      code: 'expr.unsupported',
+      message: issue.message,
+      offset: issue.start,
+    }));
     return { check: { ok: false, errors } };
   }
   let result: ReturnType<Compiled['check']>;
@@ -85,10 +89,16 @@ function compileUncached(source: string): CacheEntry {
   } catch (error) {
     return { check: { ok: false, errors: [explainCelError(error, 'expr.type', ast)] } };
   }
-  if (!result.valid) return { check: { ok: false, errors: [explainCelError(result.error, 'expr.type', ast)] } };
+  if (!result.valid)
+    return { check: { ok: false, errors: [explainCelError(result.error, 'expr.type', ast)] } };
   return {
     compiled,
-    check: { ok: true, type: String(result.type), variables: [...facts.variables.keys()], stepRefs: facts.stepRefs },
+    check: {
+      ok: true,
+      type: String(result.type),
+      variables: [...facts.variables.keys()],
+      stepRefs: facts.stepRefs,
+    },
   };
 }
 
@@ -116,7 +126,8 @@ export class ExpressionEvaluationError extends Error {
 /** The library converts plain objects to registered types only at the top level. */
 function toCelContext(context: ExpressionContext): Record<string, unknown> {
   const steps: Record<string, StepViewValue> = {};
-  for (const [id, view] of Object.entries(context.steps ?? {})) steps[id] = new StepViewValue(view.status, view.outcome);
+  for (const [id, view] of Object.entries(context.steps ?? {}))
+    steps[id] = new StepViewValue(view.status, view.outcome);
   return { ...context, steps };
 }
 
@@ -142,6 +153,7 @@ export function evaluateExpression(source: string, context: ExpressionContext): 
 /** Evaluates a condition; anything but a boolean is an ExpressionEvaluationError. */
 export function evaluateCondition(source: string, context: ExpressionContext): boolean {
   const value = run(source, context);
-  if (typeof value !== 'boolean') throw new ExpressionEvaluationError(source, `the condition gave ${typeof value}, not true or false`);
+  if (typeof value !== 'boolean')
+    throw new ExpressionEvaluationError(source, `the condition gave ${typeof value}, not true or false`);
   return value;
 }

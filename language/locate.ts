@@ -71,7 +71,8 @@ export class SourceLocator {
   /** Where `path` is: its key, or its value; the nearest existing ancestor when it is absent. */
   at(path: JsonPath, anchor: Anchor = 'value'): Position {
     const found = this.find(path);
-    if (found.node === undefined && found.keyNode === undefined) return this.position(this.nodeStart(found.nearest));
+    if (found.node === undefined && found.keyNode === undefined)
+      return this.position(this.nodeStart(found.nearest));
     const target = anchor === 'key' ? (found.keyNode ?? found.node) : (found.node ?? found.keyNode);
     return this.position(this.nodeStart(target));
   }
@@ -87,7 +88,8 @@ export class SourceLocator {
     const raw = this.source.slice(start, end);
     const value = node.value;
     const verbatim = raw.indexOf(value);
-    if (verbatim >= 0 && value.length > 0) return this.position(start + verbatim + Math.min(offset, value.length));
+    if (verbatim >= 0 && value.length > 0)
+      return this.position(start + verbatim + Math.min(offset, value.length));
     // Multi-line values: find the line of the offset in the raw text, then the column in it.
     const before = value.slice(0, offset);
     const lineIndex = before.split('\n').length - 1;

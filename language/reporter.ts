@@ -14,12 +14,24 @@ export class Reporter {
     private readonly locator: SourceLocator,
   ) {}
 
-  private push(severity: Severity, code: DiagnosticCode, position: { line: number; column: number }, message: string): void {
+  private push(
+    severity: Severity,
+    code: DiagnosticCode,
+    position: { line: number; column: number },
+    message: string,
+  ): void {
     // One problem found by two rules (or twice through a YAML alias) is reported once.
     const key = `${position.line}:${position.column}:${code}:${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.diagnostics.push({ file: this.file, line: position.line, column: position.column, severity, code, message });
+    this.diagnostics.push({
+      file: this.file,
+      line: position.line,
+      column: position.column,
+      severity,
+      code,
+      message,
+    });
   }
 
   error(code: DiagnosticCode, path: JsonPath, message: string, anchor: Anchor = 'value'): void {
@@ -32,11 +44,21 @@ export class Reporter {
 
   /** An error at character `offset` of the string value at `path` (expressions, templates). */
   errorInString(code: DiagnosticCode, path: JsonPath, offset: number | undefined, message: string): void {
-    this.push('error', code, offset === undefined ? this.locator.at(path) : this.locator.inString(path, offset), message);
+    this.push(
+      'error',
+      code,
+      offset === undefined ? this.locator.at(path) : this.locator.inString(path, offset),
+      message,
+    );
   }
 
   warningInString(code: DiagnosticCode, path: JsonPath, offset: number | undefined, message: string): void {
-    this.push('warning', code, offset === undefined ? this.locator.at(path) : this.locator.inString(path, offset), message);
+    this.push(
+      'warning',
+      code,
+      offset === undefined ? this.locator.at(path) : this.locator.inString(path, offset),
+      message,
+    );
   }
 
   get errorCount(): number {

@@ -14,7 +14,12 @@ const unavailableAtEnrolment: Record<string, string> = {
   run: 'the run does not exist yet when an account is enrolled',
 };
 
-export function checkExpressionField(report: Reporter, path: JsonPath, source: unknown, scope: ExpressionScope): ExpressionCheck | undefined {
+export function checkExpressionField(
+  report: Reporter,
+  path: JsonPath,
+  source: unknown,
+  scope: ExpressionScope,
+): ExpressionCheck | undefined {
   // Non-text and empty values are already reported by the shape check.
   if (typeof source !== 'string' || source.trim() === '') return undefined;
   const result = checkExpression(source, { expect: 'bool' });

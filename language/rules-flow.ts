@@ -34,7 +34,11 @@ function stepEnds(node: StepNode): boolean {
     case 'if':
       return step.else !== undefined && childLists(node).every((list) => listEnds(list.steps, list.path));
     case 'switch':
-      return isRecord(step.switch) && step.switch.default !== undefined && childLists(node).every((list) => listEnds(list.steps, list.path));
+      return (
+        isRecord(step.switch) &&
+        step.switch.default !== undefined &&
+        childLists(node).every((list) => listEnds(list.steps, list.path))
+      );
     default:
       return false;
   }
@@ -44,17 +48,34 @@ function unreachableSteps(report: Reporter, steps: unknown, path: JsonPath): voi
   const nodes = stepList(steps, path);
   const end = nodes.findIndex(stepEnds);
   if (end >= 0 && end < nodes.length - 1) {
-    report.warning('step.unreachable', nodes[end + 1].path, 'this step never runs: the run always ends at an earlier step (outcome with end: true)');
+    report.warning(
+      'step.unreachable',
+      nodes[end + 1].path,
+      'this step never runs: the run always ends at an earlier step (outcome with end: true)',
+    );
   }
-  for (const node of nodes) for (const child of childLists(node)) unreachableSteps(report, child.steps, child.path);
+  for (const node of nodes)
+    for (const child of childLists(node)) unreachableSteps(report, child.steps, child.path);
 }
 
 function unreachableBranches(report: Reporter, node: StepNode): void {
   const { step, path } = node;
   if (node.kind === 'if') {
     const value = constantCondition(step.if);
-    if (value === true && step.else !== undefined) report.warning('branch.unreachable', [...path, 'else'], 'the condition is always true, so "else" never runs', 'key');
-    if (value === false) report.warning('branch.unreachable', [...path, 'then'], 'the condition is always false, so "then" never runs', 'key');
+    if (value === true && step.else !== undefined)
+      report.warning(
+        'branch.unreachable',
+        [...path, 'else'],
+        'the condition is always true, so "else" never runs',
+        'key',
+      );
+    if (value === false)
+      report.warning(
+        'branch.unreachable',
+        [...path, 'then'],
+        'the condition is always false, so "then" never runs',
+        'key',
+      );
   }
   if (node.kind === 'switch' && isRecord(step.switch) && Array.isArray(step.switch.cases)) {
     const seen = new Set<string>();
@@ -64,18 +85,35 @@ function unreachableBranches(report: Reporter, node: StepNode): void {
       const when = [...path, 'switch', 'cases', i, 'when'];
       const text = typeof c.when === 'string' ? c.when.replace(/\s+/g, '') : undefined;
       if (alwaysTaken !== undefined) {
-        report.warning('branch.unreachable', when, `case ${alwaysTaken + 1} always matches, so this case is never taken`);
+        report.warning(
+          'branch.unreachable',
+          when,
+          `case ${alwaysTaken + 1} always matches, so this case is never taken`,
+        );
       } else if (text !== undefined && seen.has(text)) {
-        report.warning('branch.unreachable', when, 'an earlier case has the same condition, so this case is never taken');
+        report.warning(
+          'branch.unreachable',
+          when,
+          'an earlier case has the same condition, so this case is never taken',
+        );
       } else if (constantCondition(c.when) === false) {
-        report.warning('branch.unreachable', when, 'this condition is always false, so this case is never taken');
+        report.warning(
+          'branch.unreachable',
+          when,
+          'this condition is always false, so this case is never taken',
+        );
       } else if (constantCondition(c.when) === true) {
         alwaysTaken = i;
       }
       if (text !== undefined) seen.add(text);
     });
     if (alwaysTaken !== undefined && step.switch.default !== undefined) {
-      report.warning('branch.unreachable', [...path, 'switch', 'default'], `case ${alwaysTaken + 1} always matches, so "default" never runs`, 'key');
+      report.warning(
+        'branch.unreachable',
+        [...path, 'switch', 'default'],
+        `case ${alwaysTaken + 1} always matches, so "default" never runs`,
+        'key',
+      );
     }
   }
 }
@@ -87,7 +125,11 @@ function highTouchWithoutTask(report: Reporter, playbook: Record<string, unknown
   if (steps.some((node) => node.kind === 'task')) return;
   const email = steps.find((node) => node.kind === 'email');
   if (email) {
-    report.warning('email.high_touch_without_task', email.path, 'this playbook is for high-touch accounts only, but it emails them without a task for their CSM; add a task step');
+    report.warning(
+      'email.high_touch_without_task',
+      email.path,
+      'this playbook is for high-touch accounts only, but it emails them without a task for their CSM; add a task step',
+    );
   }
 }
 

@@ -21,11 +21,20 @@ export function checkTrigger(report: Reporter, playbook: Record<string, unknown>
   if (typeof on === 'string') {
     const needs = triggerParams[on];
     if (needs && !(needs.param in trigger)) {
-      report.error('trigger.missing_param', ['trigger', 'on'], `the ${on} trigger needs "${needs.param}", e.g. ${needs.example}`);
+      report.error(
+        'trigger.missing_param',
+        ['trigger', 'on'],
+        `the ${on} trigger needs "${needs.param}", e.g. ${needs.example}`,
+      );
     }
     for (const [other, { param }] of Object.entries(triggerParams)) {
       if (other !== on && param in trigger) {
-        report.error('trigger.unexpected_param', ['trigger', param], `"${param}" only applies to the ${other} trigger, not to ${on}`, 'key');
+        report.error(
+          'trigger.unexpected_param',
+          ['trigger', param],
+          `"${param}" only applies to the ${other} trigger, not to ${on}`,
+          'key',
+        );
       }
     }
   }
@@ -33,7 +42,8 @@ export function checkTrigger(report: Reporter, playbook: Record<string, unknown>
 }
 
 export function checkAudience(report: Reporter, playbook: Record<string, unknown>): void {
-  if (isRecord(playbook.audience)) checkExpressionField(report, ['audience', 'when'], playbook.audience.when, 'enrolment');
+  if (isRecord(playbook.audience))
+    checkExpressionField(report, ['audience', 'when'], playbook.audience.when, 'enrolment');
 }
 
 export function checkGoal(report: Reporter, playbook: Record<string, unknown>, steps: StepRules): void {
@@ -43,6 +53,11 @@ export function checkGoal(report: Reporter, playbook: Record<string, unknown>, s
   // The goal is checked throughout the run: any step may be referenced, none is "later".
   steps.expressionRefs(checkExpressionField(report, path, goal.when, 'run'), undefined, path);
   if ('missedOutcome' in goal && !('within' in goal)) {
-    report.warning('goal.never_missed', ['goal', 'missedOutcome'], 'without "within", the goal has no deadline, so missedOutcome is never recorded', 'key');
+    report.warning(
+      'goal.never_missed',
+      ['goal', 'missedOutcome'],
+      'without "within", the goal has no deadline, so missedOutcome is never recorded',
+      'key',
+    );
   }
 }

@@ -97,7 +97,8 @@ function nameOf(path: JsonPath): string {
   if (typeof last === 'number') {
     const list = path[path.length - 2];
     if (list === 'cases') return 'this case';
-    if (list === 'steps' || list === 'then' || list === 'else' || list === 'default' || list === 'onTimeout') return 'this step';
+    if (list === 'steps' || list === 'then' || list === 'else' || list === 'default' || list === 'onTimeout')
+      return 'this step';
     return `each item of "${String(list)}"`;
   }
   return `"${last}"`;
@@ -120,14 +121,23 @@ export class ShapeChecker {
     if (schema.type === 'object') return this.object(schema, value as Record<string, unknown>, path);
     if (schema.type === 'array') return this.array(schema, value as unknown[], path);
     if (schema.type === 'string') return this.string(schema, value as string, path);
-    if (schema.type === 'integer' || schema.type === 'number') return this.number(schema, value as number, path);
+    if (schema.type === 'integer' || schema.type === 'number')
+      return this.number(schema, value as number, path);
   }
 
   private mismatch(schema: SchemaNode, value: unknown, path: JsonPath): void {
     if (schema.pattern === durationPattern && typeof value === 'number') {
-      return this.report.error('duration.invalid', path, `${nameOf(path)} needs a unit: write ${value}d for days, ${value}h for hours, …`);
+      return this.report.error(
+        'duration.invalid',
+        path,
+        `${nameOf(path)} needs a unit: write ${value}d for days, ${value}h for hours, …`,
+      );
     }
-    this.report.error('type.mismatch', path, `${nameOf(path)} must be ${describeType(schema)}, not ${describeValue(value)}`);
+    this.report.error(
+      'type.mismatch',
+      path,
+      `${nameOf(path)} must be ${describeType(schema)}, not ${describeValue(value)}`,
+    );
   }
 
   private union(schema: SchemaNode, value: unknown, path: JsonPath): void {
@@ -150,27 +160,45 @@ export class ShapeChecker {
     for (const key of Object.keys(value)) {
       if (key in properties) continue;
       const where = path.length === 0 ? 'a playbook' : nameOf(path);
-      this.report.error('key.unknown', [...path, key], `unknown key "${key}" in ${where}${didYouMean(key, known)}`, 'key');
+      this.report.error(
+        'key.unknown',
+        [...path, key],
+        `unknown key "${key}" in ${where}${didYouMean(key, known)}`,
+        'key',
+      );
     }
     for (const key of schema.required ?? []) {
       if (key in value) continue;
-      const suggestion = closest(key, Object.keys(value).filter((k) => !(k in properties)));
+      const suggestion = closest(
+        key,
+        Object.keys(value).filter((k) => !(k in properties)),
+      );
       // A misspelt required key is already reported as unknown with this suggestion.
       if (suggestion !== undefined) continue;
       this.report.error('field.missing', path, `${nameOf(path)} needs "${key}"`, 'key');
     }
-    for (const [key, child] of Object.entries(value)) if (key in properties) this.check(properties[key], child, [...path, key]);
+    for (const [key, child] of Object.entries(value))
+      if (key in properties) this.check(properties[key], child, [...path, key]);
   }
 
   private array(schema: SchemaNode, value: unknown[], path: JsonPath): void {
     if (schema.minItems !== undefined && value.length < schema.minItems) {
-      return this.report.error('list.empty', path, `${nameOf(path)} needs at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+      return this.report.error(
+        'list.empty',
+        path,
+        `${nameOf(path)} needs at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`,
+      );
     }
     if (schema.uniqueItems) {
       const seen = new Set<string>();
       value.forEach((item, index) => {
         const key = JSON.stringify(item);
-        if (seen.has(key)) this.report.error('list.duplicate', [...path, index], `${describeValue(item)} appears twice in ${nameOf(path)}`);
+        if (seen.has(key))
+          this.report.error(
+            'list.duplicate',
+            [...path, index],
+            `${describeValue(item)} appears twice in ${nameOf(path)}`,
+          );
         seen.add(key);
       });
     }
@@ -182,7 +210,11 @@ export class ShapeChecker {
       return this.report.error('value.length', path, `${nameOf(path)} must not be empty`);
     }
     if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-      return this.report.error('value.length', path, `${nameOf(path)} is longer than ${schema.maxLength} characters`);
+      return this.report.error(
+        'value.length',
+        path,
+        `${nameOf(path)} is longer than ${schema.maxLength} characters`,
+      );
     }
     if (schema.pattern === undefined || new RegExp(schema.pattern).test(value)) return;
     const [code, message] = this.patternProblem(schema, value, path);
@@ -194,31 +226,58 @@ export class ShapeChecker {
     if (schema.pattern === holdoutPattern) {
       const percent = /^\s*(-?[0-9]+(\.[0-9]+)?)\s*%\s*$/.exec(value);
       if (!percent) return ['percentage.invalid', `"${value}" is not a percentage; write it like 10%`];
-      return ['holdout.range', `holdout must be between 0% and 50% of eligible accounts, not ${value.trim()}`];
+      return [
+        'holdout.range',
+        `holdout must be between 0% and 50% of eligible accounts, not ${value.trim()}`,
+      ];
     }
     if (schema.pattern === identifierPattern || schema.pattern === outcomePattern) {
-      const rule = schema.pattern === outcomePattern ? 'lower-case letters, digits and "_"' : 'lower-case letters, digits, "-" and "_"';
-      return ['id.invalid', `"${value}" is not a valid name for ${nameOf(path)}: use ${rule}, starting with a letter`];
+      const rule =
+        schema.pattern === outcomePattern
+          ? 'lower-case letters, digits and "_"'
+          : 'lower-case letters, digits, "-" and "_"';
+      return [
+        'id.invalid',
+        `"${value}" is not a valid name for ${nameOf(path)}: use ${rule}, starting with a letter`,
+      ];
     }
-    return ['value.invalid', `"${value}" is not valid for ${nameOf(path)}${schema.description ? `: ${schema.description}` : ''}`];
+    return [
+      'value.invalid',
+      `"${value}" is not valid for ${nameOf(path)}${schema.description ? `: ${schema.description}` : ''}`,
+    ];
   }
 
   private number(schema: SchemaNode, value: number, path: JsonPath): void {
-    if ((schema.minimum !== undefined && value < schema.minimum) || (schema.maximum !== undefined && value > schema.maximum)) {
-      this.report.error('value.range', path, `${nameOf(path)} must be between ${schema.minimum ?? '-∞'} and ${schema.maximum ?? '∞'}, not ${value}`);
+    if (
+      (schema.minimum !== undefined && value < schema.minimum) ||
+      (schema.maximum !== undefined && value > schema.maximum)
+    ) {
+      this.report.error(
+        'value.range',
+        path,
+        `${nameOf(path)} must be between ${schema.minimum ?? '-∞'} and ${schema.maximum ?? '∞'}, not ${value}`,
+      );
     }
   }
 
   /** A step is checked against the one variant its kind key names. */
   private step(value: unknown, path: JsonPath): void {
     if (!isRecord(value)) {
-      return this.report.error('type.mismatch', path, `a step must be a map such as "- wait: 2d", not ${describeValue(value)}`);
+      return this.report.error(
+        'type.mismatch',
+        path,
+        `a step must be a map such as "- wait: 2d", not ${describeValue(value)}`,
+      );
     }
     const kinds = Object.keys(value).filter((key) => key in stepKinds);
     if (kinds.length === 0) {
       const candidate = Object.keys(value).find((key) => key !== 'id' && key !== 'then' && key !== 'else');
       if (candidate === undefined) {
-        return this.report.error('step.unknown_kind', path, `this step has no kind; use one of ${kindNames.join(', ')}`);
+        return this.report.error(
+          'step.unknown_kind',
+          path,
+          `this step has no kind; use one of ${kindNames.join(', ')}`,
+        );
       }
       const message = `unknown step kind "${candidate}"${didYouMean(candidate, kindNames)}; a step is one of ${kindNames.join(', ')}`;
       return this.report.error('step.unknown_kind', [...path, candidate], message, 'key');

@@ -41,7 +41,11 @@ export class StepRules {
       if (node.id === undefined) continue;
       const first = this.byId.get(node.id);
       if (first) {
-        this.report.error('step.duplicate_id', [...node.path, 'id'], `another step already has the id "${node.id}"; step ids must be unique`);
+        this.report.error(
+          'step.duplicate_id',
+          [...node.path, 'id'],
+          `another step already has the id "${node.id}"; step ids must be unique`,
+        );
       } else {
         this.byId.set(node.id, node);
       }
@@ -91,14 +95,23 @@ export class StepRules {
     if (typeof body.task !== 'string') return;
     const target = this.reference(body.task, node, [...node.path, 'waitFor', 'task']);
     if (target && target.kind !== 'task') {
-      this.report.error('step.not_a_task', [...node.path, 'waitFor', 'task'], `step "${body.task}" is ${target.kind ? `${/^[aeiou]/.test(target.kind) ? 'an' : 'a'} ${target.kind} step` : 'not a task'}; waitFor.task must name a task step`);
+      this.report.error(
+        'step.not_a_task',
+        [...node.path, 'waitFor', 'task'],
+        `step "${body.task}" is ${target.kind ? `${/^[aeiou]/.test(target.kind) ? 'an' : 'a'} ${target.kind} step` : 'not a task'}; waitFor.task must name a task step`,
+      );
     }
   }
 
   private notify(node: StepNode): void {
     const body = node.step.notify;
     if (!isRecord(body) || 'template' in body || 'message' in body) return;
-    this.report.error('notify.content', [...node.path, 'notify'], 'notify needs a template or a message to send', 'key');
+    this.report.error(
+      'notify.content',
+      [...node.path, 'notify'],
+      'notify needs a template or a message to send',
+      'key',
+    );
   }
 
   /** Task steps by id, for outcome checks. */

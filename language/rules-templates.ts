@@ -80,12 +80,14 @@ export class TemplateRules {
       this.report.error('template.unknown', path, `there is no template "${name}"${didYouMean(name, known)}`);
       return;
     }
-    for (const problem of this.fileProblems(name)) this.report.error('template.syntax', path, `template "${name}": ${problem}`);
+    for (const problem of this.fileProblems(name))
+      this.report.error('template.syntax', path, `template "${name}": ${problem}`);
   }
 
   step(node: StepNode): void {
     const { step, path } = node;
-    if (node.kind === 'email' && isRecord(step.email)) this.reference([...path, 'email', 'template'], step.email.template);
+    if (node.kind === 'email' && isRecord(step.email))
+      this.reference([...path, 'email', 'template'], step.email.template);
     if (node.kind === 'notify' && isRecord(step.notify)) {
       this.reference([...path, 'notify', 'template'], step.notify.template);
       checkInlineTemplate(this.report, [...path, 'notify', 'message'], step.notify.message);

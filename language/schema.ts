@@ -11,13 +11,15 @@ const strict = { additionalProperties: false } as const;
 /** `30m`, `12h`, `2d`, `1w` — minutes, hours, days, weeks. */
 export const Duration = Type.String({
   pattern: '^[1-9][0-9]{0,4}(m|h|d|w)$',
-  description: 'A duration: a whole number followed by m (minutes), h (hours), d (days) or w (weeks), e.g. 30m, 2d, 1w.',
+  description:
+    'A duration: a whole number followed by m (minutes), h (hours), d (days) or w (weeks), e.g. 30m, 2d, 1w.',
 });
 
 /** An expression in CEL, e.g. `health.score < 40 && account.segment == "tech-touch"`. */
 export const Expression = Type.String({
   minLength: 1,
-  description: 'A condition in CEL (Common Expression Language) over account, health, previous, steps, run, event.',
+  description:
+    'A condition in CEL (Common Expression Language) over account, health, previous, steps, run, event.',
 });
 
 export const Identifier = Type.String({
@@ -35,14 +37,22 @@ export const OutcomeName = Type.String({
   description: 'An outcome name in snake_case, e.g. rescued, onboarding_completed.',
 });
 
-export const Priority = Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high'), Type.Literal('urgent')]);
+export const Priority = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('normal'),
+  Type.Literal('high'),
+  Type.Literal('urgent'),
+]);
 
 export const Audience = Type.Object(
   {
     segments: Type.Optional(Type.Array(Segment, { minItems: 1, uniqueItems: true })),
     when: Type.Optional(Expression),
   },
-  { ...strict, description: 'Which accounts may be enrolled: by segment and/or an expression over account and health.' },
+  {
+    ...strict,
+    description: 'Which accounts may be enrolled: by segment and/or an expression over account and health.',
+  },
 );
 
 export const TriggerOn = Type.Union([
@@ -57,8 +67,12 @@ export const Trigger = Type.Object(
   {
     on: TriggerOn,
     when: Type.Optional(Expression),
-    daysBefore: Type.Optional(Type.Integer({ minimum: 1, maximum: 730, description: 'renewal.approaching: days before renewalAt.' })),
-    event: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,62}$', description: 'event: the account event name.' })),
+    daysBefore: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 730, description: 'renewal.approaching: days before renewalAt.' }),
+    ),
+    event: Type.Optional(
+      Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,62}$', description: 'event: the account event name.' }),
+    ),
   },
   { ...strict, description: 'What enrols an account.' },
 );
@@ -67,7 +81,10 @@ export const Enrollment = Type.Object(
   {
     cooldown: Type.Optional(Duration),
     holdout: Type.Optional(
-      Type.String({ pattern: '^(50(\\.0+)?|[1-4]?[0-9](\\.[0-9]+)?)%$', description: 'Share of eligible accounts kept as a control group, 0%–50%, e.g. 10%.' }),
+      Type.String({
+        pattern: '^(50(\\.0+)?|[1-4]?[0-9](\\.[0-9]+)?)%$',
+        description: 'Share of eligible accounts kept as a control group, 0%–50%, e.g. 10%.',
+      }),
     ),
   },
   strict,
@@ -80,7 +97,11 @@ export const Goal = Type.Object(
     within: Type.Optional(Duration),
     missedOutcome: Type.Optional(OutcomeName),
   },
-  { ...strict, description: 'Ends the run early with `outcome` whenever `when` holds; after `within`, ends it with `missedOutcome`.' },
+  {
+    ...strict,
+    description:
+      'Ends the run early with `outcome` whenever `when` holds; after `within`, ends it with `missedOutcome`.',
+  },
 );
 
 const stepId = { id: Type.Optional(Identifier) };
@@ -107,7 +128,9 @@ export const TaskStep = Type.Object(
       {
         title: Type.String({ minLength: 1, maxLength: 200 }),
         description: Type.Optional(Type.String({ maxLength: 5000 })),
-        assignee: Type.Optional(Type.String({ minLength: 1, description: '`csm` (the account owner, default) or a user email.' })),
+        assignee: Type.Optional(
+          Type.String({ minLength: 1, description: '`csm` (the account owner, default) or a user email.' }),
+        ),
         due: Type.Optional(Duration),
         priority: Type.Optional(Priority),
         outcomes: Type.Optional(Type.Array(OutcomeName, { minItems: 1, uniqueItems: true })),
@@ -173,7 +196,10 @@ export const NotifyStep = Type.Object(
 export const OutcomeStep = Type.Object(
   {
     ...stepId,
-    outcome: Type.Union([OutcomeName, Type.Object({ name: OutcomeName, end: Type.Optional(Type.Boolean()) }, strict)]),
+    outcome: Type.Union([
+      OutcomeName,
+      Type.Object({ name: OutcomeName, end: Type.Optional(Type.Boolean()) }, strict),
+    ]),
   },
   strict,
 );
@@ -210,7 +236,19 @@ export const stepKinds = {
 export type StepKind = keyof typeof stepKinds;
 
 export const Step = Type.Cyclic(
-  { Step: Type.Union([EmailStep, TaskStep, WaitStep, WaitForStep, IfStep, SwitchStep, NotifyStep, OutcomeStep, UpdateStep]) },
+  {
+    Step: Type.Union([
+      EmailStep,
+      TaskStep,
+      WaitStep,
+      WaitForStep,
+      IfStep,
+      SwitchStep,
+      NotifyStep,
+      OutcomeStep,
+      UpdateStep,
+    ]),
+  },
   'Step',
 );
 

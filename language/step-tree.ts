@@ -32,12 +32,17 @@ export function childLists(node: StepNode): { steps: unknown; path: JsonPath }[]
       if (!isRecord(body)) return [];
       const cases = Array.isArray(body.cases) ? body.cases : [];
       return [
-        ...cases.map((c, i) => ({ steps: isRecord(c) ? c.then : undefined, path: [...path, 'switch', 'cases', i, 'then'] })),
+        ...cases.map((c, i) => ({
+          steps: isRecord(c) ? c.then : undefined,
+          path: [...path, 'switch', 'cases', i, 'then'],
+        })),
         { steps: body.default, path: [...path, 'switch', 'default'] },
       ];
     }
     case 'waitFor':
-      return isRecord(step.waitFor) ? [{ steps: step.waitFor.onTimeout, path: [...path, 'waitFor', 'onTimeout'] }] : [];
+      return isRecord(step.waitFor)
+        ? [{ steps: step.waitFor.onTimeout, path: [...path, 'waitFor', 'onTimeout'] }]
+        : [];
     default:
       return [];
   }

@@ -10,8 +10,18 @@ export type VariableShape = true | '*' | { [key: string]: VariableShape };
 
 export const TEMPLATE_VARIABLES = {
   account: {
-    id: true, name: true, segment: true, plan: true, mrr: true, lifecycle: true, csm: true,
-    daysSinceStart: true, daysToRenewal: true, startedAt: true, renewalAt: true, attributes: '*',
+    id: true,
+    name: true,
+    segment: true,
+    plan: true,
+    mrr: true,
+    lifecycle: true,
+    csm: true,
+    daysSinceStart: true,
+    daysToRenewal: true,
+    startedAt: true,
+    renewalAt: true,
+    attributes: '*',
   },
   contact: { email: true, name: true, role: true },
   csm: { id: true, name: true, email: true },
@@ -51,7 +61,9 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
   for (const [index, part] of path.parts.entries()) {
     if (shape === '*') return;
     if (shape === true) {
-      issues.push(issue('template.unknown_field', `"${walked.join('.')}" is a value, it has no field "${part}".`, path));
+      issues.push(
+        issue('template.unknown_field', `"${walked.join('.')}" is a value, it has no field "${part}".`, path),
+      );
       return;
     }
     const keys = Object.keys(shape);
@@ -95,12 +107,21 @@ export function checkTemplateAst(program: hbs.AST.Program, html: boolean): Templ
     }
   };
 
-  const call = (node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression, scoped: boolean): void => {
+  const call = (
+    node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression,
+    scoped: boolean,
+  ): void => {
     const hasArgs = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
     const name = isPath(node.path) ? node.path.original : '';
     if (hasArgs || node.type !== 'MustacheStatement') {
       if (!KNOWN_HELPERS.includes(name)) {
-        issues.push(issue('template.unknown_helper', `Unknown helper "${name}". Available helpers: ${KNOWN_HELPERS.join(', ')}.`, node.path));
+        issues.push(
+          issue(
+            'template.unknown_helper',
+            `Unknown helper "${name}". Available helpers: ${KNOWN_HELPERS.join(', ')}.`,
+            node.path,
+          ),
+        );
       }
     } else if (isPath(node.path) && !KNOWN_HELPERS.includes(name)) {
       expression(node.path, scoped);
@@ -116,7 +137,11 @@ export function checkTemplateAst(program: hbs.AST.Program, html: boolean): Templ
           const m = node as hbs.AST.MustacheStatement;
           if (html && !m.escaped) {
             issues.push(
-              issue('template.unescaped', 'Triple braces {{{ }}} (and {{& }}) insert text without HTML escaping; use double braces {{ }} so customer data cannot inject HTML.', m),
+              issue(
+                'template.unescaped',
+                'Triple braces {{{ }}} (and {{& }}) insert text without HTML escaping; use double braces {{ }} so customer data cannot inject HTML.',
+                m,
+              ),
             );
           }
           call(m, scoped);
@@ -135,7 +160,13 @@ export function checkTemplateAst(program: hbs.AST.Program, html: boolean): Templ
         case 'PartialBlockStatement':
         case 'DecoratorBlock':
         case 'Decorator':
-          issues.push(issue('template.unsupported', 'Partials and decorators ({{> }}, {{* }}) are not supported in email templates.', node));
+          issues.push(
+            issue(
+              'template.unsupported',
+              'Partials and decorators ({{> }}, {{* }}) are not supported in email templates.',
+              node,
+            ),
+          );
           break;
         default:
           break; // content and comments

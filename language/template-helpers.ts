@@ -11,7 +11,20 @@ interface HelperOptions {
   name?: string;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 export const DATE_FORMATS = ['long', 'short', 'iso', 'weekday'] as const;
@@ -37,9 +50,11 @@ function split(args: unknown[]): { params: unknown[]; hash: Record<string, unkno
  */
 export function formatDate(value: unknown, format: unknown = 'long', shiftDays: unknown = 0): string {
   if (value === null || value === undefined || value === '') return '';
-  if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`date: expected an ISO date or a timestamp, got ${typeof value}`);
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new Error(`date: expected an ISO date or a timestamp, got ${typeof value}`);
   const fmt = typeof format === 'string' ? format : 'long';
-  if (!(DATE_FORMATS as readonly string[]).includes(fmt)) throw new Error(`date: unknown format "${fmt}"; use one of ${DATE_FORMATS.join(', ')}`);
+  if (!(DATE_FORMATS as readonly string[]).includes(fmt))
+    throw new Error(`date: unknown format "${fmt}"; use one of ${DATE_FORMATS.join(', ')}`);
   const shift = Number(shiftDays);
   if (!Number.isInteger(shift)) throw new Error('date: days= must be a whole number');
   const base = new Date(value);
@@ -73,9 +88,11 @@ function group(digits: string): string {
  */
 export function formatMoney(amount: unknown, currency: unknown = 'USD'): string {
   const value = typeof amount === 'string' && amount.trim() !== '' ? Number(amount) : amount;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`money: "${String(amount)}" is not an amount`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new Error(`money: "${String(amount)}" is not an amount`);
   const code = typeof currency === 'string' ? currency.toUpperCase() : 'USD';
-  if (!/^[A-Z]{3}$/.test(code)) throw new Error(`money: "${String(currency)}" is not a three-letter currency code`);
+  if (!/^[A-Z]{3}$/.test(code))
+    throw new Error(`money: "${String(currency)}" is not a three-letter currency code`);
   // Work in integer cents so 0.1 + 0.2 style float noise never reaches the email.
   const cents = NO_CENTS.has(code) ? Math.round(Math.abs(value)) * 100 : Math.round(Math.abs(value) * 100);
   const whole = group(String(Math.floor(cents / 100)));

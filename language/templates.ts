@@ -29,7 +29,12 @@ const FRONT_MATTER_KEYS = ['subject', 'text', 'category'];
 const MAX_SUBJECT = 250;
 
 export interface TemplateError {
-  code: 'template.front_matter' | 'template.subject_missing' | 'template.category' | 'template.syntax' | TemplateIssue['code'];
+  code:
+    | 'template.front_matter'
+    | 'template.subject_missing'
+    | 'template.category'
+    | 'template.syntax'
+    | TemplateIssue['code'];
   message: string;
   /** 1-based line and column in the template file. */
   line: number;
@@ -45,7 +50,8 @@ export interface ParsedTemplate {
   text?: Handlebars.TemplateDelegate;
 }
 
-export type ParseTemplateResult = { ok: true; template: ParsedTemplate } | { ok: false; errors: TemplateError[] };
+export type ParseTemplateResult =
+  { ok: true; template: ParsedTemplate } | { ok: false; errors: TemplateError[] };
 
 /** What a template sees. Dates are ISO-8601 strings; `renewalAt` is null when unknown. */
 export interface TemplateContext {
@@ -80,12 +86,24 @@ function syntaxError(err: unknown, lineOffset: number, fallbackColumn = 1): Temp
   const message = String(e.message ?? err);
   const line = e.lineNumber ?? Number(/on line (\d+)/.exec(message)?.[1] ?? 1);
   const expecting = /Expecting [^\n]*/.exec(message)?.[0];
-  const summary = expecting ? `Template syntax error: ${expecting}` : `Template syntax error: ${message.split('\n')[0].replace(/ - \d+:\d+$/, '')}`;
-  return { code: 'template.syntax', message: summary, line: line + lineOffset, column: e.column !== undefined ? e.column + 1 : fallbackColumn };
+  const summary = expecting
+    ? `Template syntax error: ${expecting}`
+    : `Template syntax error: ${message.split('\n')[0].replace(/ - \d+:\d+$/, '')}`;
+  return {
+    code: 'template.syntax',
+    message: summary,
+    line: line + lineOffset,
+    column: e.column !== undefined ? e.column + 1 : fallbackColumn,
+  };
 }
 
 /** Parses, statically checks and compiles one part; positions are shifted to file lines. */
-function compilePart(source: string, lineOffset: number, html: boolean, errors: TemplateError[]): Handlebars.TemplateDelegate | undefined {
+function compilePart(
+  source: string,
+  lineOffset: number,
+  html: boolean,
+  errors: TemplateError[],
+): Handlebars.TemplateDelegate | undefined {
   let ast: hbs.AST.Program;
   try {
     ast = env.parse(source);
@@ -107,39 +125,73 @@ function fieldOffset(field: FrontMatterField, raw: string): number {
 
 export function parseTemplate(name: string, source: string): ParseTemplateResult {
   const split = splitFrontMatter(source);
-  if ('errors' in split) return { ok: false, errors: split.errors.map((e) => ({ code: 'template.front_matter', ...e })) };
+  if ('errors' in split)
+    return { ok: false, errors: split.errors.map((e) => ({ code: 'template.front_matter', ...e })) };
   const raw = source.replace(/\r\n?/g, '\n');
   const { fields, body, bodyLine } = split;
   const errors: TemplateError[] = [];
 
   for (const [key, field] of Object.entries(fields)) {
     if (!FRONT_MATTER_KEYS.includes(key)) {
-      errors.push({ code: 'template.front_matter', message: `Unknown front matter field "${key}"; allowed: ${FRONT_MATTER_KEYS.join(', ')}.`, line: field.line, column: 1 });
+      errors.push({
+        code: 'template.front_matter',
+        message: `Unknown front matter field "${key}"; allowed: ${FRONT_MATTER_KEYS.join(', ')}.`,
+        line: field.line,
+        column: 1,
+      });
     } else if (typeof field.value !== 'string') {
-      errors.push({ code: 'template.front_matter', message: `"${key}" must be text.`, line: field.line, column: field.column });
+      errors.push({
+        code: 'template.front_matter',
+        message: `"${key}" must be text.`,
+        line: field.line,
+        column: field.column,
+      });
     }
   }
 
   const category = fields.category?.value;
   if (category === undefined) {
-    errors.push({ code: 'template.category', message: `The front matter needs a category: one of ${EMAIL_CATEGORIES.join(', ')}.`, line: 1, column: 1 });
+    errors.push({
+      code: 'template.category',
+      message: `The front matter needs a category: one of ${EMAIL_CATEGORIES.join(', ')}.`,
+      line: 1,
+      column: 1,
+    });
   } else if (typeof category === 'string' && !(EMAIL_CATEGORIES as readonly string[]).includes(category)) {
-    errors.push({ code: 'template.category', message: `Unknown category "${category}"; use one of ${EMAIL_CATEGORIES.join(', ')}.`, line: fields.category.line, column: fields.category.column });
+    errors.push({
+      code: 'template.category',
+      message: `Unknown category "${category}"; use one of ${EMAIL_CATEGORIES.join(', ')}.`,
+      line: fields.category.line,
+      column: fields.category.column,
+    });
   }
 
   let subject: Handlebars.TemplateDelegate | undefined;
   const subjectField = fields.subject;
-  if (subjectField === undefined || (typeof subjectField.value === 'string' && subjectField.value.trim() === '')) {
-    errors.push({ code: 'template.subject_missing', message: 'The front matter needs a subject, e.g. subject: "Welcome aboard, {{firstName contact.name}}".', line: subjectField?.line ?? 1, column: 1 });
+  if (
+    subjectField === undefined ||
+    (typeof subjectField.value === 'string' && subjectField.value.trim() === '')
+  ) {
+    errors.push({
+      code: 'template.subject_missing',
+      message:
+        'The front matter needs a subject, e.g. subject: "Welcome aboard, {{firstName contact.name}}".',
+      line: subjectField?.line ?? 1,
+      column: 1,
+    });
   } else if (typeof subjectField.value === 'string') {
     subject = compilePart(subjectField.value, fieldOffset(subjectField, raw), false, errors);
   }
 
   const textField = fields.text;
-  const text = typeof textField?.value === 'string' ? compilePart(textField.value, fieldOffset(textField, raw), false, errors) : undefined;
+  const text =
+    typeof textField?.value === 'string'
+      ? compilePart(textField.value, fieldOffset(textField, raw), false, errors)
+      : undefined;
   const html = compilePart(body, bodyLine - 1, true, errors);
 
-  if (errors.length > 0 || !subject || !html) return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
+  if (errors.length > 0 || !subject || !html)
+    return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
   return { ok: true, template: { name, category: category as EmailCategory, subject, html, text } };
 }
 
@@ -197,7 +249,10 @@ export function renderEmail(template: ParsedTemplate, ctx: TemplateContext): Ren
   const data = sanitize({ ...ctx, unsubscribeUrl });
   const body = template.html(data);
   const text = (template.text ? template.text(data).trim() : htmlToText(body)).replace(/\r\n?/g, '\n');
-  const footer = unsubscribeUrl === '' ? '' : `\n\n--\nUnsubscribe from ${CATEGORY_LABEL[template.category]} emails: ${unsubscribeUrl}`;
+  const footer =
+    unsubscribeUrl === ''
+      ? ''
+      : `\n\n--\nUnsubscribe from ${CATEGORY_LABEL[template.category]} emails: ${unsubscribeUrl}`;
   return {
     subject: headerSafe(template.subject(data)),
     html: layout(body, template.category, unsubscribeUrl),

@@ -33,18 +33,30 @@ export interface ValidationResult {
 
 function internalError(file: string, error: unknown): Diagnostic {
   const detail = error instanceof Error ? error.message : String(error);
-  return { file, line: 1, column: 1, severity: 'error', code: 'internal.error', message: `the validator failed on this file (${detail}); please report it` };
+  return {
+    file,
+    line: 1,
+    column: 1,
+    severity: 'error',
+    code: 'internal.error',
+    message: `the validator failed on this file (${detail}); please report it`,
+  };
 }
 
 function check(source: string, options: ValidateOptions): ValidationResult {
   const { file } = options;
-  if (typeof source !== 'string') return { diagnostics: [internalError(file, new TypeError('source is not text'))] };
+  if (typeof source !== 'string')
+    return { diagnostics: [internalError(file, new TypeError('source is not text'))] };
   const loaded = loadYaml(source, file);
   if (loaded.diagnostics.length > 0 || !loaded.locator) return { diagnostics: loaded.diagnostics };
   const value = loaded.value;
   const report = new Reporter(file, loaded.locator);
   if (!isRecord(value)) {
-    report.error('type.mismatch', [], `a playbook must be a map with id, name, trigger and steps, not ${describeValue(value)}`);
+    report.error(
+      'type.mismatch',
+      [],
+      `a playbook must be a map with id, name, trigger and steps, not ${describeValue(value)}`,
+    );
     return { diagnostics: report.diagnostics };
   }
 
@@ -61,10 +73,19 @@ function check(source: string, options: ValidateOptions): ValidationResult {
   if (report.errorCount === 0 && !Value.Check(Playbook, value)) {
     // The rules above should have caught it; say where the schema disagrees rather than pass it.
     const first = Value.Errors(Playbook, value)[0];
-    const path = (first?.instancePath ?? '').split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    report.error('value.invalid', path, `this value does not match the playbook format (${first?.message ?? 'unknown reason'})`);
+    const path = (first?.instancePath ?? '')
+      .split('/')
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    report.error(
+      'value.invalid',
+      path,
+      `this value does not match the playbook format (${first?.message ?? 'unknown reason'})`,
+    );
   }
-  return report.errorCount === 0 ? { playbook: value as Playbook, diagnostics: report.diagnostics } : { diagnostics: report.diagnostics };
+  return report.errorCount === 0
+    ? { playbook: value as Playbook, diagnostics: report.diagnostics }
+    : { diagnostics: report.diagnostics };
 }
 
 export function validatePlaybook(source: string, options: ValidateOptions): ValidationResult {

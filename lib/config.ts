@@ -35,47 +35,149 @@ interface Variable<K extends keyof Config = keyof Config> {
 }
 
 const text: Parser<string> = (raw) => (raw.trim() === '' ? { error: 'must not be empty' } : raw.trim());
-const int = (min: number, max: number): Parser<number> => (raw) => {
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= min && n <= max ? n : { error: `must be a whole number from ${min} to ${max}` };
-};
-const url = (protocols: string[]): Parser<string> => (raw) => {
-  try {
-    const u = new URL(raw);
-    return protocols.includes(u.protocol) ? raw : { error: `must be a ${protocols.join(' or ')} URL` };
-  } catch {
-    return { error: 'must be a URL' };
-  }
-};
-const hostPort: Parser<string> = (raw) => (/^[\w.-]+:\d{1,5}$/.test(raw) ? raw : { error: 'must be host:port, e.g. 127.0.0.1:7233' });
-const bool: Parser<boolean> = (raw) => (['true', '1', 'yes'].includes(raw) ? true : ['false', '0', 'no'].includes(raw) ? false : { error: 'must be true or false' });
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max
+      ? n
+      : { error: `must be a whole number from ${min} to ${max}` };
+  };
+const url =
+  (protocols: string[]): Parser<string> =>
+  (raw) => {
+    try {
+      const u = new URL(raw);
+      return protocols.includes(u.protocol) ? raw : { error: `must be a ${protocols.join(' or ')} URL` };
+    } catch {
+      return { error: 'must be a URL' };
+    }
+  };
+const hostPort: Parser<string> = (raw) =>
+  /^[\w.-]+:\d{1,5}$/.test(raw) ? raw : { error: 'must be host:port, e.g. 127.0.0.1:7233' };
+const bool: Parser<boolean> = (raw) =>
+  ['true', '1', 'yes'].includes(raw)
+    ? true
+    : ['false', '0', 'no'].includes(raw)
+      ? false
+      : { error: 'must be true or false' };
 const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
-const optionalUrl: Parser<string | undefined> = (raw) => (raw === '' ? undefined : url(['http:', 'https:'])(raw));
+const optionalUrl: Parser<string | undefined> = (raw) =>
+  raw === '' ? undefined : url(['http:', 'https:'])(raw);
 
-function v<K extends keyof Config>(name: string, key: K, opts: Omit<Variable<K>, 'name' | 'key'>): Variable<K> {
+function v<K extends keyof Config>(
+  name: string,
+  key: K,
+  opts: Omit<Variable<K>, 'name' | 'key'>,
+): Variable<K> {
   return { name, key, ...opts };
 }
 
 /** Every variable the processes read; docker-compose and the README are checked against this. */
 export const configVariables = [
-  v('PORT', 'port', { required: false, default: '3000', parse: int(0, 65535), description: 'API listen port' }),
-  v('HOST', 'host', { required: false, default: '127.0.0.1', parse: text, description: 'API listen address' }),
-  v('TEMPORAL_ADDRESS', 'temporalAddress', { required: true, parse: hostPort, description: 'Temporal frontend host:port' }),
-  v('TEMPORAL_NAMESPACE', 'temporalNamespace', { required: false, default: 'default', parse: text, description: 'Temporal namespace' }),
-  v('TEMPORAL_TASK_QUEUE', 'taskQueue', { required: false, default: 'retain', parse: text, description: 'Task queue of the worker' }),
-  v('MONGODB_URI', 'mongodbUri', { required: true, parse: url(['mongodb:', 'mongodb+srv:']), description: 'MongoDB connection string' }),
-  v('MONGODB_DB', 'mongodbDb', { required: false, default: 'retain', parse: text, description: 'Database name' }),
-  v('SMTP_URL', 'smtpUrl', { required: true, parse: url(['smtp:', 'smtps:']), description: 'SMTP relay, e.g. smtp://user:pass@host:587' }),
-  v('MAIL_FROM', 'mailFrom', { required: false, default: 'Customer Success <success@retain.local>', parse: text, description: 'From address of emails' }),
-  v('PUBLIC_URL', 'publicUrl', { required: false, default: 'http://127.0.0.1:3000', parse: url(['http:', 'https:']), description: 'Public base URL of the API (unsubscribe links)' }),
-  v('ADMIN_TOKEN', 'adminToken', { required: false, parse: optionalText, description: 'Accepted as an admin token (bootstrap a fresh install)' }),
-  v('UNSUBSCRIBE_SECRET', 'unsubscribeSecret', { required: false, default: 'dev-unsubscribe-secret-change-me', parse: text, description: 'HMAC key of unsubscribe links' }),
-  v('WEBHOOK_URL', 'webhookUrl', { required: false, parse: optionalUrl, description: 'Target of notify steps with to: webhook' }),
-  v('HEALTH_GREEN', 'healthGreen', { required: false, default: '70', parse: int(1, 100), description: 'Score at or above which health is green' }),
-  v('HEALTH_RED', 'healthRed', { required: false, default: '40', parse: int(0, 99), description: 'Score below which health is red' }),
-  v('RATE_LIMIT_PER_MINUTE', 'rateLimitPerMinute', { required: false, default: '6000', parse: int(1, 10_000_000), description: 'Requests per minute per token (or per address without one)' }),
-  v('LOG_LEVEL', 'logLevel', { required: false, default: 'info', parse: text, description: 'pino log level' }),
-  v('RETAIN_DEMO', 'demo', { required: false, default: 'true', parse: bool, description: 'Seed demo data on npm start' }),
+  v('PORT', 'port', {
+    required: false,
+    default: '3000',
+    parse: int(0, 65535),
+    description: 'API listen port',
+  }),
+  v('HOST', 'host', {
+    required: false,
+    default: '127.0.0.1',
+    parse: text,
+    description: 'API listen address',
+  }),
+  v('TEMPORAL_ADDRESS', 'temporalAddress', {
+    required: true,
+    parse: hostPort,
+    description: 'Temporal frontend host:port',
+  }),
+  v('TEMPORAL_NAMESPACE', 'temporalNamespace', {
+    required: false,
+    default: 'default',
+    parse: text,
+    description: 'Temporal namespace',
+  }),
+  v('TEMPORAL_TASK_QUEUE', 'taskQueue', {
+    required: false,
+    default: 'retain',
+    parse: text,
+    description: 'Task queue of the worker',
+  }),
+  v('MONGODB_URI', 'mongodbUri', {
+    required: true,
+    parse: url(['mongodb:', 'mongodb+srv:']),
+    description: 'MongoDB connection string',
+  }),
+  v('MONGODB_DB', 'mongodbDb', {
+    required: false,
+    default: 'retain',
+    parse: text,
+    description: 'Database name',
+  }),
+  v('SMTP_URL', 'smtpUrl', {
+    required: true,
+    parse: url(['smtp:', 'smtps:']),
+    description: 'SMTP relay, e.g. smtp://user:pass@host:587',
+  }),
+  v('MAIL_FROM', 'mailFrom', {
+    required: false,
+    default: 'Customer Success <success@retain.local>',
+    parse: text,
+    description: 'From address of emails',
+  }),
+  v('PUBLIC_URL', 'publicUrl', {
+    required: false,
+    default: 'http://127.0.0.1:3000',
+    parse: url(['http:', 'https:']),
+    description: 'Public base URL of the API (unsubscribe links)',
+  }),
+  v('ADMIN_TOKEN', 'adminToken', {
+    required: false,
+    parse: optionalText,
+    description: 'Accepted as an admin token (bootstrap a fresh install)',
+  }),
+  v('UNSUBSCRIBE_SECRET', 'unsubscribeSecret', {
+    required: false,
+    default: 'dev-unsubscribe-secret-change-me',
+    parse: text,
+    description: 'HMAC key of unsubscribe links',
+  }),
+  v('WEBHOOK_URL', 'webhookUrl', {
+    required: false,
+    parse: optionalUrl,
+    description: 'Target of notify steps with to: webhook',
+  }),
+  v('HEALTH_GREEN', 'healthGreen', {
+    required: false,
+    default: '70',
+    parse: int(1, 100),
+    description: 'Score at or above which health is green',
+  }),
+  v('HEALTH_RED', 'healthRed', {
+    required: false,
+    default: '40',
+    parse: int(0, 99),
+    description: 'Score below which health is red',
+  }),
+  v('RATE_LIMIT_PER_MINUTE', 'rateLimitPerMinute', {
+    required: false,
+    default: '6000',
+    parse: int(1, 10_000_000),
+    description: 'Requests per minute per token (or per address without one)',
+  }),
+  v('LOG_LEVEL', 'logLevel', {
+    required: false,
+    default: 'info',
+    parse: text,
+    description: 'pino log level',
+  }),
+  v('RETAIN_DEMO', 'demo', {
+    required: false,
+    default: 'true',
+    parse: bool,
+    description: 'Seed demo data on npm start',
+  }),
 ] as const;
 
 export class ConfigError extends Error {
@@ -96,11 +198,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       continue;
     }
     const parsed = variable.parse(raw);
-    if (parsed !== null && typeof parsed === 'object' && 'error' in parsed) problems.push(`${variable.name} ${parsed.error} (got "${raw}")`);
+    if (parsed !== null && typeof parsed === 'object' && 'error' in parsed)
+      problems.push(`${variable.name} ${parsed.error} (got "${raw}")`);
     else config[variable.key] = parsed;
   }
   const result = config as unknown as Config;
-  if (problems.length === 0 && result.healthRed >= result.healthGreen) problems.push('HEALTH_RED must be lower than HEALTH_GREEN');
+  if (problems.length === 0 && result.healthRed >= result.healthGreen)
+    problems.push('HEALTH_RED must be lower than HEALTH_GREEN');
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

@@ -59,7 +59,13 @@ export interface RunDoc {
   outcome: string | null;
   goalReached: boolean | null;
   trigger: Record<string, unknown>;
-  audit: Array<{ at: Date; step: string | null; kind: string; event: string; detail: Record<string, unknown> }>;
+  audit: Array<{
+    at: Date;
+    step: string | null;
+    kind: string;
+    event: string;
+    detail: Record<string, unknown>;
+  }>;
   startedAt: Date;
   endedAt?: Date;
   cancelReason?: string;

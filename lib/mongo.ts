@@ -1,6 +1,16 @@
 import type { Logger } from 'pino';
 import { watchServerMonitor } from './mongo-monitor-watchdog.js';
-import { MongoClient, MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError, type Collection, type Db, type OptionalUnlessRequiredId } from 'mongodb';
+import {
+  MongoClient,
+  MongoError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type Collection,
+  type Db,
+  type OptionalUnlessRequiredId,
+} from 'mongodb';
 
 export interface Mongo {
   client: MongoClient;
@@ -18,7 +28,12 @@ const heartbeatFrequencyMS = 10_000;
  * most connectTimeoutMS + heartbeatFrequencyMS.
  */
 export async function connectMongo(uri: string, dbName: string, log?: Logger): Promise<Mongo> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, connectTimeoutMS, heartbeatFrequencyMS, maxPoolSize: 50 });
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS,
+    heartbeatFrequencyMS,
+    maxPoolSize: 50,
+  });
   await client.connect();
   const stopWatching = watchServerMonitor(client, {
     stallMs: connectTimeoutMS + heartbeatFrequencyMS + 5_000,
@@ -51,21 +66,30 @@ export async function pingMongo(db: Db): Promise<boolean> {
  * be sent again.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoTopologyClosedError) return true;
+  if (
+    err instanceof MongoNetworkError ||
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoTopologyClosedError
+  )
+    return true;
   if (!(err instanceof MongoError)) return false;
   if (err.name === 'MongoPoolClearedError' || err.name === 'MongoNotConnectedError') return true;
   if (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError')) return true;
   return err instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(err.message);
 }
 
-export const isDuplicateKey = (err: unknown): boolean => err instanceof MongoServerError && err.code === 11000;
+export const isDuplicateKey = (err: unknown): boolean =>
+  err instanceof MongoServerError && err.code === 11000;
 
 /**
  * Writes `doc` unless a document with its `_id` exists; true when this call wrote it. The same
  * as an upsert with $setOnInsert, but an insert: FerretDB scans the whole collection for an
  * upsert or update, and uses its primary key for an insert.
  */
-export async function insertIfAbsent<T extends { _id: string }>(collection: Collection<T>, doc: T): Promise<boolean> {
+export async function insertIfAbsent<T extends { _id: string }>(
+  collection: Collection<T>,
+  doc: T,
+): Promise<boolean> {
   try {
     await collection.insertOne(doc as OptionalUnlessRequiredId<T>);
     return true;

@@ -109,7 +109,8 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
         };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          const seen = messages.map((m) => `"${m.subject}" to ${m.envelopeTo.join(', ')}`).join('; ') || 'none';
+          const seen =
+            messages.map((m) => `"${m.subject}" to ${m.envelopeTo.join(', ')}`).join('; ') || 'none';
           reject(new Error(`no matching email within ${timeoutMs}ms (received: ${seen})`));
         }, timeoutMs);
         waiters.add(waiter);
@@ -122,7 +123,11 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
   };
 }
 
-function toCapturedMail(raw: Buffer, parsed: ParsedMail, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }): CapturedMail {
+function toCapturedMail(
+  raw: Buffer,
+  parsed: ParsedMail,
+  envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] },
+): CapturedMail {
   const headerLines = parsed.headerLines ?? [];
   return {
     envelopeFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
@@ -132,7 +137,10 @@ function toCapturedMail(raw: Buffer, parsed: ParsedMail, envelope: { mailFrom: f
     html: typeof parsed.html === 'string' ? parsed.html : '',
     header(name) {
       const line = headerLines.find((h) => h.key === name.toLowerCase());
-      return line?.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+      return line?.line
+        .slice(line.line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim();
     },
     parsed,
     raw,
@@ -142,6 +150,11 @@ function toCapturedMail(raw: Buffer, parsed: ParsedMail, envelope: { mailFrom: f
 
 function emlName(mail: CapturedMail, sequence: number): string {
   const stamp = mail.receivedAt.toISOString().replace(/[:.]/g, '-');
-  const slug = mail.subject.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 50) || 'no-subject';
+  const slug =
+    mail.subject
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 50) || 'no-subject';
   return `${stamp}-${String(sequence).padStart(4, '0')}-${slug}.eml`;
 }

@@ -52,7 +52,9 @@ export function fasterFerretdbBackend(): FerretdbBackend {
  */
 export function ferretdbArgs(dir: string, port: number, logLevel = 'warn', postgresqlUrl?: string): string[] {
   return [
-    ...(postgresqlUrl ? ['--handler=postgresql', `--postgresql-url=${postgresqlUrl}`] : ['--handler=sqlite', `--sqlite-url=file:${dir}/?_pragma=busy_timeout(60000)`]),
+    ...(postgresqlUrl
+      ? ['--handler=postgresql', `--postgresql-url=${postgresqlUrl}`]
+      : ['--handler=sqlite', `--sqlite-url=file:${dir}/?_pragma=busy_timeout(60000)`]),
     `--state-dir=${dir}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--debug-addr=-',
@@ -61,7 +63,10 @@ export function ferretdbArgs(dir: string, port: number, logLevel = 'warn', postg
   ];
 }
 
-export async function startMongo(options: MongoOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<MongoServer> {
+export async function startMongo(
+  options: MongoOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MongoServer> {
   const timeout = options.readyTimeoutMs ?? 30_000;
   if (env.MONGODB_URI) {
     await waitForPing(env.MONGODB_URI, timeout);
@@ -75,14 +80,22 @@ export async function startMongo(options: MongoOptions = {}, env: NodeJS.Process
     ]);
   }
   if (existsSync(ferretdbPath)) {
-    const backend = options.backend ?? (env.RETAIN_FERRETDB_BACKEND as FerretdbBackend | undefined) ?? 'sqlite';
+    const backend =
+      options.backend ?? (env.RETAIN_FERRETDB_BACKEND as FerretdbBackend | undefined) ?? 'sqlite';
     if (backend === 'postgresql') return startFerretdbOnPostgres(options, timeout);
-    const server = await startProcess('ferretdb', options, timeout, (port, dir) => [ferretdbPath, ferretdbArgs(dir, port)]);
+    const server = await startProcess('ferretdb', options, timeout, (port, dir) => [
+      ferretdbPath,
+      ferretdbArgs(dir, port),
+    ]);
     return { ...server, backend };
   }
   const { MongoMemoryServer } = await import('mongodb-memory-server');
   const memory = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
-  return { uri: memory.getUri(), kind: 'mongodb-memory-server', stop: async () => void (await memory.stop()) };
+  return {
+    uri: memory.getUri(),
+    kind: 'mongodb-memory-server',
+    stop: async () => void (await memory.stop()),
+  };
 }
 
 async function startProcess(
@@ -121,7 +134,10 @@ async function startFerretdbOnPostgres(options: MongoOptions, timeoutMs: number)
   // temporary one sits directly in the temporary directory, not inside one of ours (0700).
   const dirs = options.dataDir
     ? { ferretdb: join(options.dataDir, 'ferretdb'), postgres: join(options.dataDir, 'postgres') }
-    : { ferretdb: await mkdtemp(join(tmpdir(), 'retain-ferretdb-')), postgres: await mkdtemp(join(tmpdir(), 'retain-postgres-')) };
+    : {
+        ferretdb: await mkdtemp(join(tmpdir(), 'retain-ferretdb-')),
+        postgres: await mkdtemp(join(tmpdir(), 'retain-postgres-')),
+      };
   const removeTemporary = async () => {
     if (options.dataDir) return;
     for (const dir of Object.values(dirs)) await rm(dir, { recursive: true, force: true });
@@ -131,7 +147,12 @@ async function startFerretdbOnPostgres(options: MongoOptions, timeoutMs: number)
     throw err;
   });
   try {
-    const ferretdb = await startProcess('ferretdb', { ...options, dataDir: dirs.ferretdb }, timeoutMs, (port, state) => [ferretdbPath, ferretdbArgs(state, port, 'warn', postgres.url)]);
+    const ferretdb = await startProcess(
+      'ferretdb',
+      { ...options, dataDir: dirs.ferretdb },
+      timeoutMs,
+      (port, state) => [ferretdbPath, ferretdbArgs(state, port, 'warn', postgres.url)],
+    );
     return {
       ...ferretdb,
       backend: 'postgresql',

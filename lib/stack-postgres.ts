@@ -25,11 +25,16 @@ import { spawnServer, waitUntilReady, type ServerProcess } from './stack-process
 export function postgresBinDir(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+      .sort((a, b) => Number(b) - Number(a));
     if (versions[0]) return join(base, versions[0], 'bin');
   }
   try {
-    const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dir = execFileSync('pg_config', ['--bindir'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return existsSync(join(dir, 'postgres')) ? dir : undefined;
   } catch {
     return undefined;
@@ -48,26 +53,73 @@ export async function startPostgres(dir: string, timeoutMs = 60_000): Promise<Po
   if (!bin) throw new Error('PostgreSQL server binaries not found (Debian: apt-get install postgresql)');
   const asRoot = process.getuid?.() === 0;
   // As root: run as `postgres`, which must own the directory.
-  const as = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  const as = (command: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   await mkdir(dir, { recursive: true });
-  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+      Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+    );
   const data = join(dir, 'data');
   if (!existsSync(join(data, 'PG_VERSION'))) {
-    const [cmd, args] = as(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    const [cmd, args] = as(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+    ]);
     try {
       execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (err) {
-      throw new Error(`PostgreSQL initdb failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`);
+      throw new Error(
+        `PostgreSQL initdb failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`,
+      );
     }
   }
   const port = await freePort();
   // synchronous_commit=off: a crash may lose the last few commits but never corrupts; FerretDB
   // on SQLite does not sync each commit either.
-  const [cmd, args] = as(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'synchronous_commit=off', '-c', 'max_connections=400', '-c', 'plan_cache_mode=force_custom_plan']);
+  const [cmd, args] = as(join(bin, 'postgres'), [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'max_connections=400',
+    '-c',
+    'plan_cache_mode=force_custom_plan',
+  ]);
   const server: ServerProcess = spawnServer('PostgreSQL', cmd, args);
   try {
     await waitUntilReady(server, async () => isReady(bin, port), timeoutMs);
-    const [psql, psqlArgs] = as(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-c', idIndexTrigger]);
+    const [psql, psqlArgs] = as(join(bin, 'psql'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-c',
+      idIndexTrigger,
+    ]);
     execFileSync(psql, psqlArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     await server.stop();

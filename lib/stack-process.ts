@@ -63,7 +63,12 @@ export interface SpawnServerOptions {
   stopTimeoutMs?: number;
 }
 
-export function spawnServer(name: string, command: string, args: string[], options: SpawnServerOptions = {}): ServerProcess {
+export function spawnServer(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnServerOptions = {},
+): ServerProcess {
   installExitHook();
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -75,10 +80,14 @@ export function spawnServer(name: string, command: string, args: string[], optio
   live.add(child);
   const pid = child.pid;
 
-  const watchdog = spawn('bash', ['-c', watchdogScript, 'retain-watchdog', String(process.pid), String(pid), options.scratchDir ?? ''], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const watchdog = spawn(
+    'bash',
+    ['-c', watchdogScript, 'retain-watchdog', String(process.pid), String(pid), options.scratchDir ?? ''],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
   watchdog.unref();
 
   const lines: string[] = [];
@@ -113,7 +122,9 @@ export function spawnServer(name: string, command: string, args: string[], optio
     stopping ??= (async () => {
       if (live.has(child)) {
         killGroup(child, 'SIGTERM');
-        const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), options.stopTimeoutMs ?? 8_000).unref());
+        const timeout = new Promise<'timeout'>((r) =>
+          setTimeout(() => r('timeout'), options.stopTimeoutMs ?? 8_000).unref(),
+        );
         if ((await Promise.race([exited, timeout])) === 'timeout') {
           killGroup(child, 'SIGKILL');
           await exited;
@@ -136,7 +147,11 @@ export function spawnServer(name: string, command: string, args: string[], optio
 }
 
 /** Polls `check` until it returns true, failing early if the process exits meanwhile. */
-export async function waitUntilReady(server: ServerProcess, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(
+  server: ServerProcess,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitedWith: string | undefined;
   void server.exited.then((code) => (exitedWith = code));

@@ -26,7 +26,10 @@ export interface TemporalOptions {
 }
 
 /** A real Temporal server (the CLI's dev server): TEMPORAL_ADDRESS if given, else one we start. */
-export async function startTemporal(options: TemporalOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<TemporalServer> {
+export async function startTemporal(
+  options: TemporalOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TemporalServer> {
   if (env.TEMPORAL_ADDRESS) {
     await waitForTemporal(env.TEMPORAL_ADDRESS, options.readyTimeoutMs ?? 30_000);
     return { address: env.TEMPORAL_ADDRESS, source: 'external', stop: async () => {} };
@@ -46,7 +49,12 @@ export async function startTemporal(options: TemporalOptions = {}, env: NodeJS.P
     await server.stop();
     throw err;
   }
-  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined, source: '.tools', stop: server.stop };
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    source: '.tools',
+    stop: server.stop,
+  };
 }
 
 // On a machine with internet and no .tools (setup skipped), the SDK downloads the CLI itself.
@@ -54,7 +62,13 @@ async function startWithSdkDownload(options: TemporalOptions): Promise<TemporalS
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const uiPort = options.ui ? await freePort() : undefined;
   const testEnv = await TestWorkflowEnvironment.createLocal({
-    server: { ip: '127.0.0.1', ui: Boolean(options.ui), uiPort, dbFilename: options.dbFile, log: { format: 'pretty', level: 'warn' } },
+    server: {
+      ip: '127.0.0.1',
+      ui: Boolean(options.ui),
+      uiPort,
+      dbFilename: options.dbFile,
+      log: { format: 'pretty', level: 'warn' },
+    },
   });
   return {
     address: testEnv.address,

@@ -53,7 +53,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      for (const stopOne of stoppers.reverse()) await stopOne().catch((err) => log(`stop failed: ${String(err)}`));
+      for (const stopOne of stoppers.reverse())
+        await stopOne().catch((err) => log(`stop failed: ${String(err)}`));
     })());
 
   try {
@@ -62,10 +63,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // that when one fails, the other has finished starting and is stopped too.
     const [temporalResult, mongoResult] = await Promise.allSettled([
       startTemporal(
-        { ui: options.temporalUi, dbFile: dataDir && join(dataDir, 'temporal.db'), logFile: logsDir && join(logsDir, 'temporal.log') },
+        {
+          ui: options.temporalUi,
+          dbFile: dataDir && join(dataDir, 'temporal.db'),
+          logFile: logsDir && join(logsDir, 'temporal.log'),
+        },
         env,
       ),
-      startMongo({ dataDir: dataDir && join(dataDir, 'ferretdb'), logFile: logsDir && join(logsDir, 'mongo.log'), backend: options.mongoBackend }, env),
+      startMongo(
+        {
+          dataDir: dataDir && join(dataDir, 'ferretdb'),
+          logFile: logsDir && join(logsDir, 'mongo.log'),
+          backend: options.mongoBackend,
+        },
+        env,
+      ),
     ]);
     for (const result of [temporalResult, mongoResult]) {
       if (result.status === 'fulfilled') stoppers.push(result.value.stop);
@@ -74,7 +86,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (mongoResult.status === 'rejected') throw mongoResult.reason;
     const temporal = temporalResult.value;
     const mongo = mongoResult.value;
-    log(`Temporal (${temporal.source}) at ${temporal.address}; ${mongo.kind}${mongo.backend ? ` (${mongo.backend})` : ''} at ${mongo.uri} — ready in ${Date.now() - began}ms`);
+    log(
+      `Temporal (${temporal.source}) at ${temporal.address}; ${mongo.kind}${mongo.backend ? ` (${mongo.backend})` : ''} at ${mongo.uri} — ready in ${Date.now() - began}ms`,
+    );
 
     let smtp: SmtpCapture | undefined;
     let smtpUrl = env.SMTP_URL;

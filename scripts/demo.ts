@@ -24,19 +24,103 @@ const daysAgo = (n: number) => new Date(Date.now() - n * day).toISOString();
 const daysAhead = (n: number) => new Date(Date.now() + n * day).toISOString();
 
 const accounts = [
-  { id: 'acme-logistics', name: 'Acme Logistics', segment: 'high-touch', plan: 'enterprise', mrr: 12000, csm: csms[0].email, startedAt: daysAgo(300), renewalAt: daysAhead(80), attributes: { seatsUsed: 480, seatLimit: 500, activated: true }, contact: ['Dana Whitfield', 'dana.whitfield@acme-logistics.example', 'champion'], health: [82, 35] },
-  { id: 'northwind-health', name: 'Northwind Health', segment: 'high-touch', plan: 'enterprise', mrr: 9500, csm: csms[1].email, startedAt: daysAgo(2), attributes: { seatsUsed: 40, seatLimit: 400, activated: false }, contact: ['Priya Raman', 'priya.raman@northwind-health.example', 'admin'], health: [75] },
-  { id: 'bluebird-studio', name: 'Bluebird Studio', segment: 'low-touch', plan: 'growth', mrr: 1200, csm: csms[0].email, startedAt: daysAgo(120), renewalAt: daysAhead(200), attributes: { seatsUsed: 18, seatLimit: 25, activated: true }, contact: ['Leo Marchetti', 'leo@bluebird-studio.example', 'owner'], health: [64, 38] },
-  { id: 'quartz-analytics', name: 'Quartz Analytics', segment: 'low-touch', plan: 'growth', mrr: 1500, csm: csms[1].email, startedAt: daysAgo(1), attributes: { seatsUsed: 3, seatLimit: 25, activated: false }, contact: ['Hana Sato', 'hana.sato@quartz-analytics.example', 'admin'], health: [55] },
-  { id: 'pixel-bakery', name: 'Pixel Bakery', segment: 'tech-touch', plan: 'starter', mrr: 99, csm: csms[0].email, startedAt: daysAgo(3), attributes: { seatsUsed: 2, seatLimit: 5, activated: false }, contact: ['Sam Okafor', 'sam@pixel-bakery.example', 'owner'], health: [48] },
-  { id: 'fern-and-co', name: 'Fern & Co', segment: 'tech-touch', plan: 'starter', mrr: 149, csm: csms[1].email, startedAt: daysAgo(200), renewalAt: daysAhead(30), attributes: { seatsUsed: 5, seatLimit: 5, activated: true }, contact: ['Ines Duarte', 'ines@fernandco.example', 'owner'], health: [71, 30] },
+  {
+    id: 'acme-logistics',
+    name: 'Acme Logistics',
+    segment: 'high-touch',
+    plan: 'enterprise',
+    mrr: 12000,
+    csm: csms[0].email,
+    startedAt: daysAgo(300),
+    renewalAt: daysAhead(80),
+    attributes: { seatsUsed: 480, seatLimit: 500, activated: true },
+    contact: ['Dana Whitfield', 'dana.whitfield@acme-logistics.example', 'champion'],
+    health: [82, 35],
+  },
+  {
+    id: 'northwind-health',
+    name: 'Northwind Health',
+    segment: 'high-touch',
+    plan: 'enterprise',
+    mrr: 9500,
+    csm: csms[1].email,
+    startedAt: daysAgo(2),
+    attributes: { seatsUsed: 40, seatLimit: 400, activated: false },
+    contact: ['Priya Raman', 'priya.raman@northwind-health.example', 'admin'],
+    health: [75],
+  },
+  {
+    id: 'bluebird-studio',
+    name: 'Bluebird Studio',
+    segment: 'low-touch',
+    plan: 'growth',
+    mrr: 1200,
+    csm: csms[0].email,
+    startedAt: daysAgo(120),
+    renewalAt: daysAhead(200),
+    attributes: { seatsUsed: 18, seatLimit: 25, activated: true },
+    contact: ['Leo Marchetti', 'leo@bluebird-studio.example', 'owner'],
+    health: [64, 38],
+  },
+  {
+    id: 'quartz-analytics',
+    name: 'Quartz Analytics',
+    segment: 'low-touch',
+    plan: 'growth',
+    mrr: 1500,
+    csm: csms[1].email,
+    startedAt: daysAgo(1),
+    attributes: { seatsUsed: 3, seatLimit: 25, activated: false },
+    contact: ['Hana Sato', 'hana.sato@quartz-analytics.example', 'admin'],
+    health: [55],
+  },
+  {
+    id: 'pixel-bakery',
+    name: 'Pixel Bakery',
+    segment: 'tech-touch',
+    plan: 'starter',
+    mrr: 99,
+    csm: csms[0].email,
+    startedAt: daysAgo(3),
+    attributes: { seatsUsed: 2, seatLimit: 5, activated: false },
+    contact: ['Sam Okafor', 'sam@pixel-bakery.example', 'owner'],
+    health: [48],
+  },
+  {
+    id: 'fern-and-co',
+    name: 'Fern & Co',
+    segment: 'tech-touch',
+    plan: 'starter',
+    mrr: 149,
+    csm: csms[1].email,
+    startedAt: daysAgo(200),
+    renewalAt: daysAhead(30),
+    attributes: { seatsUsed: 5, seatLimit: 5, activated: true },
+    contact: ['Ines Duarte', 'ines@fernandco.example', 'owner'],
+    health: [71, 30],
+  },
 ];
 
-async function call(baseUrl: string, token: string, method: string, path: string, body?: unknown, contentType = 'application/json') {
+async function call(
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+) {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-    body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : String(body),
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': contentType }),
+    },
+    body:
+      body === undefined
+        ? undefined
+        : contentType === 'application/json'
+          ? JSON.stringify(body)
+          : String(body),
   });
   const text = await response.text();
   let json: unknown = undefined;
@@ -85,7 +169,10 @@ export async function seedDemo(baseUrl: string, adminToken: string): Promise<Dem
     if (res.status === 409) continue;
     created += 1;
     for (const score of health) {
-      expectOk(`health of ${a.id}`, await call(baseUrl, adminToken, 'POST', `/v1/accounts/${a.id}/health`, { score }));
+      expectOk(
+        `health of ${a.id}`,
+        await call(baseUrl, adminToken, 'POST', `/v1/accounts/${a.id}/health`, { score }),
+      );
     }
   }
   return { csmTokens, accounts: created, playbooks };

@@ -60,7 +60,10 @@ async function main() {
   };
 
   say('starting the worker and the API…');
-  for (const [name, entry] of [['worker', 'worker/main.ts'], ['api', 'server/main.ts']] as const) {
+  for (const [name, entry] of [
+    ['worker', 'worker/main.ts'],
+    ['api', 'server/main.ts'],
+  ] as const) {
     const child = spawnServer(name, process.execPath, ['--import', 'tsx', join(root, entry)], {
       env,
       cwd: root,
@@ -80,10 +83,14 @@ async function main() {
   // A broken demo must not take the system down with it: report it and keep running.
   const demo =
     process.env.RETAIN_DEMO !== 'false'
-      ? await seedDemoIfPresent(baseUrl, adminToken).catch((err: unknown) => `could not be loaded: ${err instanceof Error ? err.message : String(err)}`)
+      ? await seedDemoIfPresent(baseUrl, adminToken).catch(
+          (err: unknown) => `could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+        )
       : undefined;
 
-  const mail = stack.mailDir ? relative(root, stack.mailDir) + '/ (one .eml file per message)' : `sent to ${stack.smtpUrl}`;
+  const mail = stack.mailDir
+    ? relative(root, stack.mailDir) + '/ (one .eml file per message)'
+    : `sent to ${stack.smtpUrl}`;
   console.log(`
   Retain is running (ready in ${(readyAfter / 1000).toFixed(1)}s).
 
@@ -124,26 +131,36 @@ async function waitForReady(baseUrl: string, timeoutMs = 180_000): Promise<void>
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (shuttingDown) await shuttingDown;
-    const status = await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 0);
+    const status = await fetch(`${baseUrl}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`the API did not answer GET /readyz with 200 within ${timeoutMs / 1000}s (see .data/logs/api.log)`);
+  throw new Error(
+    `the API did not answer GET /readyz with 200 within ${timeoutMs / 1000}s (see .data/logs/api.log)`,
+  );
 }
 
 // Hook for demo data: scripts/demo.ts, when present, exports seedDemo(baseUrl, adminToken).
 async function seedDemoIfPresent(baseUrl: string, adminToken: string): Promise<string | undefined> {
   const demoModule = join(root, 'scripts', 'demo.ts');
   if (!existsSync(demoModule)) return undefined;
-  const { seedDemo } = (await import('./demo.js')) as { seedDemo?: (baseUrl: string, adminToken: string) => Promise<unknown> };
+  const { seedDemo } = (await import('./demo.js')) as {
+    seedDemo?: (baseUrl: string, adminToken: string) => Promise<unknown>;
+  };
   if (typeof seedDemo !== 'function') return undefined;
   say('loading demo data (RETAIN_DEMO=false to skip)…');
-  const result = (await seedDemo(baseUrl, adminToken)) as { accounts?: number; playbooks?: string[]; csmTokens?: Record<string, string> } | undefined;
+  const result = (await seedDemo(baseUrl, adminToken)) as
+    { accounts?: number; playbooks?: string[]; csmTokens?: Record<string, string> } | undefined;
   const parts = [
     result?.accounts !== undefined ? `${result.accounts} accounts` : undefined,
     result?.playbooks ? `playbooks ${result.playbooks.join(', ')}` : undefined,
   ].filter(Boolean);
-  const csmTokens = Object.entries(result?.csmTokens ?? {}).map(([who, token]) => `\n                   CSM ${who}: ${token}`);
+  const csmTokens = Object.entries(result?.csmTokens ?? {}).map(
+    ([who, token]) => `\n                   CSM ${who}: ${token}`,
+  );
   return `${parts.join('; ') || 'loaded'}${csmTokens.join('')}`;
 }
 

@@ -23,7 +23,17 @@ import { apiRoutes } from './routes/index.js';
 export interface ApiKpis {
   recordAccount(db: Db, account: AccountDoc): Promise<unknown>;
   recordAccountEvent(db: Db, event: KpiEventInput): Promise<unknown>;
-  recordNps(db: Db, response: { accountId: string; score: number; respondedAt: Date; contactEmail?: string; comment?: string; idempotencyKey?: string }): Promise<{ id: string }>;
+  recordNps(
+    db: Db,
+    response: {
+      accountId: string;
+      score: number;
+      respondedAt: Date;
+      contactEmail?: string;
+      comment?: string;
+      idempotencyKey?: string;
+    },
+  ): Promise<{ id: string }>;
 }
 
 export interface PlaybookDiagnostic {
@@ -39,10 +49,16 @@ export interface PlaybookDiagnostic {
 /** Validation and publication of playbook YAML (language/ and catalog/). */
 export interface ApiPlaybookStore {
   validate(source: string): Promise<{ valid: boolean; diagnostics: PlaybookDiagnostic[] }>;
-  publish(
-    source: string,
-  ): Promise<
-    | { ok: true; id: string; name: string; version: number; hash: string; created: boolean; diagnostics: PlaybookDiagnostic[] }
+  publish(source: string): Promise<
+    | {
+        ok: true;
+        id: string;
+        name: string;
+        version: number;
+        hash: string;
+        created: boolean;
+        diagnostics: PlaybookDiagnostic[];
+      }
     | { ok: false; diagnostics: PlaybookDiagnostic[] }
   >;
 }
@@ -64,15 +80,27 @@ function resolveDeps(deps: AppDeps): ApiDeps {
   const { config, db, temporal } = deps;
   return {
     ...deps,
-    engine: deps.engine ?? createEngine({ db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } }),
+    engine:
+      deps.engine ??
+      createEngine({
+        db,
+        temporal,
+        taskQueue: config.taskQueue,
+        thresholds: { green: config.healthGreen, red: config.healthRed },
+      }),
     kpis: deps.kpis ?? { recordAccount, recordAccountEvent, recordNps },
-    playbooks: deps.playbooks ?? { validate: createPlaybookValidator(), publish: createPlaybookPublisher(db) },
+    playbooks: deps.playbooks ?? {
+      validate: createPlaybookValidator(),
+      publish: createPlaybookPublisher(db),
+    },
   };
 }
 
 export async function pingTemporal(temporal: Client): Promise<boolean> {
   try {
-    await temporal.connection.withDeadline(Date.now() + 3_000, () => temporal.connection.workflowService.getSystemInfo({}));
+    await temporal.connection.withDeadline(Date.now() + 3_000, () =>
+      temporal.connection.workflowService.getSystemInfo({}),
+    );
     return true;
   } catch {
     return false;
@@ -86,7 +114,16 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     // answer in the API's error format like every other 4xx.
     frameworkErrors: (err, _request, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      (reply as unknown as { status(code: number): { send(body: unknown): void } }).status(tooLong ? 414 : 400).send(errorBody(tooLong ? 'url_too_long' : 'invalid_url', tooLong ? 'A path segment of the URL is too long.' : 'The URL is not valid (a malformed %-escape?).'));
+      (reply as unknown as { status(code: number): { send(body: unknown): void } })
+        .status(tooLong ? 414 : 400)
+        .send(
+          errorBody(
+            tooLong ? 'url_too_long' : 'invalid_url',
+            tooLong
+              ? 'A path segment of the URL is too long.'
+              : 'The URL is not valid (a malformed %-escape?).',
+          ),
+        );
     },
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -16,9 +16,11 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} "${id}" does not exist.`);
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, 'not_found', `${what} "${id}" does not exist.`);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
-export const conflict = (code: string, message: string, details?: unknown) => new ApiError(409, code, message, details);
+export const conflict = (code: string, message: string, details?: unknown) =>
+  new ApiError(409, code, message, details);
 
 export const ErrorBody = Type.Object(
   {

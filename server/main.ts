@@ -14,10 +14,20 @@ async function main() {
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
-  const engine = createEngine({ db: mongo.db, temporal, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } });
-  const app = await buildApp({ config, db: mongo.db, temporal, engine }, { loggerInstance: log, trustProxy: true });
+  const engine = createEngine({
+    db: mongo.db,
+    temporal,
+    taskQueue: config.taskQueue,
+    thresholds: { green: config.healthGreen, red: config.healthRed },
+  });
+  const app = await buildApp(
+    { config, db: mongo.db, temporal, engine },
+    { loggerInstance: log, trustProxy: true },
+  );
   // Task completions recorded while Temporal was unreachable are delivered when it is back.
-  const stopDelivery = engine.startDeliveryLoop(5_000, (err) => log.warn({ err }, 'task completion delivery failed; will retry'));
+  const stopDelivery = engine.startDeliveryLoop(5_000, (err) =>
+    log.warn({ err }, 'task completion delivery failed; will retry'),
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {

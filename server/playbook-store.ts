@@ -23,7 +23,10 @@ export function createPlaybookValidator(templatesDir = shippedTemplatesDir): Api
 }
 
 /** Publishing: validate, then store as the next immutable version unless the content is known. */
-export function createPlaybookPublisher(db: Db, templatesDir = shippedTemplatesDir): ApiPlaybookStore['publish'] {
+export function createPlaybookPublisher(
+  db: Db,
+  templatesDir = shippedTemplatesDir,
+): ApiPlaybookStore['publish'] {
   const templates = new FileTemplateCatalog(templatesDir);
   let indexes: Promise<void> | undefined;
   return async (source) => {

@@ -15,7 +15,9 @@ export default async function setup(project: TestProject) {
   project.provide('mongodbUri', stack.mongodbUri);
   project.provide('mongoKind', stack.mongoKind);
   if (process.env.RETAIN_TEST_VERBOSE) {
-    console.log(`[stack] Temporal ${stack.temporalAddress}, ${stack.mongoKind} ${stack.mongodbUri} (${Date.now() - began}ms)`);
+    console.log(
+      `[stack] Temporal ${stack.temporalAddress}, ${stack.mongoKind} ${stack.mongodbUri} (${Date.now() - began}ms)`,
+    );
   }
   // vitest may be interrupted (Ctrl-C) without running teardown; stop the servers anyway.
   const onSignal = (signal: NodeJS.Signals) => {

@@ -14,9 +14,16 @@ import { useIntegration } from './harness/index.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const it = useIntegration('processes', { smtp: true });
 
-function launch(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function launch(
+  script: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -56,9 +63,16 @@ describe('configuration', () => {
 
 describe('readiness and shutdown', () => {
   test('/readyz is 503 while Temporal does not answer, 200 when both answer', async () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: it.temporalAddress, MONGODB_URI: it.mongodbUri, SMTP_URL: it.inbox.url });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: it.temporalAddress,
+      MONGODB_URI: it.mongodbUri,
+      SMTP_URL: it.inbox.url,
+    });
     const deadConnection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const down = await buildApp({ config, db: it.db, temporal: new Client({ connection: deadConnection }) }, { logger: false });
+    const down = await buildApp(
+      { config, db: it.db, temporal: new Client({ connection: deadConnection }) },
+      { logger: false },
+    );
     const res = await down.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ status: 'not_ready', checks: { mongodb: true, temporal: false } });
@@ -72,11 +86,24 @@ describe('readiness and shutdown', () => {
 
   test('the API and the worker start on real servers and exit 0 on SIGTERM', async () => {
     const port = await freePort();
-    const env = { TEMPORAL_ADDRESS: it.temporalAddress, MONGODB_URI: it.mongodbUri, MONGODB_DB: it.dbName, SMTP_URL: it.inbox.url, PORT: String(port), TEMPORAL_TASK_QUEUE: it.taskQueue, LOG_LEVEL: 'info' };
+    const env = {
+      TEMPORAL_ADDRESS: it.temporalAddress,
+      MONGODB_URI: it.mongodbUri,
+      MONGODB_DB: it.dbName,
+      SMTP_URL: it.inbox.url,
+      PORT: String(port),
+      TEMPORAL_TASK_QUEUE: it.taskQueue,
+      LOG_LEVEL: 'info',
+    };
     const api = launch('server/main.ts', env);
     const worker = launch('worker/main.ts', env);
     try {
-      await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status).catch(() => 0)) === 200);
+      await until(
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/readyz`)
+            .then((r) => r.status)
+            .catch(() => 0)) === 200,
+      );
       await until(() => worker.output().includes('worker started'));
       api.child.kill('SIGTERM');
       worker.child.kill('SIGTERM');

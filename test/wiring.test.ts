@@ -6,7 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { createSelfCheckActivities, selfCheckCollection, type SelfCheckDocument } from '../activities/self-check.js';
+import {
+  createSelfCheckActivities,
+  selfCheckCollection,
+  type SelfCheckDocument,
+} from '../activities/self-check.js';
 import { Worker } from '@temporalio/worker';
 import { createTimeSkippingEnvironment } from '../lib/stack.js';
 import { selfCheck } from '../workflows/self-check.js';
@@ -21,7 +25,11 @@ describe('the wiring of worker, Temporal, MongoDB and SMTP', () => {
     const checkId = `check-${randomUUID()}`;
     const worker = await it.createWorker({
       workflowsPath,
-      activities: createSelfCheckActivities({ db: it.db, mailer: it.mailer, mailFrom: 'Retain <success@retain.test>' }),
+      activities: createSelfCheckActivities({
+        db: it.db,
+        mailer: it.mailer,
+        mailFrom: 'Retain <success@retain.test>',
+      }),
     });
 
     const result = await worker.runUntil(
@@ -52,10 +60,17 @@ describe('the time-skipping test server', () => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: 'time-skipping',
-        workflowBundle: await workflowBundle(fileURLToPath(new URL('./harness/fixtures/long-wait.workflow.ts', import.meta.url))),
+        workflowBundle: await workflowBundle(
+          fileURLToPath(new URL('./harness/fixtures/long-wait.workflow.ts', import.meta.url)),
+        ),
       });
       const began = Date.now();
-      const result = await worker.runUntil(env.client.workflow.execute(waitAMonth, { taskQueue: 'time-skipping', workflowId: `wait-${randomUUID()}` }));
+      const result = await worker.runUntil(
+        env.client.workflow.execute(waitAMonth, {
+          taskQueue: 'time-skipping',
+          workflowId: `wait-${randomUUID()}`,
+        }),
+      );
       expect(result).toBe('done');
       expect(Date.now() - began).toBeLessThan(20_000);
     } finally {

@@ -6,10 +6,22 @@ import { createSelfCheckActivities } from '../activities/self-check.js';
 import { createRenewalScanActivities } from '../activities/renewal-scan.js';
 
 /** Every activity the worker serves, with its dependencies injected. */
-export function createWorkerActivities({ config, db, mailer }: { config: Config; db: Db; mailer: Transporter }) {
+export function createWorkerActivities({
+  config,
+  db,
+  mailer,
+}: {
+  config: Config;
+  db: Db;
+  mailer: Transporter;
+}) {
   return {
     ...createSelfCheckActivities({ db, mailer, mailFrom: config.mailFrom }),
-    ...createRenewalScanActivities({ db, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } }),
+    ...createRenewalScanActivities({
+      db,
+      taskQueue: config.taskQueue,
+      thresholds: { green: config.healthGreen, red: config.healthRed },
+    }),
     ...createActivities({
       db,
       mailer,

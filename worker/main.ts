@@ -15,7 +15,9 @@ import { createWorkerActivities } from './activities.js';
 async function main() {
   const log = createLogger('worker');
   const config = loadConfigOrExit(log);
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  Runtime.install({
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
   const mailer = nodemailer.createTransport(config.smtpUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -31,7 +33,12 @@ async function main() {
   // start makes sure it exists.
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  const engine = createEngine({ db: mongo.db, temporal: client, taskQueue: config.taskQueue, thresholds: { green: config.healthGreen, red: config.healthRed } });
+  const engine = createEngine({
+    db: mongo.db,
+    temporal: client,
+    taskQueue: config.taskQueue,
+    thresholds: { green: config.healthGreen, red: config.healthRed },
+  });
   await engine.ensureRenewalSchedule();
 
   // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.

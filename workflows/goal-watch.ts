@@ -9,7 +9,12 @@ import { condition, isCancellation } from '@temporalio/workflow';
 import type { RunState } from './run-state.js';
 
 /** `recheckEveryMs`: how stale account data may be before a waiting run re-checks its goal anyway (a day). */
-export async function watchGoal(run: RunState, refreshAndCheck: () => Promise<void>, done: () => boolean, recheckEveryMs: number): Promise<void> {
+export async function watchGoal(
+  run: RunState,
+  refreshAndCheck: () => Promise<void>,
+  done: () => boolean,
+  recheckEveryMs: number,
+): Promise<void> {
   while (!done()) {
     await condition(() => done() || run.refreshWanted, recheckEveryMs);
     if (done()) return;
@@ -20,7 +25,9 @@ export async function watchGoal(run: RunState, refreshAndCheck: () => Promise<vo
       if (isCancellation(err)) throw err;
       // The account could not be read (e.g. deleted): the run keeps its steps and its window,
       // and the after-step checks report the same failure where it matters.
-      run.record(new Date(), null, 'goal', 'check_failed', { error: err instanceof Error ? err.message : String(err) });
+      run.record(new Date(), null, 'goal', 'check_failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       return;
     }
   }

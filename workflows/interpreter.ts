@@ -12,7 +12,10 @@ import { stepIdAt, type RunState } from './run-state.js';
 
 /** Thrown to stop interpreting: an `outcome` step with `end: true`, or the goal reached. */
 export class RunStop extends Error {
-  constructor(readonly reason: 'end' | 'goal' | 'cancel', readonly outcome: string | null = null) {
+  constructor(
+    readonly reason: 'end' | 'goal' | 'cancel',
+    readonly outcome: string | null = null,
+  ) {
     super(`run stopped: ${reason}`);
   }
 }
@@ -36,11 +39,20 @@ export class Interpreter {
 
   private get ref() {
     const { input, runId } = this.run;
-    return { runId, workflowId: runId.split('/')[0], accountId: input.accountId, playbookId: input.playbookId };
+    return {
+      runId,
+      workflowId: runId.split('/')[0],
+      accountId: input.accountId,
+      playbookId: input.playbookId,
+    };
   }
 
   private get runInfo() {
-    return { version: this.run.input.playbookVersion, startedAt: this.run.startedAt.toISOString(), daysSinceStart: this.run.context(this.now()).run.daysSinceStart };
+    return {
+      version: this.run.input.playbookVersion,
+      startedAt: this.run.startedAt.toISOString(),
+      daysSinceStart: this.run.context(this.now()).run.daysSinceStart,
+    };
   }
 
   async runSteps(steps: Step[], path: string): Promise<void> {
@@ -55,7 +67,8 @@ export class Interpreter {
         if (isCancellation(err) || err instanceof RunStop) throw err;
         // A failure retrying cannot fix (unknown template, invalid address): the step fails
         // clearly in the audit and the playbook goes on, so one bad email never stalls a rescue.
-        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+        const cause =
+          err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
         const message = cause instanceof Error ? cause.message : String(cause);
         const type = cause instanceof ApplicationFailure ? cause.type : undefined;
         this.run.setStep(id, 'skipped', 'failed');
@@ -69,14 +82,38 @@ export class Interpreter {
     const kind = stepKind(step);
     const at = () => this.now();
     if ('email' in step) {
-      const sent = await activities.sendEmail({ ...this.ref, stepId: id, template: step.email.template, to: step.email.to, run: this.runInfo });
+      const sent = await activities.sendEmail({
+        ...this.ref,
+        stepId: id,
+        template: step.email.template,
+        to: step.email.to,
+        run: this.runInfo,
+      });
       this.run.setStep(id, 'done', sent.status);
-      this.run.record(at(), id, kind, sent.status === 'sent' || sent.status === 'already_sent' ? 'sent' : sent.status, { subject: sent.subject, to: sent.to, template: step.email.template });
+      this.run.record(
+        at(),
+        id,
+        kind,
+        sent.status === 'sent' || sent.status === 'already_sent' ? 'sent' : sent.status,
+        { subject: sent.subject, to: sent.to, template: step.email.template },
+      );
     } else if ('task' in step) {
       const due = new Date(at().getTime() + this.ms(step.task.due ?? '2d'));
-      const task = await activities.createTask({ ...this.ref, stepId: id, task: step.task, dueAt: due.toISOString(), view: this.run.context(at()) as unknown as Record<string, unknown> });
+      const task = await activities.createTask({
+        ...this.ref,
+        stepId: id,
+        task: step.task,
+        dueAt: due.toISOString(),
+        view: this.run.context(at()) as unknown as Record<string, unknown>,
+      });
       if (this.run.steps[id]?.status !== 'completed') this.run.setStep(id, 'open');
-      this.run.record(at(), id, kind, 'created', { title: task.title, assignee: task.assignee, due: due.toISOString(), priority: step.task.priority ?? 'normal', taskId: task.taskId });
+      this.run.record(at(), id, kind, 'created', {
+        title: task.title,
+        assignee: task.assignee,
+        due: due.toISOString(),
+        priority: step.task.priority ?? 'normal',
+        taskId: task.taskId,
+      });
     } else if ('wait' in step) {
       this.run.record(at(), id, kind, 'waiting', { for: step.wait });
       await this.beforeBlocking();
@@ -89,7 +126,12 @@ export class Interpreter {
       const d = this.run.decide(step.if, at());
       const branch = d.result ? 'then' : 'else';
       this.run.setStep(id, 'done', branch);
-      this.run.record(at(), id, kind, 'branch', { condition: step.if, branch, seen: d.seen, ...(d.error ? { error: d.error } : {}) });
+      this.run.record(at(), id, kind, 'branch', {
+        condition: step.if,
+        branch,
+        seen: d.seen,
+        ...(d.error ? { error: d.error } : {}),
+      });
       if (d.result) await this.runSteps(step.then, `${path}.then`);
       else if (step.else) await this.runSteps(step.else, `${path}.else`);
     } else if ('switch' in step) {
@@ -104,22 +146,44 @@ export class Interpreter {
       }
       const branch = chosen >= 0 ? `case ${chosen + 1}` : 'default';
       this.run.setStep(id, 'done', branch);
-      this.run.record(at(), id, kind, 'branch', { branch, condition: chosen >= 0 ? cases[chosen].when : null, seen });
+      this.run.record(at(), id, kind, 'branch', {
+        branch,
+        condition: chosen >= 0 ? cases[chosen].when : null,
+        seen,
+      });
       if (chosen >= 0) await this.runSteps(cases[chosen].then, `${path}.cases[${chosen}]`);
       else if (step.switch.default) await this.runSteps(step.switch.default, `${path}.default`);
     } else if ('notify' in step) {
-      const sent = await activities.notify({ ...this.ref, stepId: id, to: step.notify.to, template: step.notify.template, message: step.notify.message, run: this.runInfo });
+      const sent = await activities.notify({
+        ...this.ref,
+        stepId: id,
+        to: step.notify.to,
+        template: step.notify.template,
+        message: step.notify.message,
+        run: this.runInfo,
+      });
       this.run.setStep(id, 'done');
       this.run.record(at(), id, kind, sent.status, { to: sent.to, template: step.notify.template });
     } else if ('outcome' in step) {
-      const { name, end } = typeof step.outcome === 'string' ? { name: step.outcome, end: false } : step.outcome;
-      await activities.recordOutcome({ ...this.ref, stepId: id, name, control: this.run.input.control, at: at().toISOString() });
+      const { name, end } =
+        typeof step.outcome === 'string' ? { name: step.outcome, end: false } : step.outcome;
+      await activities.recordOutcome({
+        ...this.ref,
+        stepId: id,
+        name,
+        control: this.run.input.control,
+        at: at().toISOString(),
+      });
       this.lastOutcome = name;
       this.run.setStep(id, 'done', name);
       this.run.record(at(), id, kind, 'recorded', { outcome: name, end: end ?? false });
       if (end) throw new RunStop('end', name);
     } else if ('update' in step) {
-      await activities.updateAccountField({ accountId: this.run.input.accountId, field: step.update.field, value: step.update.value });
+      await activities.updateAccountField({
+        accountId: this.run.input.accountId,
+        field: step.update.field,
+        value: step.update.value,
+      });
       this.applyUpdate(step.update.field, step.update.value);
       this.run.setStep(id, 'done');
       this.run.record(at(), id, kind, 'updated', { field: step.update.field, value: step.update.value });
@@ -129,23 +193,45 @@ export class Interpreter {
     }
   }
 
-  private async waitFor(spec: Extract<Step, { waitFor: unknown }>['waitFor'], id: string, path: string): Promise<void> {
+  private async waitFor(
+    spec: Extract<Step, { waitFor: unknown }>['waitFor'],
+    id: string,
+    path: string,
+  ): Promise<void> {
     const kind = 'waitFor';
     const timeout = this.ms(spec.timeout);
-    this.run.record(this.now(), id, kind, 'waiting', spec.task ? { task: spec.task, timeout: spec.timeout } : { event: spec.event, timeout: spec.timeout });
+    this.run.record(
+      this.now(),
+      id,
+      kind,
+      'waiting',
+      spec.task ? { task: spec.task, timeout: spec.timeout } : { event: spec.event, timeout: spec.timeout },
+    );
     await this.beforeBlocking();
     let arrived: boolean;
     if (spec.task) {
       const target = spec.task;
-      arrived = await condition(() => ['completed', 'cancelled'].includes(this.run.steps[target]?.status ?? ''), timeout);
+      arrived = await condition(
+        () => ['completed', 'cancelled'].includes(this.run.steps[target]?.status ?? ''),
+        timeout,
+      );
     } else {
       const since = this.run.lastEventSeq;
-      arrived = await condition(() => this.run.events.some((e) => e.seq > since && e.name === spec.event), timeout);
+      arrived = await condition(
+        () => this.run.events.some((e) => e.seq > since && e.name === spec.event),
+        timeout,
+      );
     }
     if (arrived) {
       const outcome = spec.task ? this.run.steps[spec.task].outcome : String(spec.event);
       this.run.setStep(id, 'done', outcome);
-      this.run.record(this.now(), id, kind, 'done', spec.task ? { task: spec.task, outcome } : { event: spec.event });
+      this.run.record(
+        this.now(),
+        id,
+        kind,
+        'done',
+        spec.task ? { task: spec.task, outcome } : { event: spec.event },
+      );
       return;
     }
     this.run.setStep(id, 'timed_out');
@@ -155,7 +241,10 @@ export class Interpreter {
 
   /** Re-reads the account and its health so the next decision sees current data. */
   async refresh(): Promise<void> {
-    const current = await activities.loadCurrentAccount({ accountId: this.run.input.accountId, now: this.now().toISOString() });
+    const current = await activities.loadCurrentAccount({
+      accountId: this.run.input.accountId,
+      now: this.now().toISOString(),
+    });
     this.run.account = current.account;
     // A signal may carry a newer observation than the stored one only for an instant; the
     // stored health is the system of record.

@@ -3,9 +3,29 @@
  * with; ends when the steps are done (and the goal's window has passed), when the goal holds,
  * when an `outcome` step ends it, or when it is cancelled.
  */
-import { ApplicationFailure, CancellationScope, TemporalFailure, condition, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  TemporalFailure,
+  condition,
+  isCancellation,
+  patched,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { durationMs } from '../language/durations.js';
-import { accountEvent, auditQuery, cancelRun, healthChanged, runDurationMs, stateQuery, taskCompleted, type RunInput, type RunResult } from './contract.js';
+import {
+  accountEvent,
+  auditQuery,
+  cancelRun,
+  healthChanged,
+  runDurationMs,
+  stateQuery,
+  taskCompleted,
+  type RunInput,
+  type RunResult,
+} from './contract.js';
 import { activities } from './activities-proxy.js';
 import { Interpreter, RunStop } from './interpreter.js';
 import { RunState } from './run-state.js';
@@ -29,7 +49,10 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   });
   setHandler(taskCompleted, (completion) => {
     run.onTaskCompleted(completion);
-    run.record(now(), completion.stepId, 'task', 'completed', { outcome: completion.outcome, note: completion.note });
+    run.record(now(), completion.stepId, 'task', 'completed', {
+      outcome: completion.outcome,
+      note: completion.note,
+    });
   });
   setHandler(accountEvent, (event) => {
     run.onEvent(event);
@@ -37,9 +60,14 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   });
   setHandler(healthChanged, (change) => {
     run.onHealth(change);
-    run.record(now(), null, 'health', 'changed', { score: change.health.score, band: change.health.band, previousBand: change.previous.band });
+    run.record(now(), null, 'health', 'changed', {
+      score: change.health.score,
+      band: change.health.band,
+      previousBand: change.previous.band,
+    });
     const goal = run.checkGoal(now());
-    if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
+    if (goal?.result)
+      run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
   });
 
   const persistAudit = async () => {
@@ -52,22 +80,32 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   };
 
   await activities.recordRunStarted({ runId, workflowId, input, startedAt: run.startedAt.toISOString() });
-  run.record(now(), null, 'trigger', input.trigger.on, { ...input.trigger.seen, ...(input.trigger.event ? { event: input.trigger.event.name } : {}), control: input.control });
+  run.record(now(), null, 'trigger', input.trigger.on, {
+    ...input.trigger.seen,
+    ...(input.trigger.event ? { event: input.trigger.event.name } : {}),
+    control: input.control,
+  });
 
   const refreshAndCheckGoal = async () => {
     await interpreter.refresh();
     const goal = run.checkGoal(now());
-    if (goal?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
+    if (goal?.result)
+      run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
   };
-  const interpreter = new Interpreter(run, now, async () => {
-    await persistAudit();
-    if (run.cancelReason) throw new RunStop('cancel');
-    if (run.playbook.goal) await refreshAndCheckGoal();
-    if (run.goalMet) throw new RunStop('goal');
-  }, persistAudit);
+  const interpreter = new Interpreter(
+    run,
+    now,
+    async () => {
+      await persistAudit();
+      if (run.cancelReason) throw new RunStop('cancel');
+      if (run.playbook.goal) await refreshAndCheckGoal();
+      if (run.goalMet) throw new RunStop('goal');
+    },
+    persistAudit,
+  );
 
   const goal = run.playbook.goal;
-  const window = goal ? goal.within ?? (input.control ? defaultObservationWindow : undefined) : undefined;
+  const window = goal ? (goal.within ?? (input.control ? defaultObservationWindow : undefined)) : undefined;
   let windowPassed = false;
   const interrupted = () => run.goalMet || run.cancelReason !== null || windowPassed;
   let finished = false;
@@ -77,7 +115,12 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   try {
     await interpreter.refresh();
     const atStart = run.checkGoal(now());
-    if (atStart?.result) run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: atStart.seen, atStart: true });
+    if (atStart?.result)
+      run.record(now(), null, 'goal', 'reached', {
+        condition: run.playbook.goal?.when,
+        seen: atStart.seen,
+        atStart: true,
+      });
     await persistAudit();
 
     if (window) {
@@ -94,7 +137,9 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     if (!interrupted()) {
       const scope = new CancellationScope();
       // Control runs take no action: they only observe the goal.
-      const work = input.control ? Promise.resolve() : scope.run(() => interpreter.runSteps(run.playbook.steps, 'steps'));
+      const work = input.control
+        ? Promise.resolve()
+        : scope.run(() => interpreter.runSteps(run.playbook.steps, 'steps'));
       const settled = work.then(
         () => null,
         (err) => {
@@ -145,12 +190,28 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   }
   run.currentStep = null;
   run.result = result;
-  run.record(now(), null, 'run', 'ended', { status: result.status, outcome: result.outcome, goalReached: result.goalReached });
+  run.record(now(), null, 'run', 'ended', {
+    status: result.status,
+    outcome: result.outcome,
+    goalReached: result.goalReached,
+  });
   await persistAudit();
   // Cleanup must run even though the steps' scope was cancelled.
   await CancellationScope.nonCancellable(() =>
-    activities.recordRunEnded({ runId, workflowId, input, ...result, recordOutcome, cancelReason, endedAt: now().toISOString() }),
+    activities.recordRunEnded({
+      runId,
+      workflowId,
+      input,
+      ...result,
+      recordOutcome,
+      cancelReason,
+      endedAt: now().toISOString(),
+    }),
   );
-  if (failure) throw ApplicationFailure.nonRetryable(`run failed: ${failure.cause instanceof Error ? failure.cause.message : failure.message}`, 'RunFailed');
+  if (failure)
+    throw ApplicationFailure.nonRetryable(
+      `run failed: ${failure.cause instanceof Error ? failure.cause.message : failure.message}`,
+      'RunFailed',
+    );
   return result;
 }

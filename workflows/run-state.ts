@@ -6,7 +6,15 @@
 import type { ExpressionContext, HealthView, StepView, AccountView } from '../language/context.js';
 import type { Playbook, Step } from '../language/schema.js';
 import { evaluateCondition } from '../language/expressions.js';
-import type { AccountEventSignal, AuditEntry, HealthChange, RunInput, RunResult, RunState as RunStateView, TaskCompletion } from './contract.js';
+import type {
+  AccountEventSignal,
+  AuditEntry,
+  HealthChange,
+  RunInput,
+  RunResult,
+  RunState as RunStateView,
+  TaskCompletion,
+} from './contract.js';
 import { seenValues } from './seen-values.js';
 
 const dayMs = 86_400_000;
@@ -68,7 +76,8 @@ export class RunState {
     const seen = input.trigger.seen as { health?: HealthView; previous?: HealthView };
     this.health = seen.health ?? { score: -1, band: 'none' };
     this.previous = seen.previous ?? { score: -1, band: 'none' };
-    for (const id of collectStepIds(this.playbook.steps, 'steps', [])) this.steps[id] = { status: 'pending', outcome: '' };
+    for (const id of collectStepIds(this.playbook.steps, 'steps', []))
+      this.steps[id] = { status: 'pending', outcome: '' };
   }
 
   /** What the state query answers: running (or cancelling), or how the run ended. */
@@ -80,7 +89,16 @@ export class RunState {
   context(now: Date): ExpressionContext {
     return {
       account: this.account ?? {
-        id: this.input.accountId, name: '', segment: 'tech-touch', plan: '', mrr: 0, lifecycle: '', csm: '', daysSinceStart: 0, daysToRenewal: -1, attributes: {},
+        id: this.input.accountId,
+        name: '',
+        segment: 'tech-touch',
+        plan: '',
+        mrr: 0,
+        lifecycle: '',
+        csm: '',
+        daysSinceStart: 0,
+        daysToRenewal: -1,
+        attributes: {},
       },
       health: this.health,
       previous: this.previous,
@@ -116,7 +134,13 @@ export class RunState {
     return decision;
   }
 
-  record(now: Date, step: string | null, kind: string, event: string, detail: Record<string, unknown> = {}): void {
+  record(
+    now: Date,
+    step: string | null,
+    kind: string,
+    event: string,
+    detail: Record<string, unknown> = {},
+  ): void {
     this.audit.push({ at: now.toISOString(), step, kind, event, detail });
   }
 

@@ -26,7 +26,10 @@ export function seenValues(expression: string, ctx: ExpressionContext): Record<s
     let node = seen;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
-      node = (next !== null && typeof next === 'object' ? next : (node[part] = {})) as Record<string, unknown>;
+      node = (next !== null && typeof next === 'object' ? next : (node[part] = {})) as Record<
+        string,
+        unknown
+      >;
     }
     node[parts[parts.length - 1]] = value === undefined ? null : value;
   }

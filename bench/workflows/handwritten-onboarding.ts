@@ -22,9 +22,15 @@ export async function handwrittenOnboarding(input: RunInput): Promise<RunResult>
   const ref = { runId, workflowId, accountId: input.accountId, playbookId: input.playbookId };
   const startedAt = new Date();
   const windowEnds = startedAt.getTime() + 30 * day;
-  const runInfo = () => ({ version: input.playbookVersion, startedAt: startedAt.toISOString(), daysSinceStart: Math.floor((Date.now() - startedAt.getTime()) / day) });
+  const runInfo = () => ({
+    version: input.playbookVersion,
+    startedAt: startedAt.toISOString(),
+    daysSinceStart: Math.floor((Date.now() - startedAt.getTime()) / day),
+  });
 
-  const activated = async () => (await a.loadCurrentAccount({ accountId: input.accountId, now: new Date().toISOString() })).account.attributes.activated === true;
+  const activated = async () =>
+    (await a.loadCurrentAccount({ accountId: input.accountId, now: new Date().toISOString() })).account
+      .attributes.activated === true;
   /** Waits, checking the goal once a day; true as soon as it holds. */
   const waitWatching = async (ms: number) => {
     const until = Date.now() + ms;
@@ -34,9 +40,19 @@ export async function handwrittenOnboarding(input: RunInput): Promise<RunResult>
     }
     return false;
   };
-  const email = (stepId: string, template: string, to: string) => a.sendEmail({ ...ref, stepId, template, to, run: runInfo() });
+  const email = (stepId: string, template: string, to: string) =>
+    a.sendEmail({ ...ref, stepId, template, to, run: runInfo() });
   const end = async (outcome: string, goalReached: boolean): Promise<RunResult> => {
-    await a.recordRunEnded({ runId, workflowId, input, status: 'completed', outcome, goalReached, recordOutcome: true, endedAt: new Date().toISOString() });
+    await a.recordRunEnded({
+      runId,
+      workflowId,
+      input,
+      status: 'completed',
+      outcome,
+      goalReached,
+      recordOutcome: true,
+      endedAt: new Date().toISOString(),
+    });
     return { status: 'completed', outcome, goalReached };
   };
   const reached = () => end('onboarding_completed', true);
@@ -51,7 +67,11 @@ export async function handwrittenOnboarding(input: RunInput): Promise<RunResult>
     await email('advanced_tips', 'onboarding-advanced-tips', 'primary');
   } else {
     await email('nudge', 'onboarding-nudge', 'primary');
-    await a.updateAccountField({ accountId: input.accountId, field: 'attributes.onboardingNudged', value: true });
+    await a.updateAccountField({
+      accountId: input.accountId,
+      field: 'attributes.onboardingNudged',
+      value: true,
+    });
   }
   if ((await activated()) || (await waitWatching(7 * day))) return reached();
   await email('check_in', 'onboarding-check-in', 'primary');

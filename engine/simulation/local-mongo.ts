@@ -30,10 +30,13 @@ async function ping(uri: string): Promise<boolean> {
   }
 }
 
-export async function startLocalMongo(env: Record<string, string | undefined> = process.env): Promise<LocalMongo> {
+export async function startLocalMongo(
+  env: Record<string, string | undefined> = process.env,
+): Promise<LocalMongo> {
   if (env.MONGODB_URI) return { uri: env.MONGODB_URI, stop: async () => {} };
   const binary = join(root, '.tools/bin/ferretdb');
-  if (!existsSync(binary)) throw new Error('no database: set MONGODB_URI, or run "npm run setup" to build FerretDB into .tools/bin');
+  if (!existsSync(binary))
+    throw new Error('no database: set MONGODB_URI, or run "npm run setup" to build FerretDB into .tools/bin');
   const dir = await mkdtemp(join(tmpdir(), 'retain-sim-db-'));
   const port = await freePort();
   const server = spawnServer('ferretdb', binary, ferretdbArgs(dir, port));

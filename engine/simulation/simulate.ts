@@ -18,7 +18,14 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temp
 import type { AccountDoc } from '../../lib/documents.js';
 import type { Playbook } from '../../language/schema.js';
 import { startSmtpCapture, type CapturedMail } from '../../lib/smtp-capture.js';
-import { auditQuery, healthChanged, runWorkflowId, type AuditEntry, type RunInput, type RunResult } from '../../workflows/contract.js';
+import {
+  auditQuery,
+  healthChanged,
+  runWorkflowId,
+  type AuditEntry,
+  type RunInput,
+  type RunResult,
+} from '../../workflows/contract.js';
 import { playbookRunType } from '../enrolment.js';
 import { defaultThresholds, healthBand, type HealthThresholds } from '../health-band.js';
 import { swapHealth } from '../health-ingest.js';
@@ -49,7 +56,13 @@ export interface SimulationResult {
 type ActivitiesFactory = (deps: {
   db: Db;
   mailer: Transporter;
-  config: { mailFrom: string; publicUrl: string; unsubscribeSecret: string; templatesDir: string; webhookUrl: string | undefined };
+  config: {
+    mailFrom: string;
+    publicUrl: string;
+    unsubscribeSecret: string;
+    templatesDir: string;
+    webhookUrl: string | undefined;
+  };
 }) => object;
 
 async function startWebhookCapture(): Promise<{ url: string; bodies: unknown[]; stop: () => Promise<void> }> {
@@ -68,7 +81,11 @@ async function startWebhookCapture(): Promise<{ url: string; bodies: unknown[]; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}/hook`, bodies, stop: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${address.port}/hook`,
+    bodies,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 function timeSkippingServer() {
@@ -83,8 +100,12 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
   try {
     // Core logs go through the JS logger at ERROR only, so `--json` stdout stays pure JSON.
     Runtime.install({
-      logger: new DefaultLogger('ERROR', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } },
+      logger: new DefaultLogger('ERROR', (entry) =>
+        process.stderr.write(`${entry.level} ${entry.message}\n`),
+      ),
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} },
+      },
     });
     const mongoServer = await startLocalMongo();
     cleanups.unshift(() => mongoServer.stop());
@@ -103,11 +124,33 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
 
     const now = new Date(await env.currentTimeMs());
     const first = input.healthTimeline?.find((p) => p.atMs === 0);
-    const { health, previous } = healthAtEnrolment(input.playbook, input.account, thresholds, first?.score, now);
-    const account = { ...input.account, health: { ...health, band: healthBand(health.score, thresholds), observedAt: now, key: 'simulation-0' }, updatedAt: now };
+    const { health, previous } = healthAtEnrolment(
+      input.playbook,
+      input.account,
+      thresholds,
+      first?.score,
+      now,
+    );
+    const account = {
+      ...input.account,
+      health: { ...health, band: healthBand(health.score, thresholds), observedAt: now, key: 'simulation-0' },
+      updatedAt: now,
+    };
     await db.collection<AccountDoc>('accounts').insertOne(account);
-    await db.collection('playbookVersions').insertOne({ _id: `${input.playbook.id}@1` as never, playbookId: input.playbook.id, version: 1, hash: 'simulation', source: '', definition: input.playbook });
-    await db.collection('playbooks').insertOne({ _id: input.playbook.id as never, name: input.playbook.name, latestVersion: 1, retired: false });
+    await db.collection('playbookVersions').insertOne({
+      _id: `${input.playbook.id}@1` as never,
+      playbookId: input.playbook.id,
+      version: 1,
+      hash: 'simulation',
+      source: '',
+      definition: input.playbook,
+    });
+    await db.collection('playbooks').insertOne({
+      _id: input.playbook.id as never,
+      name: input.playbook.name,
+      latestVersion: 1,
+      retired: false,
+    });
 
     const activitiesModule = '../../activities/index.js';
     const { createActivities } = (await import(activitiesModule)) as { createActivities: ActivitiesFactory };
@@ -137,13 +180,22 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
       playbookVersion: 1,
       playbook: input.playbook,
       control: false,
-      trigger: { on: input.playbook.trigger.on, at: now.toISOString(), seen: { health, previous, simulated: true }, sourceKey: 'simulation' },
+      trigger: {
+        on: input.playbook.trigger.on,
+        at: now.toISOString(),
+        seen: { health, previous, simulated: true },
+        sourceKey: 'simulation',
+      },
     };
     let audit: AuditEntry[] = [];
     let result!: RunResult;
     let enrolledAt = now;
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(playbookRunType, { taskQueue, workflowId: runWorkflowId(input.playbook.id, account._id), args: [runInput] });
+      const handle = await env.client.workflow.start(playbookRunType, {
+        taskQueue,
+        workflowId: runWorkflowId(input.playbook.id, account._id),
+        args: [runInput],
+      });
       enrolledAt = (await handle.describe()).startTime;
       let previousHealth = health;
       for (const [i, point] of (input.healthTimeline ?? []).entries()) {
@@ -154,7 +206,11 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
         const next = { score: point.score, band: healthBand(point.score, thresholds) };
         await swapHealth(db, account._id, { ...next, observedAt, key: `simulation-${i}` }, observedAt);
         try {
-          await handle.signal(healthChanged, { health: next, previous: previousHealth, observedAt: observedAt.toISOString() });
+          await handle.signal(healthChanged, {
+            health: next,
+            previous: previousHealth,
+            observedAt: observedAt.toISOString(),
+          });
         } catch (err) {
           if (err instanceof WorkflowNotFoundError) break; // the run already ended
           throw err;

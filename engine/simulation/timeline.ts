@@ -36,13 +36,32 @@ function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return value.map(show).join(', ');
   if (value !== null && typeof value === 'object') {
-    return `{ ${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${show(v)}`).join(', ')} }`;
+    return `{ ${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${show(v)}`)
+      .join(', ')} }`;
   }
   return String(value);
 }
 
 /** The most telling detail fields first (subject and recipient, title and assignee, …). */
-const preferred = ['subject', 'to', 'title', 'assignee', 'due', 'priority', 'branch', 'condition', 'seen', 'outcome', 'reason', 'template', 'message', 'field', 'value', 'status'];
+const preferred = [
+  'subject',
+  'to',
+  'title',
+  'assignee',
+  'due',
+  'priority',
+  'branch',
+  'condition',
+  'seen',
+  'outcome',
+  'reason',
+  'template',
+  'message',
+  'field',
+  'value',
+  'status',
+];
 
 export function describeDetail(detail: Record<string, unknown>): string {
   const keys = Object.keys(detail).sort((a, b) => {

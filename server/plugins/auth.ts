@@ -51,11 +51,21 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-const bootstrapAdmin: Principal = { id: 'admin', email: 'admin@retain.local', name: 'Administrator (ADMIN_TOKEN)', role: 'admin' };
+const bootstrapAdmin: Principal = {
+  id: 'admin',
+  email: 'admin@retain.local',
+  name: 'Administrator (ADMIN_TOKEN)',
+  role: 'admin',
+};
 
-export async function authenticate(db: Db, adminToken: string | undefined, header: string | undefined): Promise<Principal> {
+export async function authenticate(
+  db: Db,
+  adminToken: string | undefined,
+  header: string | undefined,
+): Promise<Principal> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) throw new ApiError(401, 'unauthenticated', 'Send your API token as "Authorization: Bearer <token>".');
+  if (!match)
+    throw new ApiError(401, 'unauthenticated', 'Send your API token as "Authorization: Bearer <token>".');
   const token = match[1];
   if (adminToken && sameSecret(token, adminToken)) return bootstrapAdmin;
   const user = await db.collection<UserDoc>('users').findOne({ tokenHash: hashToken(token) });
@@ -64,7 +74,10 @@ export async function authenticate(db: Db, adminToken: string | undefined, heade
 }
 
 /** Applies to every route of the instance it is registered on (the /v1 scope). */
-export default fp(async function auth(app: FastifyInstance, opts: { db: Db; adminToken: string | undefined }) {
+export default fp(async function auth(
+  app: FastifyInstance,
+  opts: { db: Db; adminToken: string | undefined },
+) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const config = request.routeOptions.config;
@@ -72,7 +85,11 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db; admi
     request.principal = await authenticate(opts.db, opts.adminToken, request.headers.authorization);
     const roles = config?.roles;
     if (roles && !roles.includes(request.principal.role)) {
-      throw new ApiError(403, 'forbidden', `Your role (${request.principal.role}) may not do this; it needs ${roles.join(' or ')}.`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        `Your role (${request.principal.role}) may not do this; it needs ${roles.join(' or ')}.`,
+      );
     }
   });
 });

@@ -47,14 +47,18 @@ const staleClaimMs = 60_000;
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
 function hashRequest(request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${canonical(request.body)}`)
+    .digest('hex');
 }
 
 export default fp(async function idempotency(app: FastifyInstance, opts: { db: Db }) {
@@ -81,7 +85,11 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { db: D
     const header = request.headers['idempotency-key'];
     if (header === undefined) return;
     if (typeof header !== 'string' || !keyPattern.test(header)) {
-      throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–200 letters, digits or _ . : -.');
+      throw new ApiError(
+        400,
+        'invalid_idempotency_key',
+        'Idempotency-Key must be 1–200 letters, digits or _ . : -.',
+      );
     }
     const id = `${request.principal.id}:${header}`;
     const requestHash = hashRequest(request);
@@ -91,19 +99,37 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { db: D
       return;
     }
     if (existing.requestHash !== requestHash) {
-      throw conflict('idempotency_conflict', 'This Idempotency-Key was already used with a different request.');
+      throw conflict(
+        'idempotency_conflict',
+        'This Idempotency-Key was already used with a different request.',
+      );
     }
     if (existing.status === null || existing.body === null) {
-      throw conflict('idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      throw conflict(
+        'idempotency_in_progress',
+        'A request with this Idempotency-Key is still being processed; retry shortly.',
+      );
     }
-    return reply.status(existing.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(existing.body);
+    return reply
+      .status(existing.status)
+      .header('idempotent-replayed', 'true')
+      .type('application/json; charset=utf-8')
+      .send(existing.body);
   });
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (!request.idempotencyKey) return payload;
     const id = `${request.principal.id}:${request.idempotencyKey}`;
-    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string' && !request.idempotencyIncomplete) {
-      await keys.updateOne({ _id: id }, { $set: { status: reply.statusCode, body: payload, completedAt: new Date() } });
+    if (
+      reply.statusCode >= 200 &&
+      reply.statusCode < 300 &&
+      typeof payload === 'string' &&
+      !request.idempotencyIncomplete
+    ) {
+      await keys.updateOne(
+        { _id: id },
+        { $set: { status: reply.statusCode, body: payload, completedAt: new Date() } },
+      );
     } else {
       await keys.deleteOne({ _id: id, status: null });
     }

@@ -25,7 +25,11 @@ export default fp(async function platform(app: FastifyInstance, opts: PlatformOp
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Retain API', version: '1.0.0', description: 'Customer-success playbooks as code, run durably on Temporal.' },
+      info: {
+        title: 'Retain API',
+        version: '1.0.0',
+        description: 'Customer-success playbooks as code, run durably on Temporal.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -11,7 +11,11 @@ export function mayAccess(principal: Principal, account: Pick<AccountDoc, 'csm'>
   return principal.role === 'admin' || principal.role === 'integration' || account.csm === principal.id;
 }
 
-export async function loadAccount(accounts: Collection<AccountDoc>, principal: Principal, id: string): Promise<AccountDoc> {
+export async function loadAccount(
+  accounts: Collection<AccountDoc>,
+  principal: Principal,
+  id: string,
+): Promise<AccountDoc> {
   const account = await accounts.findOne({ _id: id });
   if (!account) throw notFound('Account', id);
   if (!mayAccess(principal, account)) throw forbidden(`Account "${id}" is owned by another CSM.`);
@@ -31,7 +35,15 @@ export function accountView(a: AccountDoc) {
     ...(a.renewalAt ? { renewalAt: a.renewalAt.toISOString() } : {}),
     lifecycle: a.lifecycle,
     attributes: a.attributes ?? {},
-    ...(a.health ? { health: { score: a.health.score, band: a.health.band, observedAt: a.health.observedAt.toISOString() } } : {}),
+    ...(a.health
+      ? {
+          health: {
+            score: a.health.score,
+            band: a.health.band,
+            observedAt: a.health.observedAt.toISOString(),
+          },
+        }
+      : {}),
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

@@ -25,7 +25,8 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
   /** The owning CSM by id or email; integrations know CSMs by email. */
   async function resolveCsm(ref: string): Promise<string> {
     const user = await users.findOne({ $or: [{ _id: ref }, { email: ref.toLowerCase() }] });
-    if (!user || user.role === 'integration') throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
+    if (!user || user.role === 'integration')
+      throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
     return user._id;
   }
 
@@ -33,7 +34,12 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
     '/accounts',
     {
       config: { roles: ['admin', 'integration'], idempotent: true },
-      schema: { tags: ['accounts'], summary: 'Create an account (fires account.created)', body: NewAccount, response: { 201: Account, ...errors(403, 409, 422) } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account (fires account.created)',
+        body: NewAccount,
+        response: { 201: Account, ...errors(403, 409, 422) },
+      },
     },
     async (request, reply) => {
       const body = request.body;
@@ -56,7 +62,8 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
       try {
         await accounts.insertOne(account);
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === 11000) throw conflict('account_exists', `Account "${account._id}" already exists.`);
+        if (err instanceof MongoServerError && err.code === 11000)
+          throw conflict('account_exists', `Account "${account._id}" already exists.`);
         throw err;
       }
       await kpis.recordAccount(db, account);
@@ -69,7 +76,12 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
     '/accounts',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['accounts'], summary: 'List accounts (a CSM sees their own)', querystring: AccountListQuery, response: { 200: AccountPage, ...errors(403, 422) } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'List accounts (a CSM sees their own)',
+        querystring: AccountListQuery,
+        response: { 200: AccountPage, ...errors(403, 422) },
+      },
     },
     async (request) => {
       const { segment, band, csm, lifecycle, limit = 50, offset = 0 } = request.query;
@@ -78,12 +90,16 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
       if (band) filter['health.band'] = band;
       if (lifecycle) filter.lifecycle = lifecycle;
       if (request.principal.role === 'csm') {
-        if (csm && csm !== request.principal.id && csm.toLowerCase() !== request.principal.email) throw forbidden('A CSM lists only their own accounts.');
+        if (csm && csm !== request.principal.id && csm.toLowerCase() !== request.principal.email)
+          throw forbidden('A CSM lists only their own accounts.');
         filter.csm = request.principal.id;
       } else if (csm) {
         filter.csm = await resolveCsm(csm);
       }
-      const [docs, total] = await Promise.all([accounts.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(), accounts.countDocuments(filter)]);
+      const [docs, total] = await Promise.all([
+        accounts.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
+        accounts.countDocuments(filter),
+      ]);
       return page(docs.map(accountView), total, limit, offset);
     },
   );
@@ -92,7 +108,12 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
     '/accounts/:id',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['accounts'], summary: 'Read an account', params: Params, response: { 200: Account, ...errors(403, 404) } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Read an account',
+        params: Params,
+        response: { 200: Account, ...errors(403, 404) },
+      },
     },
     async (request) => accountView(await loadAccount(accounts, request.principal, request.params.id)),
   );
@@ -101,7 +122,13 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
     '/accounts/:id',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['accounts'], summary: 'Change an account', params: Params, body: AccountPatch, response: { 200: Account, ...errors(403, 404, 422) } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change an account',
+        params: Params,
+        body: AccountPatch,
+        response: { 200: Account, ...errors(403, 404, 422) },
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -114,7 +141,8 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
       }
       if (patch.csm !== undefined) {
         const csm = await resolveCsm(patch.csm);
-        if (csm !== current.csm && request.principal.role !== 'admin') throw forbidden('Only CS operations (admin) reassign an account.');
+        if (csm !== current.csm && request.principal.role !== 'admin')
+          throw forbidden('Only CS operations (admin) reassign an account.');
         set.csm = csm;
       }
       if (patch.renewalAt === null) unset.renewalAt = '';

@@ -35,25 +35,54 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
   const emails = db.collection<EmailDoc>('emails');
   await emails.createIndex({ accountId: 1, createdAt: -1 });
 
-  app.get('/emails', { config: { roles: ['admin', 'csm'] }, schema: { tags: ['emails'], summary: 'The email log, newest first', querystring: EmailListQuery, response: { 200: EmailPage, ...errors(403, 404) } } }, async (request) => {
-    const { accountId, limit = 50, offset = 0 } = request.query;
-    const filter: Filter<EmailDoc> = {};
-    if (accountId) {
-      await loadAccount(db.collection<AccountDoc>('accounts'), request.principal, accountId);
-      filter.accountId = accountId;
-    } else if (request.principal.role === 'csm') {
-      const own = await db.collection<AccountDoc>('accounts').find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
-      filter.accountId = { $in: own.map((a) => a._id) };
-    }
-    const [docs, total] = await Promise.all([emails.find(filter).sort({ createdAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(), emails.countDocuments(filter)]);
-    return page(
-      docs.map((e) => ({
-        id: e._id, runId: e.runId, stepId: e.stepId, accountId: e.accountId, template: e.template, category: e.category, to: e.to, subject: e.subject, status: e.status,
-        createdAt: e.createdAt.toISOString(), ...(e.sentAt ? { sentAt: e.sentAt.toISOString() } : {}),
-      })),
-      total, limit, offset,
-    );
-  });
+  app.get(
+    '/emails',
+    {
+      config: { roles: ['admin', 'csm'] },
+      schema: {
+        tags: ['emails'],
+        summary: 'The email log, newest first',
+        querystring: EmailListQuery,
+        response: { 200: EmailPage, ...errors(403, 404) },
+      },
+    },
+    async (request) => {
+      const { accountId, limit = 50, offset = 0 } = request.query;
+      const filter: Filter<EmailDoc> = {};
+      if (accountId) {
+        await loadAccount(db.collection<AccountDoc>('accounts'), request.principal, accountId);
+        filter.accountId = accountId;
+      } else if (request.principal.role === 'csm') {
+        const own = await db
+          .collection<AccountDoc>('accounts')
+          .find({ csm: request.principal.id }, { projection: { _id: 1 } })
+          .toArray();
+        filter.accountId = { $in: own.map((a) => a._id) };
+      }
+      const [docs, total] = await Promise.all([
+        emails.find(filter).sort({ createdAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(),
+        emails.countDocuments(filter),
+      ]);
+      return page(
+        docs.map((e) => ({
+          id: e._id,
+          runId: e.runId,
+          stepId: e.stepId,
+          accountId: e.accountId,
+          template: e.template,
+          category: e.category,
+          to: e.to,
+          subject: e.subject,
+          status: e.status,
+          createdAt: e.createdAt.toISOString(),
+          ...(e.sentAt ? { sentAt: e.sentAt.toISOString() } : {}),
+        })),
+        total,
+        limit,
+        offset,
+      );
+    },
+  );
 
   const suppressions = db.collection<SuppressionDoc>('suppressions');
   const unsubscribe = async (token: string | undefined, reply: FastifyReply) => {
@@ -61,7 +90,12 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
     const claim = token ? verifyUnsubscribeToken(config.unsubscribeSecret, token) : null;
     if (!claim) return reply.status(400).send(invalidLink);
     const email = claim.email.toLowerCase();
-    const { _id, ...fields }: SuppressionDoc = { _id: `${email}:${claim.category}`, email, category: claim.category, createdAt: new Date() };
+    const { _id, ...fields }: SuppressionDoc = {
+      _id: `${email}:${claim.category}`,
+      email,
+      category: claim.category,
+      createdAt: new Date(),
+    };
     try {
       // Idempotent: a second click (or a mail client's prefetch) finds the suppression in place.
       await suppressions.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
@@ -69,15 +103,44 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
       // Two clicks at once: both upserts miss and one loses the insert race; the row exists.
       if (!isDuplicateKey(err)) throw err;
     }
-    return reply.status(200).send(htmlPage('You are unsubscribed', `${claim.email} will no longer receive ${claim.category.replace(/[-_]/g, ' ')} emails from us.`));
+    return reply
+      .status(200)
+      .send(
+        htmlPage(
+          'You are unsubscribed',
+          `${claim.email} will no longer receive ${claim.category.replace(/[-_]/g, ' ')} emails from us.`,
+        ),
+      );
   };
 
-  app.get('/unsubscribe', { config: { public: true }, schema: { tags: ['emails'], summary: 'Unsubscribe (public link in every customer email; HTML answer)', querystring: UnsubscribeQuery } }, async (request, reply) =>
-    unsubscribe(request.query.token, reply),
+  app.get(
+    '/unsubscribe',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['emails'],
+        summary: 'Unsubscribe (public link in every customer email; HTML answer)',
+        querystring: UnsubscribeQuery,
+      },
+    },
+    async (request, reply) => unsubscribe(request.query.token, reply),
   );
   // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` as a form to the link.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, _body, done) => done(null, {}));
-  app.post('/unsubscribe', { config: { public: true }, schema: { tags: ['emails'], summary: 'One-click unsubscribe (RFC 8058)', querystring: UnsubscribeQuery } }, async (request, reply) =>
-    unsubscribe(request.query.token, reply),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 1024 },
+    (_req, _body, done) => done(null, {}),
+  );
+  app.post(
+    '/unsubscribe',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['emails'],
+        summary: 'One-click unsubscribe (RFC 8058)',
+        querystring: UnsubscribeQuery,
+      },
+    },
+    async (request, reply) => unsubscribe(request.query.token, reply),
   );
 }

@@ -32,14 +32,40 @@ export async function eventRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
       const accountId = request.params.id;
       const { type, mrr, product, data } = request.body;
       if (mrrEventTypes.includes(type) && mrr === undefined) {
-        throw new ApiError(422, 'mrr_required', `A ${type} event carries the account's new total MRR in "mrr".`);
+        throw new ApiError(
+          422,
+          'mrr_required',
+          `A ${type} event carries the account's new total MRR in "mrr".`,
+        );
       }
       await loadAccount(accounts, request.principal, accountId);
       const occurredAt = new Date(request.body.occurredAt);
-      const eventData = { ...data, ...(mrr !== undefined ? { mrr } : {}), ...(product !== undefined ? { product } : {}) };
-      const result = await engine.ingestEvent(accountId, { type, occurredAt, data: eventData, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}) });
-      await kpis.recordAccountEvent(db, { id: result.eventId, accountId, type, occurredAt, ...(mrr !== undefined ? { mrr } : {}), ...(product !== undefined ? { product } : {}) });
-      return reply.status(201).send({ id: result.eventId, accountId, type, occurredAt: occurredAt.toISOString(), enrolments: result.enrolments });
+      const eventData = {
+        ...data,
+        ...(mrr !== undefined ? { mrr } : {}),
+        ...(product !== undefined ? { product } : {}),
+      };
+      const result = await engine.ingestEvent(accountId, {
+        type,
+        occurredAt,
+        data: eventData,
+        ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      });
+      await kpis.recordAccountEvent(db, {
+        id: result.eventId,
+        accountId,
+        type,
+        occurredAt,
+        ...(mrr !== undefined ? { mrr } : {}),
+        ...(product !== undefined ? { product } : {}),
+      });
+      return reply.status(201).send({
+        id: result.eventId,
+        accountId,
+        type,
+        occurredAt: occurredAt.toISOString(),
+        enrolments: result.enrolments,
+      });
     },
   );
 }

@@ -10,7 +10,13 @@ import type { ApiDeps } from '../app.js';
 import { EngineError } from '../../engine/errors.js';
 import { ApiError } from '../errors.js';
 import { errors, Params } from '../schemas/common.js';
-import { HealthBatch, type HealthBatchItemResult, HealthBatchResult, HealthInput, HealthResult } from '../schemas/health.js';
+import {
+  HealthBatch,
+  type HealthBatchItemResult,
+  HealthBatchResult,
+  HealthInput,
+  HealthResult,
+} from '../schemas/health.js';
 import { loadAccount } from './account-access.js';
 
 /** Accounts of a batch processed at once; one account's items always run in order. */
@@ -29,7 +35,13 @@ export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: 
       ...(input.observedAt ? { observedAt: new Date(input.observedAt) } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
     });
-    return { accountId, score: input.score, band: result.band, previousBand: result.previousBand, enrolments: result.enrolments };
+    return {
+      accountId,
+      score: input.score,
+      band: result.band,
+      previousBand: result.previousBand,
+      enrolments: result.enrolments,
+    };
   }
 
   app.post(
@@ -65,7 +77,9 @@ export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: 
     async (request) => {
       const items = request.body.items;
       const byAccount = new Map<string, number[]>();
-      items.forEach((item, index) => byAccount.set(item.accountId, [...(byAccount.get(item.accountId) ?? []), index]));
+      items.forEach((item, index) =>
+        byAccount.set(item.accountId, [...(byAccount.get(item.accountId) ?? []), index]),
+      );
       type Result = Static<typeof HealthBatchItemResult>;
       const results: Result[] = new Array(items.length);
       const queue = [...byAccount.entries()];
@@ -78,11 +92,17 @@ export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: 
             const { accountId: _, ...input } = items[index];
             try {
               // An unknown account fails in the ingest before anything is written (404 not_found).
-              results[index] = { index, status: 'recorded', ...(await ingest(accountId, input, key ? `${key}#${index}` : undefined)) };
+              results[index] = {
+                index,
+                status: 'recorded',
+                ...(await ingest(accountId, input, key ? `${key}#${index}` : undefined)),
+              };
             } catch (err) {
               const known = err instanceof ApiError || err instanceof EngineError;
               if (!known) request.log.error({ err, accountId }, 'health batch item failed');
-              const error = known ? { code: err.code, message: err.message } : { code: 'internal', message: 'This item could not be recorded; retry it.' };
+              const error = known
+                ? { code: err.code, message: err.message }
+                : { code: 'internal', message: 'This item could not be recorded; retry it.' };
               results[index] = { index, accountId, status: 'failed', error };
             }
           }
@@ -92,7 +112,8 @@ export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: 
       const recorded = results.filter((r) => r.status === 'recorded').length;
       // Items that failed for a passing reason (the database away) are retried with the same
       // key; the recorded ones are then found by their per-item keys, not recorded twice.
-      if (results.some((r) => r.status === 'failed' && r.error?.code === 'internal')) request.idempotencyIncomplete = true;
+      if (results.some((r) => r.status === 'failed' && r.error?.code === 'internal'))
+        request.idempotencyIncomplete = true;
       return { recorded, failed: results.length - recorded, results };
     },
   );

@@ -21,11 +21,16 @@ import { errors } from '../schemas/common.js';
 import { mrrEventTypes } from '../schemas/events.js';
 import { HistoryImportInput, HistoryImportResult } from '../schemas/history.js';
 
-const listed = (ids: string[]) => ids.slice(0, 10).map((id) => `"${id}"`).join(', ') + (ids.length > 10 ? ` and ${ids.length - 10} more` : '');
+const listed = (ids: string[]) =>
+  ids
+    .slice(0, 10)
+    .map((id) => `"${id}"`)
+    .join(', ') + (ids.length > 10 ? ` and ${ids.length - 10} more` : '');
 
 async function inParallel<T, R>(items: T[], fn: (item: T) => Promise<R>, width = 32): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += width) out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  for (let i = 0; i < items.length; i += width)
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
   return out;
 }
 
@@ -41,36 +46,58 @@ export async function historyImportRoutes(parent: FastifyInstance, opts: { deps:
       config: { roles: ['admin', 'integration'], idempotent: true },
       schema: {
         tags: ['kpis'],
-        summary: 'Import history (existing accounts, past events, NPS responses) for KPIs; triggers no playbook',
+        summary:
+          'Import history (existing accounts, past events, NPS responses) for KPIs; triggers no playbook',
         body: HistoryImportInput,
         response: { 201: HistoryImportResult, ...errors(403, 409, 422) },
       },
     },
     async (request, reply) => {
-      const batch = request.idempotencyKey ? `${request.principal.id}:${request.idempotencyKey}` : randomUUID();
+      const batch = request.idempotencyKey
+        ? `${request.principal.id}:${request.idempotencyKey}`
+        : randomUUID();
       const { accounts: newAccounts = [], events = [], npsResponses = [] } = request.body;
 
       const missingMrr = events.findIndex((e) => mrrEventTypes.includes(e.type) && e.mrr === undefined);
-      if (missingMrr >= 0) throw new ApiError(422, 'mrr_required', `events[${missingMrr}] is a ${events[missingMrr].type} and carries no "mrr" (the account's new total MRR).`);
+      if (missingMrr >= 0)
+        throw new ApiError(
+          422,
+          'mrr_required',
+          `events[${missingMrr}] is a ${events[missingMrr].type} and carries no "mrr" (the account's new total MRR).`,
+        );
       const inBatch = new Set<string>();
       for (const a of newAccounts) {
-        if (inBatch.has(a.id)) throw new ApiError(422, 'duplicate_account', `Account "${a.id}" appears twice in the batch.`);
+        if (inBatch.has(a.id))
+          throw new ApiError(422, 'duplicate_account', `Account "${a.id}" appears twice in the batch.`);
         inBatch.add(a.id);
       }
 
       // Accounts of the batch that exist: refused, unless written by this very batch before.
-      const found = await inParallel([...inBatch], (id) => accounts.findOne({ _id: id }, { projection: { _id: 1, importBatch: 1 } }));
+      const found = await inParallel([...inBatch], (id) =>
+        accounts.findOne({ _id: id }, { projection: { _id: 1, importBatch: 1 } }),
+      );
       const taken = found.filter((a) => a && a.importBatch !== batch).map((a) => a!._id);
       if (taken.length) throw conflict('account_exists', `These accounts exist already: ${listed(taken)}.`);
-      const referenced = [...new Set([...events, ...npsResponses].map((x) => x.accountId))].filter((id) => !inBatch.has(id));
-      const known = await inParallel(referenced, async (id) => (await accounts.findOne({ _id: id }, { projection: { _id: 1 } })) !== null);
+      const referenced = [...new Set([...events, ...npsResponses].map((x) => x.accountId))].filter(
+        (id) => !inBatch.has(id),
+      );
+      const known = await inParallel(
+        referenced,
+        async (id) => (await accounts.findOne({ _id: id }, { projection: { _id: 1 } })) !== null,
+      );
       const unknown = referenced.filter((_, i) => !known[i]);
-      if (unknown.length) throw new ApiError(422, 'unknown_accounts', `No account has these ids (import the accounts first, or in the same batch): ${listed(unknown)}.`);
+      if (unknown.length)
+        throw new ApiError(
+          422,
+          'unknown_accounts',
+          `No account has these ids (import the accounts first, or in the same batch): ${listed(unknown)}.`,
+        );
 
       const csmIds = new Map<string, string>();
       for (const ref of new Set(newAccounts.map((a) => a.csm))) {
         const user = await users.findOne({ $or: [{ _id: ref }, { email: ref.toLowerCase() }] });
-        if (!user || user.role === 'integration') throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
+        if (!user || user.role === 'integration')
+          throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
         csmIds.set(ref, user._id);
       }
 
@@ -96,15 +123,33 @@ export async function historyImportRoutes(parent: FastifyInstance, opts: { deps:
           await accounts.insertMany(docs.slice(i, i + 1000), { ordered: false });
         } catch (err) {
           // Only the batch's own accounts can collide here (checked above): a retry.
-          if (!(err instanceof MongoBulkWriteError) || [err.writeErrors].flat().some((w) => w.code !== 11000)) throw err;
+          if (!(err instanceof MongoBulkWriteError) || [err.writeErrors].flat().some((w) => w.code !== 11000))
+            throw err;
         }
       }
       await importHistory(db, {
         accounts: docs,
-        events: events.map((e, i) => ({ id: batchItemId(batch, 'event', i), accountId: e.accountId, type: e.type, occurredAt: new Date(e.occurredAt), ...(e.mrr !== undefined ? { mrr: e.mrr } : {}), ...(e.product ? { product: e.product } : {}) })),
-        nps: npsResponses.map((r, i) => ({ id: batchItemId(batch, 'nps', i), accountId: r.accountId, score: r.score, respondedAt: new Date(r.respondedAt) })),
+        events: events.map((e, i) => ({
+          id: batchItemId(batch, 'event', i),
+          accountId: e.accountId,
+          type: e.type,
+          occurredAt: new Date(e.occurredAt),
+          ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
+          ...(e.product ? { product: e.product } : {}),
+        })),
+        nps: npsResponses.map((r, i) => ({
+          id: batchItemId(batch, 'nps', i),
+          accountId: r.accountId,
+          score: r.score,
+          respondedAt: new Date(r.respondedAt),
+        })),
       });
-      return reply.status(201).send({ batch: request.idempotencyKey ?? batch, accounts: docs.length, events: events.length, npsResponses: npsResponses.length });
+      return reply.status(201).send({
+        batch: request.idempotencyKey ?? batch,
+        accounts: docs.length,
+        events: events.length,
+        npsResponses: npsResponses.length,
+      });
     },
   );
 }

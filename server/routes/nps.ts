@@ -20,7 +20,12 @@ export async function npsRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     '/nps',
     {
       config: { roles: ['admin', 'integration'], idempotent: true },
-      schema: { tags: ['nps'], summary: 'Record an NPS survey response', body: NpsInput, response: { 201: NpsResult, ...errors(403, 404, 409) } },
+      schema: {
+        tags: ['nps'],
+        summary: 'Record an NPS survey response',
+        body: NpsInput,
+        response: { 201: NpsResult, ...errors(403, 404, 409) },
+      },
     },
     async (request, reply) => {
       const { accountId, score, contactEmail, comment } = request.body;
@@ -34,7 +39,13 @@ export async function npsRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
         ...(comment ? { comment } : {}),
         ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
       });
-      return reply.status(201).send({ id: recorded.id, accountId, score, category: category(score), respondedAt: respondedAt.toISOString() });
+      return reply.status(201).send({
+        id: recorded.id,
+        accountId,
+        score,
+        category: category(score),
+        respondedAt: respondedAt.toISOString(),
+      });
     },
   );
 }

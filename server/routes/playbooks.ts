@@ -50,7 +50,11 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
   const versions = db.collection<VersionDoc>('playbookVersions');
 
   // YAML arrives as text; this parser is scoped to the playbook routes.
-  app.addContentTypeParser(yamlContentTypes, { parseAs: 'string', bodyLimit: playbookSourceLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    yamlContentTypes,
+    { parseAs: 'string', bodyLimit: playbookSourceLimit },
+    (_req, body, done) => done(null, body),
+  );
 
   const yamlBody = { body: PlaybookSource, consumes: yamlContentTypes };
 
@@ -69,7 +73,12 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       const result = await store.publish(request.body);
       if (!result.ok) {
         const errorCount = result.diagnostics.filter((d) => d.severity !== 'warning').length;
-        throw new ApiError(422, 'invalid_playbook', `The playbook has ${errorCount} error${errorCount === 1 ? '' : 's'}; nothing was published.`, result.diagnostics);
+        throw new ApiError(
+          422,
+          'invalid_playbook',
+          `The playbook has ${errorCount} error${errorCount === 1 ? '' : 's'}; nothing was published.`,
+          result.diagnostics,
+        );
       }
       const { ok: _ok, ...published } = result;
       return reply.status(published.created ? 201 : 200).send(published);
@@ -80,7 +89,12 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
     '/playbooks/validate',
     {
       config: { roles: ['admin'] },
-      schema: { tags: ['playbooks'], summary: 'Validate a playbook (YAML) without publishing it', ...yamlBody, response: { 200: ValidationReport, ...errors(403, 413, 415) } },
+      schema: {
+        tags: ['playbooks'],
+        summary: 'Validate a playbook (YAML) without publishing it',
+        ...yamlBody,
+        response: { 200: ValidationReport, ...errors(403, 413, 415) },
+      },
     },
     async (request) => store.validate(request.body),
   );
@@ -89,12 +103,25 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
     '/playbooks',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['playbooks'], summary: 'List playbooks', querystring: PlaybookListQuery, response: { 200: PlaybookPage, ...errors(403) } },
+      schema: {
+        tags: ['playbooks'],
+        summary: 'List playbooks',
+        querystring: PlaybookListQuery,
+        response: { 200: PlaybookPage, ...errors(403) },
+      },
     },
     async (request) => {
       const { status, limit = 50, offset = 0 } = request.query;
-      const filter: Filter<IndexDoc> = status === 'live' ? { retired: { $in: [null, false] } } : status === 'retired' ? { retired: { $nin: [null, false] } } : {};
-      const [docs, total] = await Promise.all([index.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(), index.countDocuments(filter)]);
+      const filter: Filter<IndexDoc> =
+        status === 'live'
+          ? { retired: { $in: [null, false] } }
+          : status === 'retired'
+            ? { retired: { $nin: [null, false] } }
+            : {};
+      const [docs, total] = await Promise.all([
+        index.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
+        index.countDocuments(filter),
+      ]);
       return page(docs.map(summary), total, limit, offset);
     },
   );
@@ -103,17 +130,29 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
     '/playbooks/:id',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['playbooks'], summary: 'Read a playbook and its versions', params: PlaybookParams, response: { 200: PlaybookDetail, ...errors(403, 404) } },
+      schema: {
+        tags: ['playbooks'],
+        summary: 'Read a playbook and its versions',
+        params: PlaybookParams,
+        response: { 200: PlaybookDetail, ...errors(403, 404) },
+      },
     },
     async (request) => {
       const doc = await index.findOne({ _id: request.params.id });
       if (!doc) throw notFound('Playbook', request.params.id);
-      const all = await versions.find({ playbookId: doc._id }, { projection: { source: 0 } }).sort({ version: 1 }).toArray();
+      const all = await versions
+        .find({ playbookId: doc._id }, { projection: { source: 0 } })
+        .sort({ version: 1 })
+        .toArray();
       const latest = all.find((v) => v.version === doc.latestVersion);
       return {
         ...summary(doc),
         trigger: (latest?.definition.trigger ?? {}) as Record<string, unknown>,
-        versions: all.map((v) => ({ version: v.version, hash: v.hash, ...(v.publishedAt ? { publishedAt: v.publishedAt.toISOString() } : {}) })),
+        versions: all.map((v) => ({
+          version: v.version,
+          hash: v.hash,
+          ...(v.publishedAt ? { publishedAt: v.publishedAt.toISOString() } : {}),
+        })),
       };
     },
   );
@@ -126,7 +165,13 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
         tags: ['playbooks'],
         summary: 'The YAML of a version, exactly as uploaded',
         params: VersionParams,
-        response: { 200: { description: 'The YAML source', content: { 'application/yaml': { schema: PlaybookSource } } }, ...errors(403, 404) },
+        response: {
+          200: {
+            description: 'The YAML source',
+            content: { 'application/yaml': { schema: PlaybookSource } },
+          },
+          ...errors(403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -157,7 +202,12 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
         reason: `playbook ${doc._id} retired by ${request.principal.email}`,
       });
       const after = (await index.findOne({ _id: doc._id })) ?? doc;
-      return { id: doc._id, status: 'retired' as const, retiredAt: (retiredAt(after) ?? new Date()).toISOString(), cancelledRuns: cancelled };
+      return {
+        id: doc._id,
+        status: 'retired' as const,
+        retiredAt: (retiredAt(after) ?? new Date()).toISOString(),
+        cancelledRuns: cancelled,
+      };
     },
   );
 }

@@ -72,11 +72,14 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
   await runs.createIndex({ accountId: 1, startedAt: -1 });
 
   async function loadRun(principal: Principal, id: string): Promise<RunDoc> {
-    const run = (await runs.findOne({ _id: id })) ?? (await enrolments.findOne({ _id: id }).then((e) => (e ? enrolmentAsRun(e) : null)));
+    const run =
+      (await runs.findOne({ _id: id })) ??
+      (await enrolments.findOne({ _id: id }).then((e) => (e ? enrolmentAsRun(e) : null)));
     if (!run) throw notFound('Run', id);
     if (principal.role === 'csm') {
       const account = await accounts.findOne({ _id: run.accountId }, { projection: { csm: 1 } });
-      if (!account || !mayAccess(principal, account)) throw forbidden('This run belongs to an account owned by another CSM.');
+      if (!account || !mayAccess(principal, account))
+        throw forbidden('This run belongs to an account owned by another CSM.');
     }
     return run;
   }
@@ -96,7 +99,10 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     async (request, reply) => {
       const playbookId = request.params.id;
       await loadAccount(accounts, request.principal, request.body.accountId);
-      if (!(await db.collection('playbooks').findOne({ _id: playbookId as never }, { projection: { _id: 1 } }))) throw notFound('Playbook', playbookId);
+      if (
+        !(await db.collection('playbooks').findOne({ _id: playbookId as never }, { projection: { _id: 1 } }))
+      )
+        throw notFound('Playbook', playbookId);
       const result = await engine.enrollManually(playbookId, request.body.accountId);
       if (result.status !== 'started') {
         const [status, code] = refusals[result.status];
@@ -110,7 +116,12 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     '/runs',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['runs'], summary: 'List runs', querystring: RunListQuery, response: { 200: RunPage, ...errors(403) } },
+      schema: {
+        tags: ['runs'],
+        summary: 'List runs',
+        querystring: RunListQuery,
+        response: { 200: RunPage, ...errors(403) },
+      },
     },
     async (request) => {
       const { accountId, playbookId, status, limit = 50, offset = 0 } = request.query;
@@ -124,7 +135,10 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
         const own = await accounts.find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
         filter.accountId = { $in: own.map((a) => a._id) };
       }
-      const [docs, total] = await Promise.all([runs.find(filter).sort({ startedAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(), runs.countDocuments(filter)]);
+      const [docs, total] = await Promise.all([
+        runs.find(filter).sort({ startedAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(),
+        runs.countDocuments(filter),
+      ]);
       return page(docs.map(runView), total, limit, offset);
     },
   );
@@ -133,11 +147,19 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     '/runs/:id',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['runs'], summary: 'Read a run: status, current step, audit trail, outcome', params: RunParams, response: { 200: Run, ...errors(403, 404) } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Read a run: status, current step, audit trail, outcome',
+        params: RunParams,
+        response: { 200: Run, ...errors(403, 404) },
+      },
     },
     async (request) => {
       const run = await loadRun(request.principal, request.params.id);
-      return { ...runView(run), audit: (run.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })) };
+      return {
+        ...runView(run),
+        audit: (run.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })),
+      };
     },
   );
 
@@ -155,10 +177,14 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     },
     async (request, reply) => {
       const run = await loadRun(request.principal, request.params.id);
-      if (run.status !== 'running') throw conflict('run_finished', `Run "${run._id}" has already ${run.status}.`);
+      if (run.status !== 'running')
+        throw conflict('run_finished', `Run "${run._id}" has already ${run.status}.`);
       await engine.cancelRun(run._id, `${request.body.reason} (by ${request.principal.email})`);
       const after = (await runs.findOne({ _id: run._id })) ?? run;
-      return reply.status(202).send({ ...runView(after), audit: (after.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })) });
+      return reply.status(202).send({
+        ...runView(after),
+        audit: (after.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })),
+      });
     },
   );
 }

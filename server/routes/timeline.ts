@@ -37,52 +37,101 @@ const sources: Source[] = [
   {
     collection: 'healthObservations',
     field: 'observedAt',
-    item: (d) => ({ type: 'health', summary: `Health ${d.score} (${d.band}, was ${d.previousBand})`, data: { score: d.score, band: d.band, previousBand: d.previousBand } }),
+    item: (d) => ({
+      type: 'health',
+      summary: `Health ${d.score} (${d.band}, was ${d.previousBand})`,
+      data: { score: d.score, band: d.band, previousBand: d.previousBand },
+    }),
   },
   {
     collection: 'runs',
     field: 'startedAt',
     projection: { audit: 0, trigger: 0 },
-    item: (d) => ({ type: 'run', summary: `Playbook ${d.playbookId} started${d.control ? ' (control group: no action taken)' : ''}`, data: { change: 'started', runId: d._id, playbookId: d.playbookId, control: d.control } }),
+    item: (d) => ({
+      type: 'run',
+      summary: `Playbook ${d.playbookId} started${d.control ? ' (control group: no action taken)' : ''}`,
+      data: { change: 'started', runId: d._id, playbookId: d.playbookId, control: d.control },
+    }),
   },
   {
     collection: 'runs',
     field: 'endedAt',
     projection: { audit: 0, trigger: 0 },
-    item: (d) => ({ type: 'run', summary: `Playbook ${d.playbookId} ${d.status}${outcomeOf(d.outcome)}`, data: { change: 'ended', runId: d._id, playbookId: d.playbookId, status: d.status, outcome: d.outcome ?? null, goalReached: d.goalReached ?? null } }),
+    item: (d) => ({
+      type: 'run',
+      summary: `Playbook ${d.playbookId} ${d.status}${outcomeOf(d.outcome)}`,
+      data: {
+        change: 'ended',
+        runId: d._id,
+        playbookId: d.playbookId,
+        status: d.status,
+        outcome: d.outcome ?? null,
+        goalReached: d.goalReached ?? null,
+      },
+    }),
   },
   {
     collection: 'emails',
     field: 'createdAt',
-    item: (d) => ({ type: 'email', summary: `Email "${d.subject}" ${d.status}`, data: { emailId: d._id, to: d.to, template: d.template, status: d.status } }),
+    item: (d) => ({
+      type: 'email',
+      summary: `Email "${d.subject}" ${d.status}`,
+      data: { emailId: d._id, to: d.to, template: d.template, status: d.status },
+    }),
   },
   {
     collection: 'tasks',
     field: 'createdAt',
     projection: { comments: 0, description: 0 },
-    item: (d) => ({ type: 'task', summary: `Task "${d.title}" created for ${d.assignee}`, data: { change: 'created', taskId: d._id, assignee: d.assignee, due: d.due } }),
+    item: (d) => ({
+      type: 'task',
+      summary: `Task "${d.title}" created for ${d.assignee}`,
+      data: { change: 'created', taskId: d._id, assignee: d.assignee, due: d.due },
+    }),
   },
   {
     collection: 'tasks',
     field: 'completedAt',
     projection: { comments: 0, description: 0 },
-    item: (d) => ({ type: 'task', summary: `Task "${d.title}" completed${outcomeOf(d.outcome)}`, data: { change: 'completed', taskId: d._id, by: d.completedBy ?? d.assignee, outcome: d.outcome ?? null, note: d.note ?? null } }),
+    item: (d) => ({
+      type: 'task',
+      summary: `Task "${d.title}" completed${outcomeOf(d.outcome)}`,
+      data: {
+        change: 'completed',
+        taskId: d._id,
+        by: d.completedBy ?? d.assignee,
+        outcome: d.outcome ?? null,
+        note: d.note ?? null,
+      },
+    }),
   },
   {
     collection: 'tasks',
     field: 'cancelledAt',
     projection: { comments: 0, description: 0 },
-    item: (d) => ({ type: 'task', summary: `Task "${d.title}" cancelled`, data: { change: 'cancelled', taskId: d._id } }),
+    item: (d) => ({
+      type: 'task',
+      summary: `Task "${d.title}" cancelled`,
+      data: { change: 'cancelled', taskId: d._id },
+    }),
   },
   {
     collection: 'outcomes',
     field: 'recordedAt',
-    item: (d) => ({ type: 'outcome', summary: `Outcome ${d.name} (${d.playbookId})`, data: { name: d.name, playbookId: d.playbookId, runId: d.runId, control: d.control } }),
+    item: (d) => ({
+      type: 'outcome',
+      summary: `Outcome ${d.name} (${d.playbookId})`,
+      data: { name: d.name, playbookId: d.playbookId, runId: d.runId, control: d.control },
+    }),
   },
   {
     collection: 'npsResponses',
     field: 'respondedAt',
-    item: (d) => ({ type: 'nps', summary: `NPS ${d.score}`, data: { score: d.score, comment: d.comment ?? null } }),
+    item: (d) => ({
+      type: 'nps',
+      summary: `NPS ${d.score}`,
+      data: { score: d.score, comment: d.comment ?? null },
+    }),
   },
   {
     collection: 'accountEvents',
@@ -95,7 +144,11 @@ export async function ensureTimelineIndexes(db: Db): Promise<void> {
   for (const s of sources) await db.collection(s.collection).createIndex({ accountId: 1, [s.field]: -1 });
 }
 
-export async function accountTimeline(db: Db, accountId: string, opts: { limit: number; offset: number; before?: Date }): Promise<{ items: TimelineItem[]; total: number }> {
+export async function accountTimeline(
+  db: Db,
+  accountId: string,
+  opts: { limit: number; offset: number; before?: Date },
+): Promise<{ items: TimelineItem[]; total: number }> {
   const { limit, offset, before } = opts;
   const perSource = await Promise.all(
     sources.map(async (s) => {
@@ -104,10 +157,16 @@ export async function accountTimeline(db: Db, accountId: string, opts: { limit: 
       const filter = { accountId, [s.field]: before ? { $lt: before } : { $exists: true } };
       const collection = db.collection(s.collection);
       const [docs, count] = await Promise.all([
-        collection.find(filter, s.projection ? { projection: s.projection } : {}).sort({ [s.field]: -1, _id: 1 }).limit(offset + limit).toArray(),
+        collection
+          .find(filter, s.projection ? { projection: s.projection } : {})
+          .sort({ [s.field]: -1, _id: 1 })
+          .limit(offset + limit)
+          .toArray(),
         collection.countDocuments(filter),
       ]);
-      const items = docs.filter((d) => d[s.field] instanceof Date).map((d) => ({ at: d[s.field] as Date, ...s.item(d) }));
+      const items = docs
+        .filter((d) => d[s.field] instanceof Date)
+        .map((d) => ({ at: d[s.field] as Date, ...s.item(d) }));
       return { items, count };
     }),
   );
@@ -125,18 +184,35 @@ export async function timelineRoutes(parent: FastifyInstance, opts: { deps: ApiD
     '/accounts/:id/timeline',
     {
       config: { roles: ['admin', 'csm'] },
-      schema: { tags: ['accounts'], summary: "The account's story, newest first", params: Params, querystring: TimelineQuery, response: { 200: TimelinePage, ...errors(403, 404) } },
+      schema: {
+        tags: ['accounts'],
+        summary: "The account's story, newest first",
+        params: Params,
+        querystring: TimelineQuery,
+        response: { 200: TimelinePage, ...errors(403, 404) },
+      },
     },
     async (request) => {
       await loadAccount(db.collection<AccountDoc>('accounts'), request.principal, request.params.id);
       const { limit = 50, offset = 0, before } = request.query;
-      const { items, total } = await accountTimeline(db, request.params.id, { limit, offset, ...(before ? { before: new Date(before) } : {}) });
-      return page(items.map((i) => ({ ...i, at: i.at.toISOString(), data: jsonData(i.data) })), total, limit, offset);
+      const { items, total } = await accountTimeline(db, request.params.id, {
+        limit,
+        offset,
+        ...(before ? { before: new Date(before) } : {}),
+      });
+      return page(
+        items.map((i) => ({ ...i, at: i.at.toISOString(), data: jsonData(i.data) })),
+        total,
+        limit,
+        offset,
+      );
     },
   );
 }
 
 /** Dates inside `data` (a task's due date) leave as ISO strings like every other date. */
 function jsonData(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+  return Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+  );
 }

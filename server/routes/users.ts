@@ -12,7 +12,13 @@ import { errors, page } from '../schemas/common.js';
 import { CreatedUser, Me, NewUser, UserListQuery, UserPage } from '../schemas/users.js';
 
 export function userView(user: UserDoc) {
-  return { id: user._id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString() };
+  return {
+    id: user._id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    createdAt: user.createdAt.toISOString(),
+  };
 }
 
 export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
@@ -25,7 +31,12 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
     '/users',
     {
       config: { roles: ['admin'] },
-      schema: { tags: ['users'], summary: 'Create an API user and its token', body: NewUser, response: { 201: CreatedUser, ...errors(403, 409) } },
+      schema: {
+        tags: ['users'],
+        summary: 'Create an API user and its token',
+        body: NewUser,
+        response: { 201: CreatedUser, ...errors(403, 409) },
+      },
     },
     async (request, reply) => {
       const token = newToken();
@@ -41,7 +52,8 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
       try {
         await users.insertOne(user);
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === 11000) throw conflict('email_taken', `A user with email "${email}" already exists.`);
+        if (err instanceof MongoServerError && err.code === 11000)
+          throw conflict('email_taken', `A user with email "${email}" already exists.`);
         throw err;
       }
       return reply.status(201).send({ user: userView(user), token });
@@ -52,7 +64,12 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
     '/users',
     {
       config: { roles: ['admin'] },
-      schema: { tags: ['users'], summary: 'List API users', querystring: UserListQuery, response: { 200: UserPage, ...errors(403) } },
+      schema: {
+        tags: ['users'],
+        summary: 'List API users',
+        querystring: UserListQuery,
+        response: { 200: UserPage, ...errors(403) },
+      },
     },
     async (request) => {
       const { role, limit = 50, offset = 0 } = request.query;
@@ -67,7 +84,13 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
 
   app.get(
     '/users/me',
-    { schema: { tags: ['users'], summary: 'Who am I (the user of this token)', response: { 200: Me, ...errors() } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Who am I (the user of this token)',
+        response: { 200: Me, ...errors() },
+      },
+    },
     async (request) => request.principal,
   );
 }

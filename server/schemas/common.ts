@@ -19,11 +19,21 @@ export const Id = Type.String({
 });
 
 /** Playbook ids follow the playbook language's identifier rule. */
-export const PlaybookId = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$', description: 'A playbook id, e.g. low-usage-rescue.' });
+export const PlaybookId = Type.String({
+  pattern: '^[a-z][a-z0-9_-]{0,62}$',
+  description: 'A playbook id, e.g. low-usage-rescue.',
+});
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
-export const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time, e.g. 2025-01-31T09:00:00Z.' });
-export const Segment = Type.Union([Type.Literal('high-touch'), Type.Literal('low-touch'), Type.Literal('tech-touch')]);
+export const DateTime = Type.String({
+  format: 'date-time',
+  description: 'ISO 8601 date-time, e.g. 2025-01-31T09:00:00Z.',
+});
+export const Segment = Type.Union([
+  Type.Literal('high-touch'),
+  Type.Literal('low-touch'),
+  Type.Literal('tech-touch'),
+]);
 export const HealthBand = Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')]);
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('csm'), Type.Literal('integration')]);
 
@@ -38,7 +48,10 @@ export const Attributes = Type.Record(Type.String({ pattern: MapKey }), Primitiv
 });
 export type Attributes = Static<typeof Attributes>;
 
-export const NumericMap = Type.Record(Type.String({ pattern: MapKey }), Type.Number(), { ...closed, maxProperties: 50 });
+export const NumericMap = Type.Record(Type.String({ pattern: MapKey }), Type.Number(), {
+  ...closed,
+  maxProperties: 50,
+});
 
 export const Params = Type.Object({ id: Id }, closed);
 export const PlaybookParams = Type.Object({ id: PlaybookId }, closed);

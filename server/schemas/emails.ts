@@ -25,4 +25,7 @@ export const EmailListQuery = Type.Object({ accountId: Type.Optional(Id), ...Pag
  * missing or mangled token must still get the HTML page, not a JSON validation error. Only
  * the token is read, and only after its HMAC is verified.
  */
-export const UnsubscribeQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: true });
+export const UnsubscribeQuery = Type.Object(
+  { token: Type.Optional(Type.String({ maxLength: 4096 })) },
+  { additionalProperties: true },
+);

@@ -3,7 +3,14 @@ import { Attributes, closed, DateTime, Id } from './common.js';
 import { Enrolment } from './health.js';
 
 /** KPIS.md's event types; any other name is accepted too, for `event` triggers. */
-export const kpiEventTypes = ['churned', 'upsell', 'cross_sell', 'contraction', 'renewed', 'onboarding_completed'] as const;
+export const kpiEventTypes = [
+  'churned',
+  'upsell',
+  'cross_sell',
+  'contraction',
+  'renewed',
+  'onboarding_completed',
+] as const;
 /** Events that change MRR carry the new total MRR. */
 export const mrrEventTypes: readonly string[] = ['upsell', 'cross_sell', 'contraction'];
 
@@ -14,8 +21,16 @@ export const AccountEventInput = Type.Object(
       description: `One of ${kpiEventTypes.join(', ')} (used by KPIs), or any other name for event triggers.`,
     }),
     occurredAt: DateTime,
-    mrr: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9, description: 'upsell, cross_sell, contraction: the new total MRR.' })),
-    product: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'cross_sell: the product bought.' })),
+    mrr: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1e9,
+        description: 'upsell, cross_sell, contraction: the new total MRR.',
+      }),
+    ),
+    product: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'cross_sell: the product bought.' }),
+    ),
     data: Type.Optional(Attributes),
   },
   closed,

@@ -6,7 +6,9 @@ export const Enrolment = Type.Object(
   {
     playbookId: PlaybookId,
     playbookVersion: Type.Union([Type.Integer(), Type.Null()]),
-    runId: Type.Union([Type.String(), Type.Null()], { description: 'The run started, when status is started.' }),
+    runId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The run started, when status is started.',
+    }),
     workflowId: Type.String(),
     control: Type.Boolean({ description: 'Enrolled in the holdout (control) group: no action is taken.' }),
     status: Type.Union([
@@ -25,7 +27,10 @@ export const Enrolment = Type.Object(
 const Score = Type.Number({ minimum: 0, maximum: 100, description: 'Health score, 0–100.' });
 const Observation = {
   score: Score,
-  components: Type.Optional({ ...NumericMap, description: 'The parts the score was computed from, e.g. usage, support, nps.' }),
+  components: Type.Optional({
+    ...NumericMap,
+    description: 'The parts the score was computed from, e.g. usage, support, nps.',
+  }),
   observedAt: Type.Optional({ ...DateTime, description: 'When the score was computed; defaults to now.' }),
 };
 
@@ -37,14 +42,21 @@ export const HealthResult = Type.Object(
     accountId: Id,
     score: Type.Number(),
     band: HealthBand,
-    previousBand: Type.Union([HealthBand, Type.Literal('none')], { description: '"none" for the first score of an account.' }),
+    previousBand: Type.Union([HealthBand, Type.Literal('none')], {
+      description: '"none" for the first score of an account.',
+    }),
     enrolments: Type.Array(Enrolment),
   },
   closed,
 );
 
 export const HealthBatch = Type.Object(
-  { items: Type.Array(Type.Object({ accountId: Id, ...Observation }, closed), { minItems: 1, maxItems: 1000 }) },
+  {
+    items: Type.Array(Type.Object({ accountId: Id, ...Observation }, closed), {
+      minItems: 1,
+      maxItems: 1000,
+    }),
+  },
   closed,
 );
 export type HealthBatch = Static<typeof HealthBatch>;

@@ -20,17 +20,38 @@ export const PeriodQuery = Type.Object({ from: Day, to: Day }, closed);
 
 const KpiBlock = Type.Object(
   {
-    accounts: Type.Object({ atStart: Type.Integer(), new: Type.Integer(), churned: Type.Integer(), atEnd: Type.Integer() }, closed),
+    accounts: Type.Object(
+      { atStart: Type.Integer(), new: Type.Integer(), churned: Type.Integer(), atEnd: Type.Integer() },
+      closed,
+    ),
     customerChurnRate: Rate,
     retentionRate: Rate,
-    mrr: Type.Object({ atStart: Type.Number(), expansion: Type.Number(), contraction: Type.Number(), churned: Type.Number(), atEnd: Type.Number() }, closed),
+    mrr: Type.Object(
+      {
+        atStart: Type.Number(),
+        expansion: Type.Number(),
+        contraction: Type.Number(),
+        churned: Type.Number(),
+        atEnd: Type.Number(),
+      },
+      closed,
+    ),
     revenueChurnRate: Rate,
     grossRevenueRetention: Rate,
     netRevenueRetention: Rate,
     upsellRate: Rate,
     crossSellRate: Rate,
     onboarding: Type.Object({ cohort: Type.Integer(), completed: Type.Integer(), rate: Rate }, closed),
-    nps: Type.Object({ responses: Type.Integer(), promoters: Type.Integer(), passives: Type.Integer(), detractors: Type.Integer(), score: Rate }, closed),
+    nps: Type.Object(
+      {
+        responses: Type.Integer(),
+        promoters: Type.Integer(),
+        passives: Type.Integer(),
+        detractors: Type.Integer(),
+        score: Rate,
+      },
+      closed,
+    ),
     arpa: Rate,
     ltv: Rate,
   },
@@ -42,7 +63,11 @@ export const KpiReport = Type.Object(
     period: Type.Object({ from: Type.String(), to: Type.String() }, closed),
     segment: Type.Optional(Segment),
     total: KpiBlock,
-    groups: Type.Optional(Type.Array(Type.Object({ key: Type.String(), ...KpiBlock.properties }, closed), { description: 'With groupBy: one block per segment or plan, sorted by key.' })),
+    groups: Type.Optional(
+      Type.Array(Type.Object({ key: Type.String(), ...KpiBlock.properties }, closed), {
+        description: 'With groupBy: one block per segment or plan, sorted by key.',
+      }),
+    ),
   },
   closed,
 );
@@ -59,19 +84,33 @@ export const Effectiveness = Type.Object(
   {
     period: Type.Object({ from: Type.String(), to: Type.String() }, closed),
     playbooks: Type.Array(
-      Type.Object({ playbookId: Type.String(), ...GroupFigures, control: Type.Optional(Type.Object(GroupFigures, closed)), lift: Type.Optional(Rate) }, closed),
+      Type.Object(
+        {
+          playbookId: Type.String(),
+          ...GroupFigures,
+          control: Type.Optional(Type.Object(GroupFigures, closed)),
+          lift: Type.Optional(Rate),
+        },
+        closed,
+      ),
     ),
   },
   closed,
 );
 
-
-
 export const Operations = Type.Object(
   {
     period: Type.Object({ from: Type.String(), to: Type.String() }, closed),
-    healthBands: Type.Object({ green: Type.Integer(), yellow: Type.Integer(), red: Type.Integer() }, { ...closed, description: 'Accounts per band at `to`.' }),
-    tasks: Type.Array(Type.Object({ assignee: Type.String(), open: Type.Integer(), overdue: Type.Integer(), completed: Type.Integer() }, closed)),
+    healthBands: Type.Object(
+      { green: Type.Integer(), yellow: Type.Integer(), red: Type.Integer() },
+      { ...closed, description: 'Accounts per band at `to`.' },
+    ),
+    tasks: Type.Array(
+      Type.Object(
+        { assignee: Type.String(), open: Type.Integer(), overdue: Type.Integer(), completed: Type.Integer() },
+        closed,
+      ),
+    ),
   },
   closed,
 );

@@ -5,7 +5,11 @@ import { closed, DateTime, Page, PageQuery, PlaybookId } from './common.js';
 export const playbookSourceLimit = 256 * 1024;
 export const yamlContentTypes = ['application/yaml', 'text/yaml', 'application/x-yaml'];
 
-export const PlaybookSource = Type.String({ minLength: 1, maxLength: playbookSourceLimit, description: 'The playbook YAML (Content-Type: application/yaml).' });
+export const PlaybookSource = Type.String({
+  minLength: 1,
+  maxLength: playbookSourceLimit,
+  description: 'The playbook YAML (Content-Type: application/yaml).',
+});
 
 export const Diagnostic = Type.Object(
   {
@@ -50,7 +54,7 @@ export const PlaybookDetail = Type.Object(
     latestVersion: Type.Integer(),
     status: PlaybookStatus,
     retiredAt: Type.Optional(DateTime),
-    trigger: Type.Record(Type.String(), Type.Unknown(), { description: 'The latest version\'s trigger.' }),
+    trigger: Type.Record(Type.String(), Type.Unknown(), { description: "The latest version's trigger." }),
     versions: Type.Array(PlaybookVersionInfo),
   },
   closed,
@@ -62,7 +66,9 @@ export const Published = Type.Object(
     name: Type.String(),
     version: Type.Integer(),
     hash: Type.String(),
-    created: Type.Boolean({ description: 'false when this exact YAML was already the latest version (nothing changed).' }),
+    created: Type.Boolean({
+      description: 'false when this exact YAML was already the latest version (nothing changed).',
+    }),
     diagnostics: Type.Array(Diagnostic, { description: 'Warnings, if any.' }),
   },
   closed,
@@ -74,10 +80,22 @@ export const PlaybookPage = Page(PlaybookSummary);
 export const VersionParams = Type.Object({ id: PlaybookId, version: Type.Integer({ minimum: 1 }) }, closed);
 
 export const RetireInput = Type.Object(
-  { cancelRunning: Type.Optional(Type.Boolean({ default: false, description: 'Also cancel the runs in flight (default: let them finish).' })) },
+  {
+    cancelRunning: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Also cancel the runs in flight (default: let them finish).',
+      }),
+    ),
+  },
   closed,
 );
 export const Retired = Type.Object(
-  { id: PlaybookId, status: Type.Literal('retired'), retiredAt: DateTime, cancelledRuns: Type.Array(Type.String(), { description: 'Runs sent a cancel (with cancelRunning).' }) },
+  {
+    id: PlaybookId,
+    status: Type.Literal('retired'),
+    retiredAt: DateTime,
+    cancelledRuns: Type.Array(Type.String(), { description: 'Runs sent a cancel (with cancelRunning).' }),
+  },
   closed,
 );

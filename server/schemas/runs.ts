@@ -8,12 +8,23 @@ export const RunId = Type.String({
 });
 export const RunParams = Type.Object({ id: RunId }, closed);
 
-export const RunStatus = Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('cancelled'), Type.Literal('failed')]);
+export const RunStatus = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('completed'),
+  Type.Literal('cancelled'),
+  Type.Literal('failed'),
+]);
 
 const Free = Type.Record(Type.String(), Type.Unknown());
 
 export const AuditEntry = Type.Object(
-  { at: DateTime, step: Type.Union([Type.String(), Type.Null()]), kind: Type.String(), event: Type.String(), detail: Free },
+  {
+    at: DateTime,
+    step: Type.Union([Type.String(), Type.Null()]),
+    kind: Type.String(),
+    event: Type.String(),
+    detail: Free,
+  },
   closed,
 );
 
@@ -38,7 +49,12 @@ export const RunSummary = Type.Object(runFields, closed);
 export const Run = Type.Object({ ...runFields, audit: Type.Array(AuditEntry) }, closed);
 
 export const RunListQuery = Type.Object(
-  { accountId: Type.Optional(Id), playbookId: Type.Optional(PlaybookId), status: Type.Optional(RunStatus), ...PageQuery },
+  {
+    accountId: Type.Optional(Id),
+    playbookId: Type.Optional(PlaybookId),
+    status: Type.Optional(RunStatus),
+    ...PageQuery,
+  },
   closed,
 );
 export const RunPage = Page(RunSummary);

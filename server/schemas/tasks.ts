@@ -1,12 +1,26 @@
 import { Type, type Static } from 'typebox';
 import { closed, DateTime, Id, Page, PageQuery } from './common.js';
 
-const Priority = Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high'), Type.Literal('urgent')]);
+const Priority = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('normal'),
+  Type.Literal('high'),
+  Type.Literal('urgent'),
+]);
 const TaskStatus = Type.Union([Type.Literal('open'), Type.Literal('completed'), Type.Literal('cancelled')]);
 const Outcome = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' });
 
 /** Task ids are `<runId>:<stepId>`; runIds contain `/` (send it as %2F). */
-export const TaskParams = Type.Object({ id: Type.String({ pattern: '^run:[a-z][a-z0-9_-]{0,62}:[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}/[0-9a-f-]{36}:[A-Za-z0-9_.[\\]-]{1,200}$', maxLength: 400 }) }, closed);
+export const TaskParams = Type.Object(
+  {
+    id: Type.String({
+      pattern:
+        '^run:[a-z][a-z0-9_-]{0,62}:[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}/[0-9a-f-]{36}:[A-Za-z0-9_.[\\]-]{1,200}$',
+      maxLength: 400,
+    }),
+  },
+  closed,
+);
 
 export const Task = Type.Object(
   {
@@ -28,7 +42,12 @@ export const Task = Type.Object(
     comments: Type.Array(Type.Object({ at: DateTime, by: Type.String(), text: Type.String() }, closed)),
     createdAt: DateTime,
     completedAt: Type.Optional(DateTime),
-    delivery: Type.Optional(Type.String({ description: 'After completion: delivered, pending (Temporal unreachable; redelivered later) or run_closed.' })),
+    delivery: Type.Optional(
+      Type.String({
+        description:
+          'After completion: delivered, pending (Temporal unreachable; redelivered later) or run_closed.',
+      }),
+    ),
   },
   closed,
 );
@@ -37,7 +56,9 @@ export const TaskPage = Page(Task);
 
 export const TaskListQuery = Type.Object(
   {
-    assignee: Type.Optional(Type.Union([Type.Literal('me'), Id], { description: '`me`, or (admins) a user id or email.' })),
+    assignee: Type.Optional(
+      Type.Union([Type.Literal('me'), Id], { description: '`me`, or (admins) a user id or email.' }),
+    ),
     status: Type.Optional(TaskStatus),
     accountId: Type.Optional(Id),
     dueBefore: Type.Optional(DateTime),
@@ -46,9 +67,15 @@ export const TaskListQuery = Type.Object(
   closed,
 );
 
-export const CompleteTask = Type.Object({ outcome: Type.Optional(Outcome), note: Type.Optional(Type.String({ maxLength: 5000 })) }, closed);
+export const CompleteTask = Type.Object(
+  { outcome: Type.Optional(Outcome), note: Type.Optional(Type.String({ maxLength: 5000 })) },
+  closed,
+);
 export const SnoozeTask = Type.Object({ until: DateTime }, closed);
-export const ReassignTask = Type.Object({ assignee: Type.String({ minLength: 1, maxLength: 254, description: 'A user id or email.' }) }, closed);
+export const ReassignTask = Type.Object(
+  { assignee: Type.String({ minLength: 1, maxLength: 254, description: 'A user id or email.' }) },
+  closed,
+);
 export const CommentTask = Type.Object({ text: Type.String({ minLength: 1, maxLength: 5000 }) }, closed);
 
 export type TaskListQuery = Static<typeof TaskListQuery>;

@@ -16,7 +16,9 @@ export const TimelineItem = Type.Object(
   {
     at: DateTime,
     type: TimelineKind,
-    summary: Type.String({ description: 'One line a person reads, e.g. `Task "Call Acme" completed: reached`.' }),
+    summary: Type.String({
+      description: 'One line a person reads, e.g. `Task "Call Acme" completed: reached`.',
+    }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
   closed,
@@ -32,7 +34,10 @@ export const TimelineQuery = Type.Object(
   {
     limit: PageQuery.limit,
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 0 })),
-    before: Type.Optional({ ...DateTime, description: 'Only items strictly older than this instant (to page past offset 1000).' }),
+    before: Type.Optional({
+      ...DateTime,
+      description: 'Only items strictly older than this instant (to page past offset 1000).',
+    }),
   },
   closed,
 );

@@ -11,7 +11,10 @@ export const NewUser = Type.Object(
 );
 export type NewUser = Static<typeof NewUser>;
 
-export const User = Type.Object({ id: Id, email: Email, name: Type.String(), role: Role, createdAt: DateTime }, closed);
+export const User = Type.Object(
+  { id: Id, email: Email, name: Type.String(), role: Role, createdAt: DateTime },
+  closed,
+);
 export type User = Static<typeof User>;
 
 export const CreatedUser = Type.Object(

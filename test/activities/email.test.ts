@@ -17,37 +17,73 @@ const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.
 const secret = 'test-secret';
 
 function deps(extra: Partial<ActivityDeps> = {}): ActivityDeps {
-  return { db: it.db, mailer: it.mailer, config: { mailFrom: 'Success <success@retain.test>', publicUrl: 'https://retain.test', unsubscribeSecret: secret, templatesDir }, ...extra };
+  return {
+    db: it.db,
+    mailer: it.mailer,
+    config: {
+      mailFrom: 'Success <success@retain.test>',
+      publicUrl: 'https://retain.test',
+      unsubscribeSecret: secret,
+      templatesDir,
+    },
+    ...extra,
+  };
 }
 
-async function account(name = 'Acme Logistics', email = `dana-${randomUUID().slice(0, 8)}@acme.test`): Promise<AccountDoc> {
+async function account(
+  name = 'Acme Logistics',
+  email = `dana-${randomUUID().slice(0, 8)}@acme.test`,
+): Promise<AccountDoc> {
   const now = new Date();
   const doc: AccountDoc = {
-    _id: `acct-${randomUUID()}`, name, segment: 'tech-touch', plan: 'starter', mrr: 99, csm: '', startedAt: now, lifecycle: 'adoption', attributes: {},
-    contacts: [{ name: 'Dana Whitfield', email, role: 'primary' }], createdAt: now, updatedAt: now,
+    _id: `acct-${randomUUID()}`,
+    name,
+    segment: 'tech-touch',
+    plan: 'starter',
+    mrr: 99,
+    csm: '',
+    startedAt: now,
+    lifecycle: 'adoption',
+    attributes: {},
+    contacts: [{ name: 'Dana Whitfield', email, role: 'primary' }],
+    createdAt: now,
+    updatedAt: now,
   };
   await it.db.collection<AccountDoc>('accounts').insertOne(doc);
   return doc;
 }
 
 const step = (accountId: string) => ({
-  runId: `run:low-usage-rescue:${accountId}/${randomUUID()}`, workflowId: `run:low-usage-rescue:${accountId}`, stepId: 'tips', accountId, playbookId: 'low-usage-rescue',
-  template: 'low-usage-tips', run: { version: 1, startedAt: new Date().toISOString(), daysSinceStart: 0 },
+  runId: `run:low-usage-rescue:${accountId}/${randomUUID()}`,
+  workflowId: `run:low-usage-rescue:${accountId}`,
+  stepId: 'tips',
+  accountId,
+  playbookId: 'low-usage-rescue',
+  template: 'low-usage-tips',
+  run: { version: 1, startedAt: new Date().toISOString(), daysSinceStart: 0 },
 });
 
 describe('the email activity', () => {
   test('delivers the rendered template to the primary contact with a signed List-Unsubscribe link', async () => {
     const acct = await account();
     const input = step(acct._id);
-    const result = (await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
+    const result = (await new MockActivityEnvironment().run(
+      createEmailActivities(deps()).sendEmail,
+      input,
+    )) as SendEmailResult;
     expect(result.status).toBe('sent');
     const mail = await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
     expect(mail.envelopeTo).toEqual([acct.contacts[0].email]);
     expect(mail.subject).toContain('Dana');
-    const link = /<(https:\/\/retain\.test\/v1\/unsubscribe\?token=[^>]+)>/.exec(mail.header('list-unsubscribe') ?? '')?.[1];
+    const link = /<(https:\/\/retain\.test\/v1\/unsubscribe\?token=[^>]+)>/.exec(
+      mail.header('list-unsubscribe') ?? '',
+    )?.[1];
     expect(link).toBeDefined();
     const token = decodeURIComponent(new URL(link!).searchParams.get('token')!);
-    expect(verifyUnsubscribeToken(secret, token)).toEqual({ email: acct.contacts[0].email, category: 'product-tips' });
+    expect(verifyUnsubscribeToken(secret, token)).toEqual({
+      email: acct.contacts[0].email,
+      category: 'product-tips',
+    });
     expect(mail.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
   });
 
@@ -55,12 +91,27 @@ describe('the email activity', () => {
     const acct = await account();
     const input = step(acct._id);
     const activities = createEmailActivities(
-      deps({ afterSmtpAccepted: ({ attempt }) => { if (attempt === 1) throw new Error('worker died right after the hand-over'); } }),
+      deps({
+        afterSmtpAccepted: ({ attempt }) => {
+          if (attempt === 1) throw new Error('worker died right after the hand-over');
+        },
+      }),
     );
-    await expect(new MockActivityEnvironment({ attempt: 1 }).run(activities.sendEmail, input) as Promise<SendEmailResult>).rejects.toThrow('hand-over');
-    const second = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendEmail, input)) as SendEmailResult;
+    await expect(
+      new MockActivityEnvironment({ attempt: 1 }).run(
+        activities.sendEmail,
+        input,
+      ) as Promise<SendEmailResult>,
+    ).rejects.toThrow('hand-over');
+    const second = (await new MockActivityEnvironment({ attempt: 2 }).run(
+      activities.sendEmail,
+      input,
+    )) as SendEmailResult;
     expect(second.status).toBe('sent');
-    const third = (await new MockActivityEnvironment({ attempt: 3 }).run(activities.sendEmail, input)) as SendEmailResult;
+    const third = (await new MockActivityEnvironment({ attempt: 3 }).run(
+      activities.sendEmail,
+      input,
+    )) as SendEmailResult;
     expect(third.status).toBe('already_sent');
     await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
     await new Promise((r) => setTimeout(r, 300));
@@ -70,11 +121,22 @@ describe('the email activity', () => {
   test('an address that unsubscribed from the category is not written to', async () => {
     const acct = await account();
     const email = acct.contacts[0].email;
-    await it.db.collection('suppressions').insertOne({ _id: `${email}:product-tips` as never, email, category: 'product-tips', createdAt: new Date() });
+    await it.db.collection('suppressions').insertOne({
+      _id: `${email}:product-tips` as never,
+      email,
+      category: 'product-tips',
+      createdAt: new Date(),
+    });
     const input = step(acct._id);
-    const result = (await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
+    const result = (await new MockActivityEnvironment().run(
+      createEmailActivities(deps()).sendEmail,
+      input,
+    )) as SendEmailResult;
     expect(result.status).toBe('suppressed');
-    const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(createEmailActivities(deps()).sendEmail, input)) as SendEmailResult;
+    const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(
+      createEmailActivities(deps()).sendEmail,
+      input,
+    )) as SendEmailResult;
     expect(retried.status).toBe('suppressed');
     expect(it.inbox.messages.some((m) => m.header('x-retain-run') === input.runId)).toBe(false);
   });
@@ -93,7 +155,12 @@ describe('the email activity', () => {
   test('an unknown template fails the step without retrying', async () => {
     const acct = await account();
     const input = { ...step(acct._id), template: 'no-such-template' };
-    await expect(new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input) as Promise<SendEmailResult>).rejects.toMatchObject({ type: 'UnknownTemplate', nonRetryable: true });
+    await expect(
+      new MockActivityEnvironment().run(
+        createEmailActivities(deps()).sendEmail,
+        input,
+      ) as Promise<SendEmailResult>,
+    ).rejects.toMatchObject({ type: 'UnknownTemplate', nonRetryable: true });
   });
 
   test('a tampered unsubscribe token is refused', () => {
@@ -102,6 +169,9 @@ describe('the email activity', () => {
     const forged = `${Buffer.from(JSON.stringify(['victim@b.test', 'renewal'])).toString('base64url')}.${sig}`;
     expect(verifyUnsubscribeToken(secret, forged)).toBeNull();
     expect(verifyUnsubscribeToken('other-secret', token)).toBeNull();
-    expect(verifyUnsubscribeToken(secret, `${payload}.${sig}`)).toEqual({ email: 'a@b.test', category: 'renewal' });
+    expect(verifyUnsubscribeToken(secret, `${payload}.${sig}`)).toEqual({
+      email: 'a@b.test',
+      category: 'renewal',
+    });
   });
 });

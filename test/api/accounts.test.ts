@@ -4,11 +4,16 @@ import { useApiStack } from './helpers.js';
 describe('API accounts', () => {
   const api = useApiStack('accounts');
 
-  it('creates an account with the caller\'s id, resolving the CSM by email', async () => {
+  it("creates an account with the caller's id, resolving the CSM by email", async () => {
     const body = api.accountBody({ id: 'acme-1' });
     const res = await api.call('POST', '/v1/accounts', { token: api.tokens.integration, body });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ id: 'acme-1', csm: api.users.csm.id, lifecycle: 'onboarding', attributes: { seats: 10 } });
+    expect(res.json()).toMatchObject({
+      id: 'acme-1',
+      csm: api.users.csm.id,
+      lifecycle: 'onboarding',
+      attributes: { seats: 10 },
+    });
   });
 
   it('generates an id when the caller gives none', async () => {
@@ -22,7 +27,9 @@ describe('API accounts', () => {
     await api.publish(api.playbookYaml('api-welcome', 'account.created'));
     const res = await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'welcomed-1' }) });
     expect(res.statusCode).toBe(201);
-    const enrolment = await api.db.collection('enrolments').findOne({ accountId: 'welcomed-1', playbookId: 'api-welcome' });
+    const enrolment = await api.db
+      .collection('enrolments')
+      .findOne({ accountId: 'welcomed-1', playbookId: 'api-welcome' });
     expect(enrolment).not.toBeNull();
   });
 
@@ -34,13 +41,18 @@ describe('API accounts', () => {
   });
 
   it('answers 422 unknown_csm when the CSM is no user', async () => {
-    const res = await api.call('POST', '/v1/accounts', { body: api.accountBody({ csm: 'nobody@example.com' }) });
+    const res = await api.call('POST', '/v1/accounts', {
+      body: api.accountBody({ csm: 'nobody@example.com' }),
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json().error.code).toBe('unknown_csm');
   });
 
   it('answers 400 for an unknown segment or an unknown field', async () => {
-    expect((await api.call('POST', '/v1/accounts', { body: api.accountBody({ segment: 'white-glove' }) })).statusCode).toBe(400);
+    expect(
+      (await api.call('POST', '/v1/accounts', { body: api.accountBody({ segment: 'white-glove' }) }))
+        .statusCode,
+    ).toBe(400);
     const res = await api.call('POST', '/v1/accounts', { body: { ...api.accountBody(), colour: 'blue' } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
@@ -60,8 +72,13 @@ describe('API accounts', () => {
   });
 
   it('patches fields and merges attributes, null removing a key', async () => {
-    await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'patch-1', attributes: { seats: 10, tier: 'gold' } }) });
-    const res = await api.call('PATCH', '/v1/accounts/patch-1', { token: api.tokens.csm, body: { lifecycle: 'adoption', attributes: { seats: 12, tier: null } } });
+    await api.call('POST', '/v1/accounts', {
+      body: api.accountBody({ id: 'patch-1', attributes: { seats: 10, tier: 'gold' } }),
+    });
+    const res = await api.call('PATCH', '/v1/accounts/patch-1', {
+      token: api.tokens.csm,
+      body: { lifecycle: 'adoption', attributes: { seats: 12, tier: null } },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ lifecycle: 'adoption', attributes: { seats: 12 } });
     expect(res.json().attributes).not.toHaveProperty('tier');
@@ -69,7 +86,10 @@ describe('API accounts', () => {
 
   it('forbids a CSM to reassign an account to another CSM', async () => {
     await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'patch-2' }) });
-    const res = await api.call('PATCH', '/v1/accounts/patch-2', { token: api.tokens.csm, body: { csm: api.users.otherCsm.email } });
+    const res = await api.call('PATCH', '/v1/accounts/patch-2', {
+      token: api.tokens.csm,
+      body: { csm: api.users.otherCsm.email },
+    });
     expect(res.statusCode).toBe(403);
   });
 
@@ -80,7 +100,8 @@ describe('API accounts', () => {
   });
 
   it('lists accounts filtered by segment with pagination', async () => {
-    for (const id of ['tt-1', 'tt-2', 'tt-3']) await api.call('POST', '/v1/accounts', { body: api.accountBody({ id, segment: 'tech-touch' }) });
+    for (const id of ['tt-1', 'tt-2', 'tt-3'])
+      await api.call('POST', '/v1/accounts', { body: api.accountBody({ id, segment: 'tech-touch' }) });
     const res = await api.call('GET', '/v1/accounts?segment=tech-touch&limit=2&offset=1');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ total: 3, limit: 2, offset: 1 });

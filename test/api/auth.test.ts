@@ -26,7 +26,12 @@ describe('API authentication and roles', () => {
 
   it('accepts a token created through POST /v1/users and tells who it is', async () => {
     const res = await api.call('GET', '/v1/users/me', { token: api.tokens.csm });
-    expect(res.json()).toEqual({ id: api.users.csm.id, email: api.users.csm.email, name: 'Casey CSM', role: 'csm' });
+    expect(res.json()).toEqual({
+      id: api.users.csm.id,
+      email: api.users.csm.email,
+      name: 'Casey CSM',
+      role: 'csm',
+    });
   });
 
   it('answers 403 forbidden when the role may not do it', async () => {
@@ -48,9 +53,13 @@ describe('API authentication and roles', () => {
 
   it('answers 429 rate_limited past RATE_LIMIT_PER_MINUTE, counted per token', async () => {
     // A second app over the same database with a limit of 3; these routes never reach Temporal.
-    const limited = await buildApp({ config: { ...api.config, rateLimitPerMinute: 3 }, db: api.db, temporal: new Client() }, { logger: false });
+    const limited = await buildApp(
+      { config: { ...api.config, rateLimitPerMinute: 3 }, db: api.db, temporal: new Client() },
+      { logger: false },
+    );
     try {
-      const me = (token: string) => limited.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+      const me = (token: string) =>
+        limited.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${token}` } });
       const first = [await me(api.tokens.csm), await me(api.tokens.csm), await me(api.tokens.csm)];
       expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200]);
       const over = await me(api.tokens.csm);
@@ -66,6 +75,21 @@ describe('API authentication and roles', () => {
     const res = await api.call('GET', '/docs/json', { token: null });
     expect(res.statusCode).toBe(200);
     const paths = Object.keys(res.json().paths);
-    expect(paths).toEqual(expect.arrayContaining(['/v1/accounts', '/v1/accounts/{id}/health', '/v1/health', '/v1/playbooks', '/v1/runs/{id}/cancel', '/v1/tasks', '/v1/tasks/{id}/complete', '/v1/emails', '/v1/unsubscribe', '/v1/accounts/{id}/timeline', '/v1/kpis', '/v1/kpis/playbooks']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/accounts',
+        '/v1/accounts/{id}/health',
+        '/v1/health',
+        '/v1/playbooks',
+        '/v1/runs/{id}/cancel',
+        '/v1/tasks',
+        '/v1/tasks/{id}/complete',
+        '/v1/emails',
+        '/v1/unsubscribe',
+        '/v1/accounts/{id}/timeline',
+        '/v1/kpis',
+        '/v1/kpis/playbooks',
+      ]),
+    );
   });
 });

@@ -4,14 +4,39 @@ import { describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../lib/mongo.js';
 import errorHandler from '../../server/plugins/error-handler.js';
 
-const sqliteBusy = new MongoServerError({ ok: 0, code: 1, codeName: 'InternalError', errmsg: '[collection.go:191 sqlite.(*collection).UpdateAll] database is locked (5) (SQLITE_BUSY)' });
+const sqliteBusy = new MongoServerError({
+  ok: 0,
+  code: 1,
+  codeName: 'InternalError',
+  errmsg: '[collection.go:191 sqlite.(*collection).UpdateAll] database is locked (5) (SQLITE_BUSY)',
+});
 
 describe('database errors', () => {
   it('tells a database that is busy or unreachable from a bug', () => {
     expect(isDatabaseUnavailable(sqliteBusy)).toBe(true);
     expect(isDatabaseUnavailable(new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed'))).toBe(true);
-    expect(isDatabaseUnavailable(new MongoServerSelectionError('Server selection timed out after 5000 ms', { type: 'Unknown', servers: new Map(), stale: false, compatible: true, heartbeatFrequencyMS: 10000, localThresholdMS: 15, setName: null, maxElectionId: null, maxSetVersion: null, commonWireVersion: 0, logicalSessionTimeoutMinutes: null } as never))).toBe(true);
-    expect(isDatabaseUnavailable(new MongoServerError({ ok: 0, code: 11000, errmsg: 'E11000 duplicate key error' }))).toBe(false);
+    expect(
+      isDatabaseUnavailable(
+        new MongoServerSelectionError('Server selection timed out after 5000 ms', {
+          type: 'Unknown',
+          servers: new Map(),
+          stale: false,
+          compatible: true,
+          heartbeatFrequencyMS: 10000,
+          localThresholdMS: 15,
+          setName: null,
+          maxElectionId: null,
+          maxSetVersion: null,
+          commonWireVersion: 0,
+          logicalSessionTimeoutMinutes: null,
+        } as never),
+      ),
+    ).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        new MongoServerError({ ok: 0, code: 11000, errmsg: 'E11000 duplicate key error' }),
+      ),
+    ).toBe(false);
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
   });
 

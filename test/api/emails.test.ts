@@ -17,8 +17,13 @@ steps:
 `;
 
 async function accountWithWelcome(over: Record<string, unknown> = {}): Promise<string> {
-  const account = (await api.call('POST', '/v1/accounts', { body: api.accountBody({ segment: 'tech-touch', ...over }) })).json();
-  expect((await api.call('POST', '/v1/playbooks/log-welcome/runs', { body: { accountId: account.id } })).statusCode).toBe(201);
+  const account = (
+    await api.call('POST', '/v1/accounts', { body: api.accountBody({ segment: 'tech-touch', ...over }) })
+  ).json();
+  expect(
+    (await api.call('POST', '/v1/playbooks/log-welcome/runs', { body: { accountId: account.id } }))
+      .statusCode,
+  ).toBe(201);
   await api.eventually(async () => {
     const res = await api.call('GET', `/v1/emails?accountId=${account.id}`);
     expect(res.json().items.map((e: { status: string }) => e.status)).toEqual(['sent']);
@@ -32,7 +37,10 @@ let others: string;
 beforeAll(async () => {
   await api.publish(welcome);
   own = await accountWithWelcome();
-  others = await accountWithWelcome({ csm: api.users.otherCsm.email, contacts: [{ email: 'lee@globex.example', name: 'Lee Park', role: 'primary' }] });
+  others = await accountWithWelcome({
+    csm: api.users.otherCsm.email,
+    contacts: [{ email: 'lee@globex.example', name: 'Lee Park', role: 'primary' }],
+  });
 });
 
 describe('email log', () => {
@@ -40,10 +48,19 @@ describe('email log', () => {
     const res = await api.call('GET', `/v1/emails?accountId=${own}`, { token: api.tokens.csm });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ total: 1, limit: 50, offset: 0 });
-    expect(res.json().items).toEqual([expect.objectContaining({ accountId: own, template: 'onboarding-welcome', category: expect.any(String), status: 'sent', to: ['dana@acme.example'], sentAt: expect.any(String) })]);
+    expect(res.json().items).toEqual([
+      expect.objectContaining({
+        accountId: own,
+        template: 'onboarding-welcome',
+        category: expect.any(String),
+        status: 'sent',
+        to: ['dana@acme.example'],
+        sentAt: expect.any(String),
+      }),
+    ]);
   });
 
-  test("without an account, a CSM sees the emails of their own accounts only; an admin sees all", async () => {
+  test('without an account, a CSM sees the emails of their own accounts only; an admin sees all', async () => {
     const mine = await api.call('GET', '/v1/emails', { token: api.tokens.csm });
     expect(mine.json().items.map((e: { accountId: string }) => e.accountId)).toEqual([own]);
     const all = await api.call('GET', '/v1/emails?limit=1', { token: api.tokens.admin });

@@ -57,7 +57,17 @@ export interface ApiStackOptions {
 let accountSeq = 0;
 
 const playbookYaml: ApiStack['playbookYaml'] = (id, on, when) =>
-  [`id: ${id}`, `name: Test playbook ${id}`, 'trigger:', `  on: ${on}`, ...(when ? [`  when: '${when}'`] : []), 'steps:', '  - id: pause', '    wait: 30d', ''].join('\n');
+  [
+    `id: ${id}`,
+    `name: Test playbook ${id}`,
+    'trigger:',
+    `  on: ${on}`,
+    ...(when ? [`  when: '${when}'`] : []),
+    'steps:',
+    '  - id: pause',
+    '    wait: 30d',
+    '',
+  ].join('\n');
 
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -82,7 +92,8 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
   let running: Promise<void> | undefined;
 
   const get = () => {
-    if (!state) throw new Error('useApiStack: the app is built in beforeAll; use it inside tests or later hooks');
+    if (!state)
+      throw new Error('useApiStack: the app is built in beforeAll; use it inside tests or later hooks');
     return state;
   };
 
@@ -100,7 +111,12 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(opts.body);
     }
-    return app.inject({ method, url, headers: { ...headers, ...opts.headers }, ...(payload !== undefined ? { payload } : {}) });
+    return app.inject({
+      method,
+      url,
+      headers: { ...headers, ...opts.headers },
+      ...(payload !== undefined ? { payload } : {}),
+    });
   };
 
   beforeAll(async () => {
@@ -123,8 +139,18 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
       });
       running = worker.run();
     }
-    const app = await buildApp({ config, db: it.db, temporal: it.client, ...options.deps }, { logger: false });
-    state = { app, db: it.db, config, adminToken, tokens: { admin: adminToken, csm: '', otherCsm: '', integration: '' }, users: {} as ApiStack['users'] };
+    const app = await buildApp(
+      { config, db: it.db, temporal: it.client, ...options.deps },
+      { logger: false },
+    );
+    state = {
+      app,
+      db: it.db,
+      config,
+      adminToken,
+      tokens: { admin: adminToken, csm: '', otherCsm: '', integration: '' },
+      users: {} as ApiStack['users'],
+    };
 
     const createUser = async (email: string, name: string, role: string) => {
       const res = await call('POST', '/v1/users', { body: { email, name, role } });
@@ -136,7 +162,12 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
     const csm = await createUser('casey@retain.test', 'Casey CSM', 'csm');
     const otherCsm = await createUser('drew@retain.test', 'Drew CSM', 'csm');
     const integration = await createUser('crm@retain.test', 'CRM sync', 'integration');
-    state.tokens = { admin: admin.token, csm: csm.token, otherCsm: otherCsm.token, integration: integration.token };
+    state.tokens = {
+      admin: admin.token,
+      csm: csm.token,
+      otherCsm: otherCsm.token,
+      integration: integration.token,
+    };
     state.users = { csm: csm.user, otherCsm: otherCsm.user, integration: integration.user };
   });
 
@@ -149,12 +180,24 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
   });
 
   return {
-    get app() { return get().app; },
-    get db() { return get().db; },
-    get config() { return get().config; },
-    get adminToken() { return get().adminToken; },
-    get tokens() { return get().tokens; },
-    get users() { return get().users; },
+    get app() {
+      return get().app;
+    },
+    get db() {
+      return get().db;
+    },
+    get config() {
+      return get().config;
+    },
+    get adminToken() {
+      return get().adminToken;
+    },
+    get tokens() {
+      return get().tokens;
+    },
+    get users() {
+      return get().users;
+    },
     call,
     accountBody: (over = {}) => ({
       id: `acct-${++accountSeq}`,
@@ -163,7 +206,9 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
       plan: 'enterprise',
       mrr: 1000,
       csm: get().users.csm.email,
-      contacts: [{ email: 'dana@acme.example', name: 'Dana Whitfield', role: 'primary', timezone: 'Europe/Berlin' }],
+      contacts: [
+        { email: 'dana@acme.example', name: 'Dana Whitfield', role: 'primary', timezone: 'Europe/Berlin' },
+      ],
       startedAt: '2025-01-15T00:00:00Z',
       renewalAt: '2026-01-15T00:00:00Z',
       attributes: { seats: 10 },

@@ -9,7 +9,9 @@ describe('API rejects MongoDB operator injection', () => {
   });
 
   it('rejects an operator object in place of an id in a body', async () => {
-    const res = await api.call('POST', '/v1/nps', { body: { accountId: { $gt: '' }, score: 5, respondedAt: '2025-01-01T00:00:00Z' } });
+    const res = await api.call('POST', '/v1/nps', {
+      body: { accountId: { $gt: '' }, score: 5, respondedAt: '2025-01-01T00:00:00Z' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
   });
@@ -46,7 +48,9 @@ describe('API rejects MongoDB operator injection', () => {
   });
 
   it('rejects health components with operator keys', async () => {
-    const res = await api.call('POST', '/v1/accounts/target-1/health', { body: { score: 50, components: { $inc: 5 } } });
+    const res = await api.call('POST', '/v1/accounts/target-1/health', {
+      body: { score: 50, components: { $inc: 5 } },
+    });
     expect(res.statusCode).toBe(400);
   });
 

@@ -45,14 +45,19 @@ const health = [
 ] as const;
 
 beforeAll(async () => {
-  const accounts = book.map((a) => api.call('POST', '/v1/accounts', { token: api.tokens.integration, body: api.accountBody(a) }));
+  const accounts = book.map((a) =>
+    api.call('POST', '/v1/accounts', { token: api.tokens.integration, body: api.accountBody(a) }),
+  );
   for (const res of accounts) expect((await res).statusCode).toBe(201);
   const facts = [
-    ...events.map(([id, e]) => api.call('POST', `/v1/accounts/${id}/events`, { token: api.tokens.integration, body: e })),
+    ...events.map(([id, e]) =>
+      api.call('POST', `/v1/accounts/${id}/events`, { token: api.tokens.integration, body: e }),
+    ),
     ...nps.map((n) => api.call('POST', '/v1/nps', { token: api.tokens.integration, body: n })),
   ];
   for (const res of facts) expect((await res).statusCode).toBe(201);
-  for (const [id, h] of health) expect((await api.call('POST', `/v1/accounts/${id}/health`, { body: h })).statusCode).toBe(201);
+  for (const [id, h] of health)
+    expect((await api.call('POST', `/v1/accounts/${id}/health`, { body: h })).statusCode).toBe(201);
 });
 
 const march = 'from=2025-03-01&to=2025-04-01';
@@ -99,13 +104,19 @@ describe('GET /v1/kpis', () => {
     const { total, groups } = (await api.call('GET', `/v1/kpis?${march}&groupBy=segment`)).json();
     expect(total.accounts.atStart).toBe(4);
     expect(groups.map((g: { key: string }) => g.key)).toEqual(['high-touch', 'low-touch', 'tech-touch']);
-    expect(groups[0]).toMatchObject({ accounts: { atStart: 2, churned: 1 }, customerChurnRate: 50, upsellRate: 50 });
+    expect(groups[0]).toMatchObject({
+      accounts: { atStart: 2, churned: 1 },
+      customerChurnRate: 50,
+      upsellRate: 50,
+    });
     expect(groups[1]).toMatchObject({ accounts: { atStart: 1, churned: 1, atEnd: 0 }, arpa: null });
   });
 
   test('only admins (CS ops) read KPIs; no token is 401', async () => {
     expect((await api.call('GET', `/v1/kpis?${march}`, { token: api.tokens.csm })).statusCode).toBe(403);
-    expect((await api.call('GET', `/v1/kpis?${march}`, { token: api.tokens.integration })).statusCode).toBe(403);
+    expect((await api.call('GET', `/v1/kpis?${march}`, { token: api.tokens.integration })).statusCode).toBe(
+      403,
+    );
     expect((await api.call('GET', `/v1/kpis?${march}`, { token: null })).statusCode).toBe(401);
   });
 
@@ -126,7 +137,9 @@ describe('GET /v1/kpis/playbooks and /v1/kpis/operations', () => {
     const res = await api.call('GET', `/v1/kpis/playbooks?${march}`);
     expect(res.statusCode).toBe(200);
     expect(res.json().playbooks).toEqual([]);
-    expect((await api.call('GET', `/v1/kpis/playbooks?${march}`, { token: api.tokens.csm })).statusCode).toBe(403);
+    expect((await api.call('GET', `/v1/kpis/playbooks?${march}`, { token: api.tokens.csm })).statusCode).toBe(
+      403,
+    );
     expect((await api.call('GET', '/v1/kpis/playbooks?from=2025-03-01')).statusCode).toBe(400);
   });
 
@@ -134,6 +147,8 @@ describe('GET /v1/kpis/playbooks and /v1/kpis/operations', () => {
     const res = await api.call('GET', `/v1/kpis/operations?${march}`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ healthBands: { green: 1, yellow: 0, red: 1 }, tasks: [] });
-    expect((await api.call('GET', '/v1/kpis/operations?from=2025-04-01&to=2025-03-01')).json().error.code).toBe('empty_period');
+    expect(
+      (await api.call('GET', '/v1/kpis/operations?from=2025-04-01&to=2025-03-01')).json().error.code,
+    ).toBe('empty_period');
   });
 });

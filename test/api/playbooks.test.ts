@@ -32,7 +32,11 @@ describe('API playbooks', () => {
     const { error } = res.json();
     expect(error.code).toBe('invalid_playbook');
     expect(error.details.length).toBeGreaterThanOrEqual(2);
-    expect(error.details[0]).toMatchObject({ line: expect.any(Number), column: expect.any(Number), message: expect.any(String) });
+    expect(error.details[0]).toMatchObject({
+      line: expect.any(Number),
+      column: expect.any(Number),
+      message: expect.any(String),
+    });
   });
 
   it('validates without publishing', async () => {
@@ -43,7 +47,10 @@ describe('API playbooks', () => {
   });
 
   it('answers 415 for a playbook sent as something else than YAML or JSON', async () => {
-    const res = await api.call('POST', '/v1/playbooks', { raw: 'id: x', headers: { 'content-type': 'text/csv' } });
+    const res = await api.call('POST', '/v1/playbooks', {
+      raw: 'id: x',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(res.statusCode).toBe(415);
   });
 
@@ -57,7 +64,12 @@ describe('API playbooks', () => {
     const v2 = `${api.playbookYaml('pb-versions', 'manual')}# second version\n`;
     expect((await api.call('POST', '/v1/playbooks', { yaml: v2 })).json().version).toBe(2);
     const detail = await api.call('GET', '/v1/playbooks/pb-versions');
-    expect(detail.json()).toMatchObject({ id: 'pb-versions', latestVersion: 2, status: 'live', trigger: { on: 'manual' } });
+    expect(detail.json()).toMatchObject({
+      id: 'pb-versions',
+      latestVersion: 2,
+      status: 'live',
+      trigger: { on: 'manual' },
+    });
     expect(detail.json().versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     const source = await api.call('GET', '/v1/playbooks/pb-versions/versions/2');
     expect(source.headers['content-type']).toMatch(/^application\/yaml/);
@@ -72,7 +84,9 @@ describe('API playbooks', () => {
   it('lists playbooks with their status', async () => {
     const res = await api.call('GET', '/v1/playbooks', { token: api.tokens.csm });
     expect(res.statusCode).toBe(200);
-    expect(res.json().items).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'pb-one', status: 'live', latestVersion: 1 })]));
+    expect(res.json().items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'pb-one', status: 'live', latestVersion: 1 })]),
+    );
   });
 
   it('retires a playbook', async () => {
@@ -80,7 +94,9 @@ describe('API playbooks', () => {
     const res = await api.call('POST', '/v1/playbooks/pb-retire/retire', { body: {} });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: 'pb-retire', status: 'retired', cancelledRuns: [] });
-    expect((await api.call('GET', '/v1/playbooks?status=retired')).json().items.map((p: { id: string }) => p.id)).toContain('pb-retire');
+    expect(
+      (await api.call('GET', '/v1/playbooks?status=retired')).json().items.map((p: { id: string }) => p.id),
+    ).toContain('pb-retire');
   });
 
   it('answers 404 when retiring an unknown playbook', async () => {
@@ -88,7 +104,10 @@ describe('API playbooks', () => {
   });
 
   it('forbids a CSM to publish', async () => {
-    const res = await api.call('POST', '/v1/playbooks', { token: api.tokens.csm, yaml: api.playbookYaml('pb-csm', 'manual') });
+    const res = await api.call('POST', '/v1/playbooks', {
+      token: api.tokens.csm,
+      yaml: api.playbookYaml('pb-csm', 'manual'),
+    });
     expect(res.statusCode).toBe(403);
   });
 });

@@ -6,17 +6,24 @@ describe('API runs', () => {
   beforeAll(async () => {
     await api.publish(api.playbookYaml('api-manual', 'manual'));
     for (const id of ['r-1', 'r-2', 'r-3', 'r-other']) {
-      await api.call('POST', '/v1/accounts', { body: api.accountBody({ id, ...(id === 'r-other' ? { csm: api.users.otherCsm.email } : {}) }) });
+      await api.call('POST', '/v1/accounts', {
+        body: api.accountBody({ id, ...(id === 'r-other' ? { csm: api.users.otherCsm.email } : {}) }),
+      });
     }
   });
 
-  const enrol = (accountId: string, token?: string) => api.call('POST', '/v1/playbooks/api-manual/runs', { body: { accountId }, ...(token ? { token } : {}) });
+  const enrol = (accountId: string, token?: string) =>
+    api.call('POST', '/v1/playbooks/api-manual/runs', { body: { accountId }, ...(token ? { token } : {}) });
   const runUrl = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
 
   it('enrols an account by hand and answers the started run', async () => {
     const res = await enrol('r-1', api.tokens.csm);
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ playbookId: 'api-manual', status: 'started', runId: expect.stringMatching(/^run:api-manual:r-1\//) });
+    expect(res.json()).toMatchObject({
+      playbookId: 'api-manual',
+      status: 'started',
+      runId: expect.stringMatching(/^run:api-manual:r-1\//),
+    });
   });
 
   it('answers 409 run_already_running for a second enrolment while the first runs', async () => {
@@ -27,7 +34,9 @@ describe('API runs', () => {
   });
 
   it('answers 404 for an unknown playbook or account', async () => {
-    expect((await api.call('POST', '/v1/playbooks/no-such/runs', { body: { accountId: 'r-1' } })).statusCode).toBe(404);
+    expect(
+      (await api.call('POST', '/v1/playbooks/no-such/runs', { body: { accountId: 'r-1' } })).statusCode,
+    ).toBe(404);
     expect((await enrol('ghost')).statusCode).toBe(404);
   });
 
@@ -43,11 +52,20 @@ describe('API runs', () => {
       expect(res.json().audit.length).toBeGreaterThan(0);
       return res.json();
     });
-    expect(run).toMatchObject({ id: runId, accountId: 'r-3', playbookId: 'api-manual', playbookVersion: 1, status: 'running', control: false });
+    expect(run).toMatchObject({
+      id: runId,
+      accountId: 'r-3',
+      playbookId: 'api-manual',
+      playbookVersion: 1,
+      status: 'running',
+      control: false,
+    });
   });
 
   it('answers 404 for an unknown run and 400 for a malformed run id', async () => {
-    expect((await api.call('GET', runUrl('run:api-manual:r-1/00000000-0000-0000-0000-000000000000'))).statusCode).toBe(404);
+    expect(
+      (await api.call('GET', runUrl('run:api-manual:r-1/00000000-0000-0000-0000-000000000000'))).statusCode,
+    ).toBe(404);
     expect((await api.call('GET', runUrl('$where'))).statusCode).toBe(400);
   });
 
@@ -61,14 +79,18 @@ describe('API runs', () => {
 
   it('lists for a CSM only the runs of their own accounts', async () => {
     await enrol('r-other');
-    await api.eventually(async () => expect((await api.call('GET', '/v1/runs?playbookId=api-manual')).json().total).toBe(4));
+    await api.eventually(async () =>
+      expect((await api.call('GET', '/v1/runs?playbookId=api-manual')).json().total).toBe(4),
+    );
     const res = await api.call('GET', '/v1/runs?playbookId=api-manual', { token: api.tokens.otherCsm });
     expect(res.json().items.map((r: { accountId: string }) => r.accountId)).toEqual(['r-other']);
   });
 
   it('cancels a run with a reason; the run ends cancelled', async () => {
     const { id: runId } = (await api.call('GET', '/v1/runs?accountId=r-2')).json().items[0];
-    const res = await api.call('POST', `${runUrl(runId)}/cancel`, { body: { reason: 'customer asked for a pause' } });
+    const res = await api.call('POST', `${runUrl(runId)}/cancel`, {
+      body: { reason: 'customer asked for a pause' },
+    });
     expect(res.statusCode).toBe(202);
     const run = await api.eventually(async () => {
       const after = (await api.call('GET', runUrl(runId))).json();

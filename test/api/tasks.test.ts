@@ -34,9 +34,13 @@ async function redAccountWithTask() {
   const accountId = created.json().id as string;
   const health = await api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 20 } });
   expect(health.statusCode).toBe(201);
-  expect(health.json().enrolments).toEqual(expect.arrayContaining([expect.objectContaining({ playbookId: 'test-rescue', status: 'started' })]));
+  expect(health.json().enrolments).toEqual(
+    expect.arrayContaining([expect.objectContaining({ playbookId: 'test-rescue', status: 'started' })]),
+  );
   const task = await api.eventually(async () => {
-    const list = await api.call('GET', `/v1/tasks?assignee=me&accountId=${accountId}`, { token: api.tokens.csm });
+    const list = await api.call('GET', `/v1/tasks?assignee=me&accountId=${accountId}`, {
+      token: api.tokens.csm,
+    });
     expect(list.statusCode).toBe(200);
     expect(list.json().items).toHaveLength(1);
     return list.json().items[0];
@@ -48,7 +52,12 @@ describe('tasks', () => {
   test('a health drop gives the owning CSM a task with the outcomes it allows', async () => {
     await api.publish(rescueYaml);
     const { task } = await redAccountWithTask();
-    expect(task).toMatchObject({ status: 'open', priority: 'high', outcomes: ['reached', 'no_answer'], assignee: api.users.csm.id });
+    expect(task).toMatchObject({
+      status: 'open',
+      priority: 'high',
+      outcomes: ['reached', 'no_answer'],
+      assignee: api.users.csm.id,
+    });
     expect(task.title).toMatch(/^Call .+ about low usage$/);
     const one = await api.call('GET', `/v1/tasks/${encodeURIComponent(task.id)}`, { token: api.tokens.csm });
     expect(one.statusCode).toBe(200);
@@ -57,7 +66,10 @@ describe('tasks', () => {
 
   test('completing with an outcome moves the run on to its end', async () => {
     const { task } = await redAccountWithTask();
-    const done = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, { token: api.tokens.csm, body: { outcome: 'reached', note: 'Spoke with Dana' } });
+    const done = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+      token: api.tokens.csm,
+      body: { outcome: 'reached', note: 'Spoke with Dana' },
+    });
     expect(done.statusCode).toBe(200);
     expect(done.json()).toMatchObject({ status: 'completed', outcome: 'reached', delivery: 'delivered' });
     const run = await api.eventually(async () => {
@@ -66,27 +78,43 @@ describe('tasks', () => {
       return r.json();
     });
     expect(run.outcome).toBe('customer_reached');
-    const again = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, { token: api.tokens.csm, body: { outcome: 'no_answer' } });
+    const again = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+      token: api.tokens.csm,
+      body: { outcome: 'no_answer' },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('task_not_open');
   });
 
   test('an outcome the task does not allow is refused with the allowed ones', async () => {
     const { task } = await redAccountWithTask();
-    const res = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, { token: api.tokens.csm, body: { outcome: 'maybe' } });
+    const res = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+      token: api.tokens.csm,
+      body: { outcome: 'maybe' },
+    });
     expect(res.statusCode).toBe(422);
-    expect(res.json().error).toMatchObject({ code: 'outcome_not_allowed', details: { allowed: ['reached', 'no_answer'] } });
+    expect(res.json().error).toMatchObject({
+      code: 'outcome_not_allowed',
+      details: { allowed: ['reached', 'no_answer'] },
+    });
   });
 
   test('another CSM can neither see nor complete the task', async () => {
     const { task } = await redAccountWithTask();
     const list = await api.call('GET', '/v1/tasks?assignee=me', { token: api.tokens.otherCsm });
     expect(list.json().items.map((t: { id: string }) => t.id)).not.toContain(task.id);
-    const read = await api.call('GET', `/v1/tasks/${encodeURIComponent(task.id)}`, { token: api.tokens.otherCsm });
+    const read = await api.call('GET', `/v1/tasks/${encodeURIComponent(task.id)}`, {
+      token: api.tokens.otherCsm,
+    });
     expect(read.statusCode).toBe(403);
-    const complete = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, { token: api.tokens.otherCsm, body: { outcome: 'reached' } });
+    const complete = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+      token: api.tokens.otherCsm,
+      body: { outcome: 'reached' },
+    });
     expect(complete.statusCode).toBe(403);
-    const others = await api.call('GET', `/v1/tasks?assignee=${api.users.csm.id}`, { token: api.tokens.otherCsm });
+    const others = await api.call('GET', `/v1/tasks?assignee=${api.users.csm.id}`, {
+      token: api.tokens.otherCsm,
+    });
     expect(others.statusCode).toBe(403);
   });
 
@@ -94,16 +122,33 @@ describe('tasks', () => {
     const { task } = await redAccountWithTask();
     const id = encodeURIComponent(task.id);
     const until = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    const snoozed = await api.call('POST', `/v1/tasks/${id}/snooze`, { token: api.tokens.csm, body: { until } });
+    const snoozed = await api.call('POST', `/v1/tasks/${id}/snooze`, {
+      token: api.tokens.csm,
+      body: { until },
+    });
     expect(snoozed.json()).toMatchObject({ due: until, snoozedUntil: until });
-    const past = await api.call('POST', `/v1/tasks/${id}/snooze`, { token: api.tokens.csm, body: { until: '2000-01-01T00:00:00Z' } });
+    const past = await api.call('POST', `/v1/tasks/${id}/snooze`, {
+      token: api.tokens.csm,
+      body: { until: '2000-01-01T00:00:00Z' },
+    });
     expect(past.json().error.code).toBe('snooze_in_past');
-    const commented = await api.call('POST', `/v1/tasks/${id}/comments`, { token: api.tokens.csm, body: { text: 'Left a voicemail' } });
+    const commented = await api.call('POST', `/v1/tasks/${id}/comments`, {
+      token: api.tokens.csm,
+      body: { text: 'Left a voicemail' },
+    });
     expect(commented.statusCode).toBe(201);
-    expect(commented.json().comments).toEqual([expect.objectContaining({ by: api.users.csm.id, text: 'Left a voicemail' })]);
-    const moved = await api.call('POST', `/v1/tasks/${id}/reassign`, { token: api.tokens.csm, body: { assignee: api.users.otherCsm.email } });
+    expect(commented.json().comments).toEqual([
+      expect.objectContaining({ by: api.users.csm.id, text: 'Left a voicemail' }),
+    ]);
+    const moved = await api.call('POST', `/v1/tasks/${id}/reassign`, {
+      token: api.tokens.csm,
+      body: { assignee: api.users.otherCsm.email },
+    });
     expect(moved.json().assignee).toBe(api.users.otherCsm.id);
-    const nobody = await api.call('POST', `/v1/tasks/${id}/reassign`, { token: api.tokens.admin, body: { assignee: 'nobody@nowhere.test' } });
+    const nobody = await api.call('POST', `/v1/tasks/${id}/reassign`, {
+      token: api.tokens.admin,
+      body: { assignee: 'nobody@nowhere.test' },
+    });
     expect(nobody.statusCode).toBe(422);
   });
 
@@ -117,7 +162,10 @@ describe('tasks', () => {
     expect(injected.statusCode, injected.body).toBe(400);
     expect((await api.call('GET', '/v1/tasks', { token: api.tokens.integration })).statusCode).toBe(403);
     expect((await api.call('GET', '/v1/tasks', { token: null })).statusCode).toBe(401);
-    const missing = await api.call('GET', `/v1/tasks/${encodeURIComponent('run:x:y/00000000-0000-0000-0000-000000000000:call')}`);
+    const missing = await api.call(
+      'GET',
+      `/v1/tasks/${encodeURIComponent('run:x:y/00000000-0000-0000-0000-000000000000:call')}`,
+    );
     expect(missing.statusCode).toBe(404);
   });
 });

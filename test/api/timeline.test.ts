@@ -20,17 +20,29 @@ let accountId: string;
 
 /** Nine items on distinct days, interleaved across three collections (health, events, NPS). */
 beforeAll(async () => {
-  accountId = (await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'timeline-acme' }) })).json().id;
+  accountId = (
+    await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'timeline-acme' }) })
+  ).json().id;
   // One after another: each health score's previous band depends on the one before it.
   const writes = [
     () => api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 82, observedAt: day(1) } }),
-    () => api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'renewed', occurredAt: day(2) } }),
-    () => api.call('POST', '/v1/nps', { body: { accountId, score: 9, respondedAt: day(3), comment: 'Great onboarding' } }),
+    () =>
+      api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'renewed', occurredAt: day(2) } }),
+    () =>
+      api.call('POST', '/v1/nps', {
+        body: { accountId, score: 9, respondedAt: day(3), comment: 'Great onboarding' },
+      }),
     () => api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 55, observedAt: day(4) } }),
-    () => api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'upsell', occurredAt: day(5), mrr: 1500 } }),
+    () =>
+      api.call('POST', `/v1/accounts/${accountId}/events`, {
+        body: { type: 'upsell', occurredAt: day(5), mrr: 1500 },
+      }),
     () => api.call('POST', '/v1/nps', { body: { accountId, score: 4, respondedAt: day(6) } }),
     () => api.call('POST', `/v1/accounts/${accountId}/health`, { body: { score: 30, observedAt: day(7) } }),
-    () => api.call('POST', `/v1/accounts/${accountId}/events`, { body: { type: 'contraction', occurredAt: day(8), mrr: 900 } }),
+    () =>
+      api.call('POST', `/v1/accounts/${accountId}/events`, {
+        body: { type: 'contraction', occurredAt: day(8), mrr: 900 },
+      }),
     () => api.call('POST', '/v1/nps', { body: { accountId, score: 7, respondedAt: day(9) } }),
   ];
   for (const write of writes) expect((await write()).statusCode).toBe(201);
@@ -47,8 +59,21 @@ describe('account timeline', () => {
     const { items, total } = await timeline('', api.tokens.csm);
     expect(total).toBe(9);
     expect(items.map((i) => i.at)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1].map(day));
-    expect(items.map((i) => i.type)).toEqual(['nps', 'event', 'health', 'nps', 'event', 'health', 'nps', 'event', 'health']);
-    expect(items[2]).toMatchObject({ summary: 'Health 30 (red, was yellow)', data: { score: 30, band: 'red', previousBand: 'yellow' } });
+    expect(items.map((i) => i.type)).toEqual([
+      'nps',
+      'event',
+      'health',
+      'nps',
+      'event',
+      'health',
+      'nps',
+      'event',
+      'health',
+    ]);
+    expect(items[2]).toMatchObject({
+      summary: 'Health 30 (red, was yellow)',
+      data: { score: 30, band: 'red', previousBand: 'yellow' },
+    });
     expect(items[3]).toMatchObject({ data: { score: 4 } });
     expect(items[4]).toMatchObject({ summary: 'Event upsell', data: { type: 'upsell', mrr: 1500 } });
   });
@@ -75,8 +100,13 @@ describe('account timeline', () => {
     expect((await api.call('GET', '/v1/accounts/nope/timeline')).json().error.code).toBe('not_found');
     const other = await api.call('GET', `/v1/accounts/${accountId}/timeline`, { token: api.tokens.otherCsm });
     expect(other.statusCode).toBe(403);
-    expect((await api.call('GET', `/v1/accounts/${accountId}/timeline`, { token: null })).statusCode).toBe(401);
-    expect((await api.call('GET', `/v1/accounts/${accountId}/timeline`, { token: api.tokens.integration })).statusCode).toBe(403);
+    expect((await api.call('GET', `/v1/accounts/${accountId}/timeline`, { token: null })).statusCode).toBe(
+      401,
+    );
+    expect(
+      (await api.call('GET', `/v1/accounts/${accountId}/timeline`, { token: api.tokens.integration }))
+        .statusCode,
+    ).toBe(403);
   });
 
   test('a page size of 0, a deep offset or an unknown parameter is 400', async () => {

@@ -5,7 +5,9 @@ describe('API users', () => {
   const api = useApiStack('users');
 
   it('creates a user and shows its token once', async () => {
-    const res = await api.call('POST', '/v1/users', { body: { email: 'Robin@Example.com', name: 'Robin', role: 'csm' } });
+    const res = await api.call('POST', '/v1/users', {
+      body: { email: 'Robin@Example.com', name: 'Robin', role: 'csm' },
+    });
     expect(res.statusCode).toBe(201);
     const { user, token } = res.json();
     expect(user).toMatchObject({ email: 'robin@example.com', name: 'Robin', role: 'csm' });
@@ -15,20 +17,26 @@ describe('API users', () => {
   });
 
   it('stores the token hashed, never in clear', async () => {
-    const res = await api.call('POST', '/v1/users', { body: { email: 'hash@example.com', name: 'Hash', role: 'integration' } });
+    const res = await api.call('POST', '/v1/users', {
+      body: { email: 'hash@example.com', name: 'Hash', role: 'integration' },
+    });
     const { user, token } = res.json();
     const doc = await api.db.collection('users').findOne({ _id: user.id });
     expect(JSON.stringify(doc)).not.toContain(token);
   });
 
   it('answers 409 email_taken for a second user with the same email', async () => {
-    const res = await api.call('POST', '/v1/users', { body: { email: api.users.csm.email, name: 'Twin', role: 'csm' } });
+    const res = await api.call('POST', '/v1/users', {
+      body: { email: api.users.csm.email, name: 'Twin', role: 'csm' },
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('email_taken');
   });
 
   it('answers 400 validation_failed for an unknown role', async () => {
-    const res = await api.call('POST', '/v1/users', { body: { email: 'x@example.com', name: 'X', role: 'owner' } });
+    const res = await api.call('POST', '/v1/users', {
+      body: { email: 'x@example.com', name: 'X', role: 'owner' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
   });
@@ -44,7 +52,10 @@ describe('API users', () => {
   });
 
   it('forbids an integration to create users', async () => {
-    const res = await api.call('POST', '/v1/users', { token: api.tokens.integration, body: { email: 'y@example.com', name: 'Y', role: 'admin' } });
+    const res = await api.call('POST', '/v1/users', {
+      token: api.tokens.integration,
+      body: { email: 'y@example.com', name: 'Y', role: 'admin' },
+    });
     expect(res.statusCode).toBe(403);
   });
 });

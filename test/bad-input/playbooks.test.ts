@@ -12,7 +12,10 @@ import { prng } from './generators.js';
 
 const api = useApiStack('bad_playbooks');
 const root = new URL('../../', import.meta.url);
-const read = (dir: string) => readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(new URL(`${dir}${f}`, root), 'utf8'));
+const read = (dir: string) =>
+  readdirSync(new URL(dir, root))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => readFileSync(new URL(`${dir}${f}`, root), 'utf8'));
 const corpus = read('test/language/corpus/');
 const shipped = read('playbooks/');
 
@@ -20,7 +23,21 @@ const head = (id: string) => `id: ${id}\nname: Hostile ${id}\ntrigger: { on: man
 
 function mutate(source: string, random: () => number): string {
   const lines = source.split('\n');
-  const junk = ['{{', '}}', ': :', '- - -', '*ref', '&a', '!!python/object', '"\\u0000"', '\t', 'steps:', '  - wait: 99999w', 'when: ((((', '\u2028'];
+  const junk = [
+    '{{',
+    '}}',
+    ': :',
+    '- - -',
+    '*ref',
+    '&a',
+    '!!python/object',
+    '"\\u0000"',
+    '\t',
+    'steps:',
+    '  - wait: 99999w',
+    'when: ((((',
+    '\u2028',
+  ];
   for (let k = 0; k < 1 + Math.floor(random() * 4); k++) {
     const at = Math.floor(random() * lines.length);
     const r = random();
@@ -36,9 +53,20 @@ function hostile(): Array<{ kind: string; body: string; contentType?: string }> 
   const random = prng(77);
   const out: Array<{ kind: string; body: string; contentType?: string }> = [];
   for (const c of corpus) out.push({ kind: 'corpus', body: c });
-  for (let i = 0; i < 600; i++) out.push({ kind: 'mutation', body: mutate([...corpus, ...shipped][i % (corpus.length + shipped.length)], random) });
+  for (let i = 0; i < 600; i++)
+    out.push({
+      kind: 'mutation',
+      body: mutate([...corpus, ...shipped][i % (corpus.length + shipped.length)], random),
+    });
   for (let d = 5; d < 55; d++) {
-    const anchors = ['a: &a0 ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: d }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}]`)];
+    const anchors = [
+      'a: &a0 ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: d },
+        (_, i) =>
+          `a${i + 1}: &a${i + 1} [*a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}, *a${i}]`,
+      ),
+    ];
     out.push({ kind: 'alias bomb', body: `${head(`bomb${d}`)}${anchors.join('\n')}\nsteps: *a${d}\n` });
   }
   for (let i = 0; i < 60; i++) {
@@ -47,17 +75,44 @@ function hostile(): Array<{ kind: string; body: string; contentType?: string }> 
     const steps = '[{ if: "health.score > 1", then: '.repeat(depth) + '[{ wait: 1d }]' + ' }]'.repeat(depth);
     out.push({ kind: 'deep steps', body: `${head(`deep${i}`)}steps: ${steps}\n` });
   }
-  for (let i = 0; i < 20; i++) out.push({ kind: 'huge file', body: `${head(`huge${i}`)}description: "${'x'.repeat(256 * 1024 + i * 1000)}"\nsteps: [{ wait: 1d }]\n` });
+  for (let i = 0; i < 20; i++)
+    out.push({
+      kind: 'huge file',
+      body: `${head(`huge${i}`)}description: "${'x'.repeat(256 * 1024 + i * 1000)}"\nsteps: [{ wait: 1d }]\n`,
+    });
   const slow = [
     (n: number) => Array.from({ length: n }, (_, k) => `health.score > ${k}`).join(' && '),
     (n: number) => '('.repeat(n) + 'health.score' + ')'.repeat(n),
-    (n: number) => `[${Array.from({ length: n }, (_, k) => k).join(',')}].all(x, [${Array.from({ length: n }, (_, k) => k).join(',')}].all(y, x * y >= 0 && account.name.matches("(a+)+$")))`,
-    (n: number) => `"${'a'.repeat(n * 100)}" + "${'b'.repeat(n * 100)}" == account.name && health.score > 0.${'9'.repeat(n)}`,
+    (n: number) =>
+      `[${Array.from({ length: n }, (_, k) => k).join(',')}].all(x, [${Array.from({ length: n }, (_, k) => k).join(',')}].all(y, x * y >= 0 && account.name.matches("(a+)+$")))`,
+    (n: number) =>
+      `"${'a'.repeat(n * 100)}" + "${'b'.repeat(n * 100)}" == account.name && health.score > 0.${'9'.repeat(n)}`,
   ];
-  for (let i = 0; i < 120; i++) out.push({ kind: 'slow expression', body: `${head(`slow${i}`)}steps:\n  - if: '${slow[i % slow.length](200 + i * 40)}'\n    then: [{ wait: 1d }]\n` });
-  const templates = ['{{{account.name}}}', '{{#each (lookup this "constructor")}}x{{/each}}', '{{> evil}}', '{{constructor.constructor "return process"}}', '{{#if}}', '{{account.name', '{{__proto__}}'];
-  for (let i = 0; i < 70; i++) out.push({ kind: 'template', body: `${head(`tpl${i}`)}steps:\n  - id: t\n    task: { title: ${JSON.stringify(templates[i % templates.length] + ' '.repeat(i))}, due: 1d }\n  - id: m\n    email: { template: no-such-template-${i}, to: primary }\n` });
-  for (let i = 0; i < 40; i++) out.push({ kind: 'not YAML', body: i % 2 ? '\u0000\u0001\u0002'.repeat(i + 1) : `- ${'['.repeat(i + 1)}`, ...(i % 4 === 3 ? { contentType: 'application/octet-stream' } : {}) });
+  for (let i = 0; i < 120; i++)
+    out.push({
+      kind: 'slow expression',
+      body: `${head(`slow${i}`)}steps:\n  - if: '${slow[i % slow.length](200 + i * 40)}'\n    then: [{ wait: 1d }]\n`,
+    });
+  const templates = [
+    '{{{account.name}}}',
+    '{{#each (lookup this "constructor")}}x{{/each}}',
+    '{{> evil}}',
+    '{{constructor.constructor "return process"}}',
+    '{{#if}}',
+    '{{account.name',
+    '{{__proto__}}',
+  ];
+  for (let i = 0; i < 70; i++)
+    out.push({
+      kind: 'template',
+      body: `${head(`tpl${i}`)}steps:\n  - id: t\n    task: { title: ${JSON.stringify(templates[i % templates.length] + ' '.repeat(i))}, due: 1d }\n  - id: m\n    email: { template: no-such-template-${i}, to: primary }\n`,
+    });
+  for (let i = 0; i < 40; i++)
+    out.push({
+      kind: 'not YAML',
+      body: i % 2 ? '\u0000\u0001\u0002'.repeat(i + 1) : `- ${'['.repeat(i + 1)}`,
+      ...(i % 4 === 3 ? { contentType: 'application/octet-stream' } : {}),
+    });
   return out;
 }
 
@@ -74,7 +129,11 @@ describe('hostile playbook uploads', () => {
     const began = performance.now();
     for (const c of cases) {
       const t0 = performance.now();
-      const res = await api.call('POST', '/v1/playbooks', c.contentType ? { raw: c.body, headers: { 'content-type': c.contentType } } : { yaml: c.body });
+      const res = await api.call(
+        'POST',
+        '/v1/playbooks',
+        c.contentType ? { raw: c.body, headers: { 'content-type': c.contentType } } : { yaml: c.body },
+      );
       const ms = performance.now() - t0;
       if (ms > slowest.ms) slowest = { ms, kind: c.kind };
       if (res.statusCode < 300 && (c.kind === 'mutation' || c.kind === 'corpus')) {
@@ -85,18 +144,26 @@ describe('hostile playbook uploads', () => {
         continue;
       }
       const body = res.json() as { error?: { code?: string; details?: unknown[] } };
-      const withErrors = res.statusCode === 422 ? (body.error?.details?.length ?? 0) > 0 : Boolean(body.error?.code);
-      if (res.statusCode < 400 || res.statusCode >= 500 || !withErrors) failures.push(`${c.kind} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+      const withErrors =
+        res.statusCode === 422 ? (body.error?.details?.length ?? 0) > 0 : Boolean(body.error?.code);
+      if (res.statusCode < 400 || res.statusCode >= 500 || !withErrors)
+        failures.push(`${c.kind} → ${res.statusCode} ${res.body.slice(0, 200)}`);
       else refusedByKind.set(c.kind, (refusedByKind.get(c.kind) ?? 0) + 1);
     }
     const total = [...refusedByKind.values()].reduce((a, b) => a + b, 0);
-    console.log(`[bad-input] ${cases.length} playbook uploads, ${total} refused ${JSON.stringify(Object.fromEntries(refusedByKind))}, ${accepted.length} valid (warnings-only corpus files, lucky mutations); slowest ${slowest.ms.toFixed(0)} ms (${slowest.kind}); all ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    console.log(
+      `[bad-input] ${cases.length} playbook uploads, ${total} refused ${JSON.stringify(Object.fromEntries(refusedByKind))}, ${accepted.length} valid (warnings-only corpus files, lucky mutations); slowest ${slowest.ms.toFixed(0)} ms (${slowest.kind}); all ${((performance.now() - began) / 1000).toFixed(1)} s`,
+    );
     expect(failures.slice(0, 20)).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(1000);
     expect(slowest.ms).toBeLessThan(2_000);
-    for (const yaml of accepted) expect((await api.call('POST', '/v1/playbooks/validate', { yaml })).json().valid).toBe(true);
+    for (const yaml of accepted)
+      expect((await api.call('POST', '/v1/playbooks/validate', { yaml })).json().valid).toBe(true);
     expect(await versions.countDocuments()).toBe(before + created);
     expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    expect((await api.call('POST', '/v1/playbooks', { yaml: api.playbookYaml('after-the-storm', 'manual') })).statusCode).toBe(201);
+    expect(
+      (await api.call('POST', '/v1/playbooks', { yaml: api.playbookYaml('after-the-storm', 'manual') }))
+        .statusCode,
+    ).toBe(201);
   }, 600_000);
 });

@@ -7,20 +7,51 @@
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useApiStack } from '../api/helpers.js';
-import { badBodies, badQueries, badTokens, hostileIds, prng, type BadRequest, type Route } from './generators.js';
+import {
+  badBodies,
+  badQueries,
+  badTokens,
+  hostileIds,
+  prng,
+  type BadRequest,
+  type Route,
+} from './generators.js';
 
 const api = useApiStack('bad_requests');
 let routes: Route[] = [];
-const collections = ['accounts', 'users', 'tasks', 'runs', 'playbookVersions', 'healthObservations', 'events', 'kpiAccounts', 'kpiEvents', 'npsResponses', 'emails', 'idempotencyKeys'];
+const collections = [
+  'accounts',
+  'users',
+  'tasks',
+  'runs',
+  'playbookVersions',
+  'healthObservations',
+  'events',
+  'kpiAccounts',
+  'kpiEvents',
+  'npsResponses',
+  'emails',
+  'idempotencyKeys',
+];
 
 async function counts(): Promise<Record<string, number>> {
-  return Object.fromEntries(await Promise.all(collections.map(async (c) => [c, await api.db.collection(c).countDocuments()] as const)));
+  return Object.fromEntries(
+    await Promise.all(
+      collections.map(async (c) => [c, await api.db.collection(c).countDocuments()] as const),
+    ),
+  );
 }
 
 beforeAll(async () => {
-  expect((await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'fuzz-target' }) })).statusCode).toBe(201);
-  const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
-  routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
+  expect(
+    (await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'fuzz-target' }) })).statusCode,
+  ).toBe(201);
+  const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })),
+  );
 });
 
 function generate(): BadRequest[] {
@@ -31,12 +62,44 @@ function generate(): BadRequest[] {
     const hasParams = route.path.includes('{');
     const fill = (id: string) => route.path.replace(/\{[^}]+\}/g, id);
     const url = fill('fuzz-target');
-    if (hasParams) for (const id of hostileIds) cases.push({ name: `${route.method} ${route.path} id=${id.slice(0, 30)}`, method: route.method, url: fill(id), headers: admin });
-    for (const q of badQueries) cases.push({ name: `${route.method} ${route.path} ?${q.slice(0, 30)}`, method: route.method, url: `${url}?${q}`, headers: admin });
-    for (const token of badTokens) cases.push({ name: `${route.method} ${route.path} token ${token.slice(0, 20)}`, method: route.method, url, headers: token ? { authorization: token } : {} });
+    if (hasParams)
+      for (const id of hostileIds)
+        cases.push({
+          name: `${route.method} ${route.path} id=${id.slice(0, 30)}`,
+          method: route.method,
+          url: fill(id),
+          headers: admin,
+        });
+    for (const q of badQueries)
+      cases.push({
+        name: `${route.method} ${route.path} ?${q.slice(0, 30)}`,
+        method: route.method,
+        url: `${url}?${q}`,
+        headers: admin,
+      });
+    for (const token of badTokens)
+      cases.push({
+        name: `${route.method} ${route.path} token ${token.slice(0, 20)}`,
+        method: route.method,
+        url,
+        headers: token ? { authorization: token } : {},
+      });
     if (['POST', 'PUT', 'PATCH'].includes(route.method)) {
-      for (const body of badBodies(random)) cases.push({ name: `${route.method} ${route.path} ${body.name}`, method: route.method, url, headers: { ...admin, 'content-type': body.contentType }, payload: body.payload });
-      cases.push({ name: `${route.method} ${route.path} bad idempotency key`, method: route.method, url, headers: { ...admin, 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(1000) }, payload: '{}' });
+      for (const body of badBodies(random))
+        cases.push({
+          name: `${route.method} ${route.path} ${body.name}`,
+          method: route.method,
+          url,
+          headers: { ...admin, 'content-type': body.contentType },
+          payload: body.payload,
+        });
+      cases.push({
+        name: `${route.method} ${route.path} bad idempotency key`,
+        method: route.method,
+        url,
+        headers: { ...admin, 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(1000) },
+        payload: '{}',
+      });
     }
   }
   return cases;
@@ -52,7 +115,12 @@ describe('malformed requests', () => {
     const failures: string[] = [];
     for (const c of cases) {
       const began = performance.now();
-      const res = await api.app.inject({ method: c.method as 'GET', url: c.url, headers: c.headers, ...(c.payload !== undefined ? { payload: c.payload } : {}) });
+      const res = await api.app.inject({
+        method: c.method as 'GET',
+        url: c.url,
+        headers: c.headers,
+        ...(c.payload !== undefined ? { payload: c.payload } : {}),
+      });
       slowest = Math.max(slowest, performance.now() - began);
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
       // Public routes (the signed unsubscribe link) answer a person with HTML; all others JSON.
@@ -64,12 +132,19 @@ describe('malformed requests', () => {
         // not JSON: reported below
       }
       // The validator answers every YAML text with a report; "not a playbook" is a finding, not an error.
-      if (c.url.startsWith('/v1/playbooks/validate') && res.statusCode === 200 && res.json().valid === false) continue;
-      const ok = res.statusCode >= 400 && res.statusCode < 500 && /^[a-z][a-z0-9_]*$/.test(body.error?.code ?? '') && Boolean(body.error?.message);
+      if (c.url.startsWith('/v1/playbooks/validate') && res.statusCode === 200 && res.json().valid === false)
+        continue;
+      const ok =
+        res.statusCode >= 400 &&
+        res.statusCode < 500 &&
+        /^[a-z][a-z0-9_]*$/.test(body.error?.code ?? '') &&
+        Boolean(body.error?.message);
       if (!ok) failures.push(`${c.name} → ${res.statusCode} ${res.body.slice(0, 160)}`);
     }
     expect(failures.slice(0, 40), `${failures.length} failures`).toEqual([]);
-    console.log(`[bad-input] ${cases.length} requests over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries(statuses))}; slowest ${slowest.toFixed(0)} ms`);
+    console.log(
+      `[bad-input] ${cases.length} requests over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries(statuses))}; slowest ${slowest.toFixed(0)} ms`,
+    );
     expect(await counts()).toEqual(before);
     expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await api.call('GET', '/v1/accounts/fuzz-target')).statusCode).toBe(200);
@@ -80,18 +155,33 @@ describe('malformed requests', () => {
     const { port } = api.app.server.address() as { port: number };
     const send = (headers: Record<string, string | number>, body: Buffer) =>
       new Promise<{ status: number; body: string }>((resolve) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/accounts', headers: { authorization: `Bearer ${api.tokens.admin}`, ...headers } }, (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/accounts',
+            headers: { authorization: `Bearer ${api.tokens.admin}`, ...headers },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
         req.on('error', () => resolve({ status: 0, body: '' })); // the server may hang up: not a 5xx
         req.setTimeout(15_000, () => req.destroy());
         req.end(body);
       });
-    const short = await send({ 'content-type': 'application/json', 'content-length': 500 }, Buffer.from('{"name":"x"'));
+    const short = await send(
+      { 'content-type': 'application/json', 'content-length': 500 },
+      Buffer.from('{"name":"x"'),
+    );
     expect(short.status === 0 || (short.status >= 400 && short.status < 500)).toBe(true);
-    const lying = await send({ 'content-type': 'application/json; charset=utf-16' }, Buffer.from('{"name":"x"}', 'utf16le'));
+    const lying = await send(
+      { 'content-type': 'application/json; charset=utf-16' },
+      Buffer.from('{"name":"x"}', 'utf16le'),
+    );
     expect(lying.status).toBeGreaterThanOrEqual(400);
     expect(lying.status).toBeLessThan(500);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);

@@ -40,14 +40,35 @@ async function send(field: (typeof fields)[number], value: string) {
     _id: `inj-${randomUUID()}`,
     name: field === 'account.name' ? value : 'Acme',
     plan: field === 'account.plan' ? value : 'starter',
-    segment: 'tech-touch', mrr: 99, csm: '', startedAt: now, lifecycle: 'adoption', attributes: {},
-    contacts: [{ name: field === 'contact.name' ? value : 'Dana Whitfield', email, role: 'primary' }], createdAt: now, updatedAt: now,
+    segment: 'tech-touch',
+    mrr: 99,
+    csm: '',
+    startedAt: now,
+    lifecycle: 'adoption',
+    attributes: {},
+    contacts: [{ name: field === 'contact.name' ? value : 'Dana Whitfield', email, role: 'primary' }],
+    createdAt: now,
+    updatedAt: now,
   };
   await it.db.collection<AccountDoc>('accounts').insertOne(doc);
   const runId = `run:inj:${doc._id}/${randomUUID()}`;
-  const activities = createEmailActivities({ db: it.db, mailer: it.mailer, config: { mailFrom: 'Success <success@retain.test>', publicUrl: 'https://retain.test', unsubscribeSecret: 's', templatesDir } });
+  const activities = createEmailActivities({
+    db: it.db,
+    mailer: it.mailer,
+    config: {
+      mailFrom: 'Success <success@retain.test>',
+      publicUrl: 'https://retain.test',
+      unsubscribeSecret: 's',
+      templatesDir,
+    },
+  });
   await new MockActivityEnvironment().run(activities.sendEmail, {
-    runId, workflowId: `run:inj:${doc._id}`, stepId: 'tips', accountId: doc._id, playbookId: 'low-usage-rescue', template: 'low-usage-tips',
+    runId,
+    workflowId: `run:inj:${doc._id}`,
+    stepId: 'tips',
+    accountId: doc._id,
+    playbookId: 'low-usage-rescue',
+    template: 'low-usage-tips',
     run: { version: 1, startedAt: now.toISOString(), daysSinceStart: 0 },
   });
   return { email, mail: await it.inbox.waitFor((m) => m.header('x-retain-run') === runId) };
@@ -62,9 +83,18 @@ describe('hostile customer data in emails', () => {
         const label = `${field} = ${JSON.stringify(value)}`;
         expect(mail.envelopeTo, label).toEqual([email]);
         const head = mail.raw.toString('latin1').split('\r\n\r\n')[0];
-        const names = head.split('\r\n').filter((l) => /^\S/.test(l)).map((l) => l.split(':')[0].toLowerCase());
-        expect(names.filter((n) => n === 'subject'), label).toHaveLength(1);
-        expect(names.filter((n) => ['bcc', 'cc', 'x-injected'].includes(n)), label).toEqual([]);
+        const names = head
+          .split('\r\n')
+          .filter((l) => /^\S/.test(l))
+          .map((l) => l.split(':')[0].toLowerCase());
+        expect(
+          names.filter((n) => n === 'subject'),
+          label,
+        ).toHaveLength(1);
+        expect(
+          names.filter((n) => ['bcc', 'cc', 'x-injected'].includes(n)),
+          label,
+        ).toEqual([]);
         expect(mail.subject, label).not.toMatch(/[\r\n\u2028\u0085]/);
         expect(mail.header('to'), label).toContain(email);
         expect(mail.html, label).not.toMatch(/<script|<img|<h1>forged/i);

@@ -26,16 +26,21 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(): ServerProcess {
-  const worker = spawnServer('worker', process.execPath, ['--import', 'tsx', 'test/engine/support/probe-worker.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: servers.env.address,
-      TEMPORAL_TASK_QUEUE: servers.taskQueue,
-      MONGODB_URI: servers.mongoUri,
-      MONGODB_DB: servers.db.databaseName,
+  const worker = spawnServer(
+    'worker',
+    process.execPath,
+    ['--import', 'tsx', 'test/engine/support/probe-worker.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: servers.env.address,
+        TEMPORAL_TASK_QUEUE: servers.taskQueue,
+        MONGODB_URI: servers.mongoUri,
+        MONGODB_DB: servers.db.databaseName,
+      },
     },
-  });
+  );
   workers.push(worker);
   return worker;
 }
@@ -49,7 +54,11 @@ async function pollers(): Promise<number> {
   return res.pollers?.length ?? 0;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 90_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -59,29 +68,45 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
   throw new Error(`timed out waiting for ${what}`);
 }
 
-it('starts the run of a trigger acknowledged just before the worker died, once a worker is back', { timeout: 240_000 }, async () => {
-  await publish(servers.db, {
-    id: 'expansion-call',
-    name: 'Expansion call',
-    trigger: { on: 'event', event: 'seat_limit_reached' },
-    steps: steps({ id: 'call', task: { title: 'Talk to {{account.name}} about more seats', due: '2d' } }, { wait: '7d' }),
-  });
-  await insertAccounts(servers.db, [account('ack-1')]);
-  const engine = createEngine({ db: servers.db, temporal: servers.env.client, taskQueue: servers.taskQueue });
+it(
+  'starts the run of a trigger acknowledged just before the worker died, once a worker is back',
+  { timeout: 240_000 },
+  async () => {
+    await publish(servers.db, {
+      id: 'expansion-call',
+      name: 'Expansion call',
+      trigger: { on: 'event', event: 'seat_limit_reached' },
+      steps: steps(
+        { id: 'call', task: { title: 'Talk to {{account.name}} about more seats', due: '2d' } },
+        { wait: '7d' },
+      ),
+    });
+    await insertAccounts(servers.db, [account('ack-1')]);
+    const engine = createEngine({
+      db: servers.db,
+      temporal: servers.env.client,
+      taskQueue: servers.taskQueue,
+    });
 
-  const first = startWorkerProcess();
-  await eventually('the first worker to poll', async () => (await pollers()) > 0);
+    const first = startWorkerProcess();
+    await eventually('the first worker to poll', async () => (await pollers()) > 0);
 
-  const acknowledged = await engine.ingestEvent('ack-1', { type: 'seat_limit_reached', idempotencyKey: 'evt-1' });
-  process.kill(-first.pid, 'SIGKILL');
-  await first.exited;
-  expect(acknowledged.enrolments).toMatchObject([{ status: 'started' }]);
+    const acknowledged = await engine.ingestEvent('ack-1', {
+      type: 'seat_limit_reached',
+      idempotencyKey: 'evt-1',
+    });
+    process.kill(-first.pid, 'SIGKILL');
+    await first.exited;
+    expect(acknowledged.enrolments).toMatchObject([{ status: 'started' }]);
 
-  // Nothing is lost while no worker runs: the run waits in Temporal.
-  const handle = servers.env.client.workflow.getHandle(runWorkflowId('expansion-call', 'ack-1'));
-  expect((await handle.describe()).status.name).toBe('RUNNING');
+    // Nothing is lost while no worker runs: the run waits in Temporal.
+    const handle = servers.env.client.workflow.getHandle(runWorkflowId('expansion-call', 'ack-1'));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
 
-  startWorkerProcess();
-  const progress = await eventually('the run to get going', () => servers.db.collection('probeRuns').findOne({ accountId: 'ack-1' }));
-  expect(`${progress.workflowId}/${progress.runId}`).toBe(acknowledged.enrolments[0].runId);
-});
+    startWorkerProcess();
+    const progress = await eventually('the run to get going', () =>
+      servers.db.collection('probeRuns').findOne({ accountId: 'ack-1' }),
+    );
+    expect(`${progress.workflowId}/${progress.runId}`).toBe(acknowledged.enrolments[0].runId);
+  },
+);

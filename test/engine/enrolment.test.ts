@@ -31,17 +31,29 @@ describe('health.changed', () => {
     await insertAccounts(servers.db, [account('hc-1'), account('hc-vip', { segment: 'high-touch' })]);
 
     const green = await engine.ingestHealth({ accountId: 'hc-1', score: 80 });
-    expect([green.band, green.previousBand, green.enrolments[0].status]).toEqual(['green', 'none', 'not_eligible']);
+    expect([green.band, green.previousBand, green.enrolments[0].status]).toEqual([
+      'green',
+      'none',
+      'not_eligible',
+    ]);
 
     const red = await engine.ingestHealth({ accountId: 'hc-1', score: 30 });
     expect([red.band, red.previousBand]).toEqual(['red', 'green']);
-    expect(red.enrolments).toMatchObject([{ playbookId: 'low-usage-rescue', status: 'started', control: false }]);
+    expect(red.enrolments).toMatchObject([
+      { playbookId: 'low-usage-rescue', status: 'started', control: false },
+    ]);
     const input = await startInput(runWorkflowId('low-usage-rescue', 'hc-1'));
-    expect(input.trigger.seen).toMatchObject({ health: { score: 30, band: 'red' }, previous: { score: 80, band: 'green' } });
+    expect(input.trigger.seen).toMatchObject({
+      health: { score: 30, band: 'red' },
+      previous: { score: 80, band: 'green' },
+    });
 
     await engine.ingestHealth({ accountId: 'hc-vip', score: 80 });
     const vip = await engine.ingestHealth({ accountId: 'hc-vip', score: 20 });
-    expect(vip.enrolments[0]).toMatchObject({ status: 'not_eligible', reason: expect.stringContaining('segment high-touch') });
+    expect(vip.enrolments[0]).toMatchObject({
+      status: 'not_eligible',
+      reason: expect.stringContaining('segment high-touch'),
+    });
   });
 
   it('replays the first answer when an ingest is retried with the same idempotency key', async () => {
@@ -56,7 +68,9 @@ describe('health.changed', () => {
   it('sees a band change once when 50 observations of the same account arrive at the same time', async () => {
     await insertAccounts(servers.db, [account('hc-burst')]);
     await engine.ingestHealth({ accountId: 'hc-burst', score: 90 });
-    const results = await Promise.all(Array.from({ length: 50 }, () => engine.ingestHealth({ accountId: 'hc-burst', score: 10 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => engine.ingestHealth({ accountId: 'hc-burst', score: 10 })),
+    );
     expect(results.filter((r) => r.previousBand === 'green')).toHaveLength(1);
     expect(results.flatMap((r) => r.enrolments).filter((e) => e.status === 'started')).toHaveLength(1);
   });
@@ -64,10 +78,19 @@ describe('health.changed', () => {
 
 describe('one live run per account and playbook', () => {
   it('enrols once when 50 triggers for one account race', async () => {
-    await publish(servers.db, { id: 'expansion-call', name: 'Expansion call', trigger: { on: 'event', event: 'seat_limit_reached' }, steps: steps({ wait: '1d' }) });
+    await publish(servers.db, {
+      id: 'expansion-call',
+      name: 'Expansion call',
+      trigger: { on: 'event', event: 'seat_limit_reached' },
+      steps: steps({ wait: '1d' }),
+    });
     await insertAccounts(servers.db, [account('race-1')]);
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? engine.enrollManually('expansion-call', 'race-1') : engine.ingestEvent('race-1', { type: 'seat_limit_reached' }).then((r) => r.enrolments[0]))),
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2
+          ? engine.enrollManually('expansion-call', 'race-1')
+          : engine.ingestEvent('race-1', { type: 'seat_limit_reached' }).then((r) => r.enrolments[0]),
+      ),
     );
     expect(results.filter((r) => r.status === 'started')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'already_running')).toHaveLength(49);
@@ -77,27 +100,51 @@ describe('one live run per account and playbook', () => {
 
 describe('cooldown', () => {
   it('refuses re-enrolment until the cooldown after the last run has passed', async () => {
-    await publish(servers.db, { id: 'nps-followup', name: 'NPS follow-up', trigger: { on: 'manual' }, enrollment: { cooldown: '30d' }, steps: steps({ wait: '1d' }) });
+    await publish(servers.db, {
+      id: 'nps-followup',
+      name: 'NPS follow-up',
+      trigger: { on: 'manual' },
+      enrollment: { cooldown: '30d' },
+      steps: steps({ wait: '1d' }),
+    });
     await insertAccounts(servers.db, [account('cool-1')]);
     expect((await engine.enrollManually('nps-followup', 'cool-1')).status).toBe('started');
-    await servers.env.client.workflow.getHandle(runWorkflowId('nps-followup', 'cool-1')).terminate('run ended for the test');
+    await servers.env.client.workflow
+      .getHandle(runWorkflowId('nps-followup', 'cool-1'))
+      .terminate('run ended for the test');
 
     const soon = await engine.enrollManually('nps-followup', 'cool-1');
     expect(soon).toMatchObject({ status: 'cooldown', reason: expect.stringContaining('cooldown until') });
 
-    const later = createEngine({ db: servers.db, temporal: servers.env.client, taskQueue: servers.taskQueue, now: () => new Date(Date.now() + 31 * day) });
+    const later = createEngine({
+      db: servers.db,
+      temporal: servers.env.client,
+      taskQueue: servers.taskQueue,
+      now: () => new Date(Date.now() + 31 * day),
+    });
     expect((await later.enrollManually('nps-followup', 'cool-1')).status).toBe('started');
   });
 });
 
 describe('holdout', () => {
   it('keeps a stable share close to the configured percentage as control over 1,000 accounts', async () => {
-    await publish(servers.db, { id: 'webinar-invite', name: 'Webinar invite', trigger: { on: 'manual' }, enrollment: { holdout: '20%' }, steps: steps({ wait: '1d' }) });
+    await publish(servers.db, {
+      id: 'webinar-invite',
+      name: 'Webinar invite',
+      trigger: { on: 'manual' },
+      enrollment: { holdout: '20%' },
+      steps: steps({ wait: '1d' }),
+    });
     const ids = Array.from({ length: 1000 }, (_, i) => `hold-${i}`);
-    await insertAccounts(servers.db, ids.map((id) => account(id)));
+    await insertAccounts(
+      servers.db,
+      ids.map((id) => account(id)),
+    );
     const results = [];
     for (let i = 0; i < ids.length; i += 25) {
-      results.push(...(await Promise.all(ids.slice(i, i + 25).map((id) => engine.enrollManually('webinar-invite', id)))));
+      results.push(
+        ...(await Promise.all(ids.slice(i, i + 25).map((id) => engine.enrollManually('webinar-invite', id)))),
+      );
     }
     expect(results.every((r) => r.status === 'started')).toBe(true);
     const control = results.filter((r) => r.control).length;
@@ -111,22 +158,41 @@ describe('holdout', () => {
 
 describe('versions and retirement', () => {
   it('starts new enrolments on the new version and leaves running runs on theirs', async () => {
-    await publish(servers.db, { id: 'qbr-prep', name: 'QBR prep', trigger: { on: 'manual' }, steps: steps({ wait: '1d' }) });
+    await publish(servers.db, {
+      id: 'qbr-prep',
+      name: 'QBR prep',
+      trigger: { on: 'manual' },
+      steps: steps({ wait: '1d' }),
+    });
     await insertAccounts(servers.db, [account('ver-1'), account('ver-2')]);
     expect((await engine.enrollManually('qbr-prep', 'ver-1')).playbookVersion).toBe(1);
-    await publish(servers.db, { id: 'qbr-prep', name: 'QBR prep v2', trigger: { on: 'manual' }, steps: steps({ wait: '2d' }) });
+    await publish(servers.db, {
+      id: 'qbr-prep',
+      name: 'QBR prep v2',
+      trigger: { on: 'manual' },
+      steps: steps({ wait: '2d' }),
+    });
     expect((await engine.enrollManually('qbr-prep', 'ver-2')).playbookVersion).toBe(2);
 
     const first = await startInput(runWorkflowId('qbr-prep', 'ver-1'));
     expect([first.playbookVersion, first.playbook.steps]).toEqual([1, [{ wait: '1d' }]]);
-    const describe1 = await servers.env.client.workflow.getHandle(runWorkflowId('qbr-prep', 'ver-1')).describe();
+    const describe1 = await servers.env.client.workflow
+      .getHandle(runWorkflowId('qbr-prep', 'ver-1'))
+      .describe();
     expect(describe1.status.name).toBe('RUNNING');
   });
 
   it('stops new enrolments once retired and, when asked, cancels the runs in flight', async () => {
-    await publish(servers.db, { id: 'sunset', name: 'Sunset', trigger: { on: 'event', event: 'usage_dropped' }, steps: steps({ wait: '1d' }) });
+    await publish(servers.db, {
+      id: 'sunset',
+      name: 'Sunset',
+      trigger: { on: 'event', event: 'usage_dropped' },
+      steps: steps({ wait: '1d' }),
+    });
     await insertAccounts(servers.db, [account('ret-1'), account('ret-2')]);
-    expect((await engine.ingestEvent('ret-1', { type: 'usage_dropped' })).enrolments[0].status).toBe('started');
+    expect((await engine.ingestEvent('ret-1', { type: 'usage_dropped' })).enrolments[0].status).toBe(
+      'started',
+    );
 
     const retired = await engine.retirePlaybook('sunset', { cancelRunning: true });
     expect(retired.cancelled).toHaveLength(1);
@@ -137,7 +203,12 @@ describe('versions and retirement', () => {
 
 describe('renewal.approaching', () => {
   it('enrols accounts renewing within daysBefore once, however often the scan runs', async () => {
-    await publish(servers.db, { id: 'renewal-upsell', name: 'Renewal', trigger: { on: 'renewal.approaching', daysBefore: 90 }, steps: steps({ wait: '30d' }) });
+    await publish(servers.db, {
+      id: 'renewal-upsell',
+      name: 'Renewal',
+      trigger: { on: 'renewal.approaching', daysBefore: 90 },
+      steps: steps({ wait: '30d' }),
+    });
     const now = Date.now();
     await insertAccounts(servers.db, [
       account('ren-soon', { renewalAt: new Date(now + 60 * day) }),
@@ -146,11 +217,17 @@ describe('renewal.approaching', () => {
       account('ren-past', { renewalAt: new Date(now - 5 * day) }),
     ]);
     const first = await engine.scanRenewals();
-    const started = first.enrolments.filter((e) => e.status === 'started').map((e) => e.accountId).sort();
+    const started = first.enrolments
+      .filter((e) => e.status === 'started')
+      .map((e) => e.accountId)
+      .sort();
     expect(started).toEqual(['ren-edge', 'ren-soon']);
 
     const [second, third] = await Promise.all([engine.scanRenewals(), engine.scanRenewals()]);
-    for (const scan of [second, third]) expect(scan.enrolments.filter((e) => e.status === 'started')).toEqual([]);
-    expect(await servers.db.collection('enrolments').countDocuments({ playbookId: 'renewal-upsell' })).toBe(2);
+    for (const scan of [second, third])
+      expect(scan.enrolments.filter((e) => e.status === 'started')).toEqual([]);
+    expect(await servers.db.collection('enrolments').countDocuments({ playbookId: 'renewal-upsell' })).toBe(
+      2,
+    );
   });
 });

@@ -44,7 +44,11 @@ export async function publish(db: Db, definition: Playbook): Promise<number> {
     source: JSON.stringify(definition),
     definition,
   });
-  await index.updateOne({ _id: definition.id }, { $set: { name: definition.name, latestVersion: version, retired: false } }, { upsert: true });
+  await index.updateOne(
+    { _id: definition.id },
+    { $set: { name: definition.name, latestVersion: version, retired: false } },
+    { upsert: true },
+  );
   return version;
 }
 

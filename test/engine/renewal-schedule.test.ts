@@ -20,8 +20,16 @@ afterAll(async () => servers?.stop());
 
 it('runs the scan from a daily Schedule and enrols each renewing account once', async () => {
   const { db, env, taskQueue } = servers;
-  await publish(db, { id: 'renewal-upsell', name: 'Renewal', trigger: { on: 'renewal.approaching', daysBefore: 90 }, steps: steps({ wait: '30d' }) });
-  await insertAccounts(db, [account('sched-1', { renewalAt: new Date(Date.now() + 30 * day) }), account('sched-2', { renewalAt: new Date(Date.now() + 400 * day) })]);
+  await publish(db, {
+    id: 'renewal-upsell',
+    name: 'Renewal',
+    trigger: { on: 'renewal.approaching', daysBefore: 90 },
+    steps: steps({ wait: '30d' }),
+  });
+  await insertAccounts(db, [
+    account('sched-1', { renewalAt: new Date(Date.now() + 30 * day) }),
+    account('sched-2', { renewalAt: new Date(Date.now() + 400 * day) }),
+  ]);
 
   const engine = createEngine({ db, temporal: env.client, taskQueue });
   const scheduleId = `renewal-scan-${taskQueue}`;
@@ -47,7 +55,9 @@ it('runs the scan from a daily Schedule and enrols each renewing account once', 
         if (runs <= i) await new Promise((r) => setTimeout(r, 200));
       }
       const action = (await schedule.describe()).info.recentActions[i].action;
-      const summary = await env.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).result();
+      const summary = await env.client.workflow
+        .getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId)
+        .result();
       expect(summary.counts).toEqual(i === 0 ? { started: 1 } : { already_enrolled: 1 });
     }
   });

@@ -27,7 +27,11 @@ export async function startEngineServers(): Promise<EngineServers> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const mongoServer = await startLocalMongo();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: join(root, '.tools/py/bin/temporal') }, ui: false, log: { format: 'pretty', level: 'warn' } },
+    server: {
+      executable: { type: 'existing-path', path: join(root, '.tools/py/bin/temporal') },
+      ui: false,
+      log: { format: 'pretty', level: 'warn' },
+    },
   });
   const mongo = new MongoClient(mongoServer.uri);
   await mongo.connect();

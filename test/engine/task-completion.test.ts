@@ -17,7 +17,12 @@ let engine: Engine;
 beforeAll(async () => {
   servers = await startEngineServers();
   engine = createEngine({ db: servers.db, temporal: servers.env.client, taskQueue: servers.taskQueue });
-  await publish(servers.db, { id: 'kickoff', name: 'Kickoff', trigger: { on: 'manual' }, steps: steps({ id: 'call', task: { title: 'Kickoff call', outcomes: ['held', 'no_show'] } }) });
+  await publish(servers.db, {
+    id: 'kickoff',
+    name: 'Kickoff',
+    trigger: { on: 'manual' },
+    steps: steps({ id: 'call', task: { title: 'Kickoff call', outcomes: ['held', 'no_show'] } }),
+  });
 });
 afterAll(async () => servers?.stop());
 
@@ -47,29 +52,48 @@ async function openTask(accountId: string): Promise<TaskDoc> {
 
 async function signalsReceived(workflowId: string): Promise<unknown[]> {
   const history = await servers.env.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'taskCompleted').map((e) => e.workflowExecutionSignaledEventAttributes);
+  return (history.events ?? [])
+    .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'taskCompleted')
+    .map((e) => e.workflowExecutionSignaledEventAttributes);
 }
 
 it('records the completion and delivers it to the run', async () => {
   const task = await openTask('tc-1');
-  const result = await engine.completeTask(task._id, { outcome: 'held', note: 'goals agreed' }, 'csm@retain.test');
+  const result = await engine.completeTask(
+    task._id,
+    { outcome: 'held', note: 'goals agreed' },
+    'csm@retain.test',
+  );
   expect(result.delivery).toBe('delivered');
-  expect(result.task).toMatchObject({ status: 'completed', outcome: 'held', note: 'goals agreed', pendingDelivery: false });
+  expect(result.task).toMatchObject({
+    status: 'completed',
+    outcome: 'held',
+    note: 'goals agreed',
+    pendingDelivery: false,
+  });
   expect(await signalsReceived(task.workflowId)).toHaveLength(1);
 });
 
 it('rejects an outcome the task does not offer, and a second different answer', async () => {
   const task = await openTask('tc-2');
-  await expect(engine.completeTask(task._id, { outcome: 'maybe' }, 'csm')).rejects.toMatchObject({ code: 'invalid_outcome' });
+  await expect(engine.completeTask(task._id, { outcome: 'maybe' }, 'csm')).rejects.toMatchObject({
+    code: 'invalid_outcome',
+  });
   await engine.completeTask(task._id, { outcome: 'held' }, 'csm');
   expect((await engine.completeTask(task._id, { outcome: 'held' }, 'csm')).task.status).toBe('completed');
-  await expect(engine.completeTask(task._id, { outcome: 'no_show' }, 'csm')).rejects.toMatchObject({ code: 'task_not_open' });
+  await expect(engine.completeTask(task._id, { outcome: 'no_show' }, 'csm')).rejects.toMatchObject({
+    code: 'task_not_open',
+  });
 });
 
 it('keeps a completion pending while Temporal is unreachable and delivers it later', async () => {
   const task = await openTask('tc-3');
   const deadConnection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  const cut = createEngine({ db: servers.db, temporal: new Client({ connection: deadConnection }), taskQueue: servers.taskQueue });
+  const cut = createEngine({
+    db: servers.db,
+    temporal: new Client({ connection: deadConnection }),
+    taskQueue: servers.taskQueue,
+  });
   const result = await cut.completeTask(task._id, { outcome: 'no_show' }, 'csm');
   expect(result.delivery).toBe('pending');
   expect(result.task).toMatchObject({ status: 'completed', pendingDelivery: true });
@@ -77,6 +101,8 @@ it('keeps a completion pending while Temporal is unreachable and delivers it lat
 
   expect(await engine.deliverPendingCompletions()).toBe(1);
   expect(await signalsReceived(task.workflowId)).toHaveLength(1);
-  expect(await servers.db.collection('tasks').findOne({ _id: task._id as never })).toMatchObject({ pendingDelivery: false });
+  expect(await servers.db.collection('tasks').findOne({ _id: task._id as never })).toMatchObject({
+    pendingDelivery: false,
+  });
   await deadConnection.close().catch(() => undefined);
 });

@@ -26,13 +26,29 @@ const playbook: Playbook = {
   steps: [
     { id: 'call', task: { title: 'Call {{account.name}}', outcomes: ['reached', 'no_answer'], due: '1d' } },
     { id: 'wait_call', waitFor: { task: 'call', timeout: '1h' } },
-    { id: 'check', if: 'steps.call.outcome == "reached"', then: [{ update: { field: 'lifecycle', value: 'adoption' } }, { outcome: { name: 'reached_customer', end: true } }] },
+    {
+      id: 'check',
+      if: 'steps.call.outcome == "reached"',
+      then: [
+        { update: { field: 'lifecycle', value: 'adoption' } },
+        { outcome: { name: 'reached_customer', end: true } },
+      ],
+    },
     { outcome: 'not_reached' },
   ],
 };
 
 function deps(): ActivityDeps {
-  return { db: it.db, mailer: undefined as never, config: { mailFrom: 'x@y.test', publicUrl: 'http://127.0.0.1', unsubscribeSecret: 's', templatesDir: '/nonexistent' } };
+  return {
+    db: it.db,
+    mailer: undefined as never,
+    config: {
+      mailFrom: 'x@y.test',
+      publicUrl: 'http://127.0.0.1',
+      unsubscribeSecret: 's',
+      templatesDir: '/nonexistent',
+    },
+  };
 }
 
 describe('the playbook interpreter', () => {
@@ -40,24 +56,54 @@ describe('the playbook interpreter', () => {
     const accountId = `acct-${randomUUID()}`;
     const now = new Date();
     await it.db.collection<AccountDoc>('accounts').insertOne({
-      _id: accountId, name: 'Acme <Logistics>', segment: 'high-touch', plan: 'enterprise', mrr: 1000, csm: 'csm-1', contacts: [], startedAt: now,
-      lifecycle: 'onboarding', attributes: {}, createdAt: now, updatedAt: now,
+      _id: accountId,
+      name: 'Acme <Logistics>',
+      segment: 'high-touch',
+      plan: 'enterprise',
+      mrr: 1000,
+      csm: 'csm-1',
+      contacts: [],
+      startedAt: now,
+      lifecycle: 'onboarding',
+      attributes: {},
+      createdAt: now,
+      updatedAt: now,
     });
-    const input: RunInput = { accountId, playbookId: 'smoke', playbookVersion: 1, playbook, control: false, trigger: { on: 'manual', at: now.toISOString(), seen: {} } };
+    const input: RunInput = {
+      accountId,
+      playbookId: 'smoke',
+      playbookVersion: 1,
+      playbook,
+      control: false,
+      trigger: { on: 'manual', at: now.toISOString(), seen: {} },
+    };
     const d = deps();
     const worker = await it.createWorker({
       workflowsPath,
-      activities: { ...createAccountDataActivities(d), ...createRunRecordActivities(d), ...createTaskActivities(d) },
+      activities: {
+        ...createAccountDataActivities(d),
+        ...createRunRecordActivities(d),
+        ...createTaskActivities(d),
+      },
     });
     const result = await worker.runUntil(async () => {
-      const handle = await it.client.workflow.start('playbookRun', { taskQueue: it.taskQueue, workflowId: runWorkflowId('smoke', accountId), args: [input] });
+      const handle = await it.client.workflow.start('playbookRun', {
+        taskQueue: it.taskQueue,
+        workflowId: runWorkflowId('smoke', accountId),
+        args: [input],
+      });
       const tasks = it.db.collection<TaskDoc>('tasks');
       let task: TaskDoc | null = null;
       for (let i = 0; i < 100 && !task; i++) {
         task = await tasks.findOne({ accountId });
         if (!task) await new Promise((r) => setTimeout(r, 100));
       }
-      expect(task).toMatchObject({ title: 'Call Acme <Logistics>', assignee: 'csm-1', status: 'open', outcomes: ['reached', 'no_answer'] });
+      expect(task).toMatchObject({
+        title: 'Call Acme <Logistics>',
+        assignee: 'csm-1',
+        status: 'open',
+        outcomes: ['reached', 'no_answer'],
+      });
       await tasks.updateOne({ _id: task!._id }, { $set: { status: 'completed', outcome: 'reached' } });
       await handle.signal(taskCompleted, { taskId: task!._id, stepId: 'call', outcome: 'reached' });
       const r = await handle.result();
@@ -66,7 +112,10 @@ describe('the playbook interpreter', () => {
     });
     expect(result.r).toEqual({ status: 'completed', outcome: 'reached_customer', goalReached: false });
     const branch = result.audit.find((e) => e.step === 'check');
-    expect(branch?.detail).toMatchObject({ branch: 'then', seen: { steps: { call: { outcome: 'reached' } } } });
+    expect(branch?.detail).toMatchObject({
+      branch: 'then',
+      seen: { steps: { call: { outcome: 'reached' } } },
+    });
     const run = await it.db.collection<RunDoc>('runs').findOne({ _id: result.runId });
     expect(run).toMatchObject({ status: 'completed', outcome: 'reached_customer', goalReached: false });
     expect(run?.audit.length).toBe(result.audit.length);
@@ -78,23 +127,52 @@ describe('the playbook interpreter', () => {
     const accountId = `acct-${randomUUID()}`;
     const now = new Date();
     await it.db.collection<AccountDoc>('accounts').insertOne({
-      _id: accountId, name: 'Short-lived Ltd', segment: 'low-touch', plan: 'growth', mrr: 300, csm: 'csm-1', contacts: [], startedAt: now,
-      lifecycle: 'onboarding', attributes: {}, createdAt: now, updatedAt: now,
+      _id: accountId,
+      name: 'Short-lived Ltd',
+      segment: 'low-touch',
+      plan: 'growth',
+      mrr: 300,
+      csm: 'csm-1',
+      contacts: [],
+      startedAt: now,
+      lifecycle: 'onboarding',
+      attributes: {},
+      createdAt: now,
+      updatedAt: now,
     });
     const withGoal: Playbook = {
       ...playbook,
       id: 'smoke-goal',
       goal: { when: 'account.lifecycle == "adoption"', outcome: 'adopted' },
-      steps: [playbook.steps[0], { id: 'first_call_wait', waitFor: { task: 'call', timeout: '1h' } }, { id: 'second', task: { title: 'Never created' } }],
+      steps: [
+        playbook.steps[0],
+        { id: 'first_call_wait', waitFor: { task: 'call', timeout: '1h' } },
+        { id: 'second', task: { title: 'Never created' } },
+      ],
     };
-    const input: RunInput = { accountId, playbookId: 'smoke-goal', playbookVersion: 1, playbook: withGoal, control: false, trigger: { on: 'manual', at: now.toISOString(), seen: {} } };
+    const input: RunInput = {
+      accountId,
+      playbookId: 'smoke-goal',
+      playbookVersion: 1,
+      playbook: withGoal,
+      control: false,
+      trigger: { on: 'manual', at: now.toISOString(), seen: {} },
+    };
     const d = deps();
     const worker = await it.createWorker({
       workflowsPath,
-      activities: { ...createAccountDataActivities(d), ...createRunRecordActivities(d), ...createTaskActivities(d) },
+      activities: {
+        ...createAccountDataActivities(d),
+        ...createRunRecordActivities(d),
+        ...createTaskActivities(d),
+      },
     });
     const outcome = await worker.runUntil(async () => {
-      const handle = await it.client.workflow.start('playbookRun', { taskQueue: it.taskQueue, workflowId: runWorkflowId('smoke-goal', accountId), args: [input] });
+      const handle = await it.client.workflow.start('playbookRun', {
+        taskQueue: it.taskQueue,
+        workflowId: runWorkflowId('smoke-goal', accountId),
+        args: [input],
+      });
       const tasks = it.db.collection<TaskDoc>('tasks');
       let task: TaskDoc | null = null;
       for (let i = 0; i < 100 && !task; i++) {
@@ -103,14 +181,24 @@ describe('the playbook interpreter', () => {
       }
       await it.db.collection<AccountDoc>('accounts').deleteOne({ _id: accountId });
       await handle.signal(taskCompleted, { taskId: task!._id, stepId: 'call', outcome: 'reached' });
-      const error = await handle.result().then(() => null, (err: unknown) => err);
+      const error = await handle.result().then(
+        () => null,
+        (err: unknown) => err,
+      );
       return { error, runId: `${handle.workflowId}/${handle.firstExecutionRunId}` };
     });
     expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
     expect(String((outcome.error as WorkflowFailedError).cause?.message)).toMatch(/does not exist/);
     const run = await it.db.collection<RunDoc>('runs').findOne({ _id: outcome.runId });
     expect(run).toMatchObject({ status: 'failed', outcome: null });
-    expect(run?.audit.find((e) => e.event === 'failed')?.detail).toMatchObject({ error: expect.stringContaining(accountId) });
-    expect((await it.db.collection<TaskDoc>('tasks').find({ accountId }).toArray()).map((t) => [t.stepId, t.status])).toEqual([['call', 'cancelled']]);
+    expect(run?.audit.find((e) => e.event === 'failed')?.detail).toMatchObject({
+      error: expect.stringContaining(accountId),
+    });
+    expect(
+      (await it.db.collection<TaskDoc>('tasks').find({ accountId }).toArray()).map((t) => [
+        t.stepId,
+        t.status,
+      ]),
+    ).toEqual([['call', 'cancelled']]);
   });
 });

@@ -16,7 +16,8 @@ beforeAll(() => {
 // Signed, not yet onboarding: the run's last steps move the account on.
 const newAccount = (over: Partial<AccountDoc> = {}) => pe.account({ lifecycle: 'signed', ...over });
 const accountDoc = async (id: string) => pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: id });
-const csmMail = (account: AccountDoc) => pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name));
+const csmMail = (account: AccountDoc) =>
+  pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name));
 
 describe('kickoff', () => {
   test('goals agreed on day 2: welcome sent, outcome recorded, account moves to onboarding', async () => {
@@ -25,15 +26,42 @@ describe('kickoff', () => {
     await pe.env.sleep('2d');
     expect(pe.mailTo(account.contacts[0].email)).toEqual([expect.stringContaining('Welcome aboard, Dana')]);
     // Where the run is, from the workflow and from its persisted record alike.
-    expect(await handle.query(stateQuery)).toEqual({ status: 'running', currentStep: 'wait_for_kickoff', outcome: null });
-    expect(await pe.run(handle.workflowId)).toMatchObject({ status: 'running', currentStep: 'wait_for_kickoff' });
+    expect(await handle.query(stateQuery)).toEqual({
+      status: 'running',
+      currentStep: 'wait_for_kickoff',
+      outcome: null,
+    });
+    expect(await pe.run(handle.workflowId)).toMatchObject({
+      status: 'running',
+      currentStep: 'wait_for_kickoff',
+    });
     await pe.completeTask(handle, 'kickoff_call', 'goals_agreed');
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'goals_agreed', goalReached: false });
-    expect(await handle.query(stateQuery)).toEqual({ status: 'completed', currentStep: null, outcome: 'goals_agreed' });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'goals_agreed',
+      goalReached: false,
+    });
+    expect(await handle.query(stateQuery)).toEqual({
+      status: 'completed',
+      currentStep: null,
+      outcome: 'goals_agreed',
+    });
     const audit = await handle.query(auditQuery);
-    expect(audit.map((e) => [e.step, e.event])).toEqual(expect.arrayContaining([[null, 'account.created'], ['kickoff_call', 'created'], ['welcome', 'sent'], ['kickoff_call', 'completed'], ['wait_for_kickoff', 'done'], [null, 'ended']]));
+    expect(audit.map((e) => [e.step, e.event])).toEqual(
+      expect.arrayContaining([
+        [null, 'account.created'],
+        ['kickoff_call', 'created'],
+        ['welcome', 'sent'],
+        ['kickoff_call', 'completed'],
+        ['wait_for_kickoff', 'done'],
+        [null, 'ended'],
+      ]),
+    );
     expect((await pe.run(handle.workflowId))?.audit).toHaveLength(audit.length);
-    expect(await accountDoc(account._id)).toMatchObject({ lifecycle: 'onboarding', attributes: { kickoffCompleted: true } });
+    expect(await accountDoc(account._id)).toMatchObject({
+      lifecycle: 'onboarding',
+      attributes: { kickoffCompleted: true },
+    });
     expect(csmMail(account)).toHaveLength(0);
     const outcomes = await pe.it.db.collection('outcomes').find({ accountId: account._id }).toArray();
     expect(outcomes.map((o) => o.name)).toEqual(['goals_agreed']);
@@ -43,9 +71,15 @@ describe('kickoff', () => {
   test('never held: an overdue notice to the CSM after a week, kickoff_missed after two, task cancelled', async () => {
     const account = await newAccount({ segment: 'low-touch' });
     const handle = await pe.start(playbook, account);
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'kickoff_missed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'kickoff_missed',
+      goalReached: false,
+    });
     expect(csmMail(account)).toHaveLength(1);
-    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([['kickoff_call', 'cancelled']]);
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([
+      ['kickoff_call', 'cancelled'],
+    ]);
     const run = await pe.run(handle.workflowId);
     expect(run?.audit.filter((e) => e.event === 'timed_out')).toHaveLength(2);
     expect(await accountDoc(account._id)).toMatchObject({ lifecycle: 'signed', attributes: {} });
@@ -59,7 +93,11 @@ describe('kickoff', () => {
     await pe.env.sleep('9d');
     expect(csmMail(account)).toHaveLength(1);
     await pe.completeTask(handle, 'kickoff_call', 'goals_agreed');
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'goals_agreed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'goals_agreed',
+      goalReached: false,
+    });
     expect(await accountDoc(account._id)).toMatchObject({ lifecycle: 'onboarding' });
   });
 
@@ -68,10 +106,18 @@ describe('kickoff', () => {
     const handle = await pe.start(playbook, account);
     await pe.env.sleep('1d');
     await pe.completeTask(handle, 'kickoff_call', 'no_show');
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'kickoff_missed', goalReached: false });
-    const notice = pe.it.inbox.messages.find((m) => m.envelopeTo.includes('maya@retain.test') && m.text?.includes(account.name));
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'kickoff_missed',
+      goalReached: false,
+    });
+    const notice = pe.it.inbox.messages.find(
+      (m) => m.envelopeTo.includes('maya@retain.test') && m.text?.includes(account.name),
+    );
     expect(notice?.text).toMatch(/did not attend the kickoff/);
-    expect((await pe.run(handle.workflowId))?.audit.find((e) => e.step === 'kickoff_result')?.detail).toMatchObject({ branch: 'default', seen: { steps: { kickoff_call: { outcome: 'no_show' } } } });
+    expect(
+      (await pe.run(handle.workflowId))?.audit.find((e) => e.step === 'kickoff_result')?.detail,
+    ).toMatchObject({ branch: 'default', seen: { steps: { kickoff_call: { outcome: 'no_show' } } } });
     expect(await accountDoc(account._id)).toMatchObject({ lifecycle: 'signed', attributes: {} });
     expect((await accountDoc(account._id))?.attributes).not.toHaveProperty('kickoffCompleted');
   });
@@ -85,9 +131,19 @@ describe('kickoff, rescheduled', () => {
     await pe.completeTask(handle, 'kickoff_call', 'rescheduled');
     await pe.env.sleep('1d');
     await pe.completeTask(handle, 'kickoff_second_try', 'goals_agreed');
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'goals_agreed', goalReached: false });
-    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([['kickoff_call', 'completed', 'rescheduled'], ['kickoff_second_try', 'completed', 'goals_agreed']]);
-    expect(await accountDoc(account._id)).toMatchObject({ lifecycle: 'onboarding', attributes: { kickoffCompleted: true } });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'goals_agreed',
+      goalReached: false,
+    });
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([
+      ['kickoff_call', 'completed', 'rescheduled'],
+      ['kickoff_second_try', 'completed', 'goals_agreed'],
+    ]);
+    expect(await accountDoc(account._id)).toMatchObject({
+      lifecycle: 'onboarding',
+      attributes: { kickoffCompleted: true },
+    });
     await recordHistory('kickoff-rescheduled', handle);
   });
 
@@ -98,9 +154,16 @@ describe('kickoff, rescheduled', () => {
     await pe.completeTask(handle, 'kickoff_call', 'rescheduled');
     await pe.env.sleep('3d');
     await pe.completeTask(handle, 'kickoff_second_try', 'no_show');
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'kickoff_missed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'kickoff_missed',
+      goalReached: false,
+    });
     const audit = (await pe.run(handle.workflowId))?.audit ?? [];
-    expect(audit.find((e) => e.kind === 'if' && e.event === 'branch')?.detail).toMatchObject({ branch: 'else', seen: { steps: { kickoff_second_try: { outcome: 'no_show' } } } });
+    expect(audit.find((e) => e.kind === 'if' && e.event === 'branch')?.detail).toMatchObject({
+      branch: 'else',
+      seen: { steps: { kickoff_second_try: { outcome: 'no_show' } } },
+    });
   });
 
   test('then never held: kickoff_missed after the second wait times out, task cancelled', async () => {
@@ -108,8 +171,17 @@ describe('kickoff, rescheduled', () => {
     const handle = await pe.start(playbook, account);
     await pe.env.sleep('1d');
     await pe.completeTask(handle, 'kickoff_call', 'rescheduled');
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'kickoff_missed', goalReached: false });
-    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([['kickoff_call', 'completed'], ['kickoff_second_try', 'cancelled']]);
-    expect((await pe.run(handle.workflowId))?.audit.filter((e) => e.event === 'timed_out').map((e) => e.detail)).toEqual([{ timeout: '14d' }]);
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'kickoff_missed',
+      goalReached: false,
+    });
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([
+      ['kickoff_call', 'completed'],
+      ['kickoff_second_try', 'cancelled'],
+    ]);
+    expect(
+      (await pe.run(handle.workflowId))?.audit.filter((e) => e.event === 'timed_out').map((e) => e.detail),
+    ).toEqual([{ timeout: '14d' }]);
   });
 });

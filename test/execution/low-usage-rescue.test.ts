@@ -15,21 +15,47 @@ beforeAll(() => {
 });
 
 const redAccount = (over: Partial<AccountDoc> = {}) =>
-  pe.account({ segment: 'tech-touch', plan: 'starter', csm: '', health: { score: 30, band: 'red', observedAt: new Date() }, ...over });
+  pe.account({
+    segment: 'tech-touch',
+    plan: 'starter',
+    csm: '',
+    health: { score: 30, band: 'red', observedAt: new Date() },
+    ...over,
+  });
 
 describe('low-usage-rescue', () => {
   test('tech-touch, health stays red: tips, a check-in after a week, an alert after two more, rescue_failed at 45 days', async () => {
     const account = await redAccount();
     const handle = await pe.start(playbook, account, { seen: turnedRed });
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'rescue_failed',
+      goalReached: false,
+    });
     const subjects = pe.mailTo(account.contacts[0].email);
     expect(subjects).toHaveLength(2);
     expect(subjects[0]).toMatch(/a faster way to get value/);
-    expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([expect.objectContaining({ event: 'playbook.notify', message: expect.stringContaining('still red two weeks') })]);
+    expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([
+      expect.objectContaining({
+        event: 'playbook.notify',
+        message: expect.stringContaining('still red two weeks'),
+      }),
+    ]);
     const run = await pe.run(handle.workflowId);
-    expect(run).toMatchObject({ status: 'completed', outcome: 'rescue_failed', goalReached: false, control: false });
-    expect(run?.audit.find((e) => e.step === 'by_segment')?.detail).toMatchObject({ branch: 'default', seen: { account: { segment: 'tech-touch' } } });
-    expect(run?.audit.find((e) => e.step === 'still_red')?.detail).toMatchObject({ branch: 'then', seen: { health: { band: 'red' } } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      outcome: 'rescue_failed',
+      goalReached: false,
+      control: false,
+    });
+    expect(run?.audit.find((e) => e.step === 'by_segment')?.detail).toMatchObject({
+      branch: 'default',
+      seen: { account: { segment: 'tech-touch' } },
+    });
+    expect(run?.audit.find((e) => e.step === 'still_red')?.detail).toMatchObject({
+      branch: 'then',
+      seen: { health: { band: 'red' } },
+    });
     await recordHistory('low-usage-rescue-tech-touch-stays-red', handle);
   });
 
@@ -40,7 +66,9 @@ describe('low-usage-rescue', () => {
     await pe.setHealth(handle, account, 78, 'green', turnedRed.health);
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescued', goalReached: true });
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(1);
-    expect((await pe.run(handle.workflowId))?.audit.some((e) => e.kind === 'goal' && e.event === 'reached')).toBe(true);
+    expect(
+      (await pe.run(handle.workflowId))?.audit.some((e) => e.kind === 'goal' && e.event === 'reached'),
+    ).toBe(true);
     await recordHistory('low-usage-rescue-tech-touch-recovers', handle);
   });
 
@@ -61,7 +89,13 @@ describe('low-usage-rescue', () => {
     const handle = await pe.start(playbook, account, { seen: turnedRed });
     await pe.env.sleep('1d');
     const [call] = await pe.tasks(account._id);
-    expect(call).toMatchObject({ stepId: 'rescue_call', assignee: 'csm-maya', priority: 'urgent', status: 'open', outcomes: ['reached', 'no_answer', 'churn_risk'] });
+    expect(call).toMatchObject({
+      stepId: 'rescue_call',
+      assignee: 'csm-maya',
+      priority: 'urgent',
+      status: 'open',
+      outcomes: ['reached', 'no_answer', 'churn_risk'],
+    });
     await pe.setHealth(handle, account, 81, 'green', turnedRed.health);
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescued', goalReached: true });
     expect((await pe.tasks(account._id)).map((t) => t.status)).toEqual(['cancelled']);
@@ -77,7 +111,9 @@ describe('low-usage-rescue', () => {
     await pe.env.sleep('1d');
     const stored = await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id });
     expect(stored?.attributes).toMatchObject({ churnRisk: true });
-    expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([expect.objectContaining({ message: expect.stringContaining('Churn risk reported') })]);
+    expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('Churn risk reported') }),
+    ]);
     await pe.setHealth(handle, account, 90, 'green', turnedRed.health);
     expect((await handle.result()).outcome).toBe('rescued');
   });
@@ -87,12 +123,21 @@ describe('low-usage-rescue', () => {
     const handle = await pe.start(playbook, account, { seen: turnedRed });
     await pe.env.sleep('3d');
     await pe.setHealth(handle, account, 55, 'yellow', turnedRed.health);
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'rescue_failed',
+      goalReached: false,
+    });
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(1); // the tips only
     expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([]);
     const audit = (await pe.run(handle.workflowId))?.audit ?? [];
-    expect(audit.find((e) => e.kind === 'if' && e.detail.condition === 'health.band == "red"')?.detail).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
-    expect(audit.find((e) => e.step === 'still_red')?.detail).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
+    expect(
+      audit.find((e) => e.kind === 'if' && e.detail.condition === 'health.band == "red"')?.detail,
+    ).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
+    expect(audit.find((e) => e.step === 'still_red')?.detail).toMatchObject({
+      branch: 'else',
+      seen: { health: { band: 'yellow' } },
+    });
   });
 
   test('high-touch, the call is never made: an overdue notice, then an escalation notice and task; all tasks cancelled at the end', async () => {
@@ -100,10 +145,17 @@ describe('low-usage-rescue', () => {
     const handle = await pe.start(playbook, account, { seen: turnedRed });
     await pe.env.sleep('5d');
     expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(1); // call overdue
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'rescue_failed',
+      goalReached: false,
+    });
     expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(2); // + escalation
     const tasks = await pe.tasks(account._id);
-    expect(tasks.map((t) => [t.stepId, t.priority, t.status])).toEqual([['rescue_call', 'urgent', 'cancelled'], ['escalation', 'urgent', 'cancelled']]);
+    expect(tasks.map((t) => [t.stepId, t.priority, t.status])).toEqual([
+      ['rescue_call', 'urgent', 'cancelled'],
+      ['escalation', 'urgent', 'cancelled'],
+    ]);
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(0); // high-touch: the CSM calls, no automated email
   });
 
@@ -114,9 +166,15 @@ describe('low-usage-rescue', () => {
     await pe.completeTask(handle, 'rescue_call', 'reached');
     await pe.env.sleep('2d');
     await pe.setHealth(handle, account, 60, 'yellow', turnedRed.health);
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'rescue_failed',
+      goalReached: false,
+    });
     expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(0);
-    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([['rescue_call', 'completed', 'reached']]);
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([
+      ['rescue_call', 'completed', 'reached'],
+    ]);
     const stored = await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id });
     expect(stored?.attributes).not.toHaveProperty('churnRisk');
   });
@@ -124,10 +182,19 @@ describe('low-usage-rescue', () => {
   test('low-touch, the call is not logged within 5 days: the run moves on and escalates while still red', async () => {
     const account = await redAccount({ segment: 'low-touch', plan: 'growth', csm: 'csm-maya' });
     const handle = await pe.start(playbook, account, { seen: turnedRed });
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'rescue_failed', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'rescue_failed',
+      goalReached: false,
+    });
     const run = await pe.run(handle.workflowId);
-    expect(run?.audit.filter((e) => e.event === 'timed_out').map((e) => e.detail)).toEqual([{ timeout: '5d' }]);
-    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([['check_in_call', 'cancelled'], ['escalation', 'cancelled']]);
+    expect(run?.audit.filter((e) => e.event === 'timed_out').map((e) => e.detail)).toEqual([
+      { timeout: '5d' },
+    ]);
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([
+      ['check_in_call', 'cancelled'],
+      ['escalation', 'cancelled'],
+    ]);
     expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(1); // escalation notice
   });
 });

@@ -13,7 +13,8 @@ beforeAll(() => {
   playbook = loadShippedPlaybook('onboarding');
 });
 const accounts = () => pe.it.db.collection<AccountDoc>('accounts');
-const techTouch = () => pe.account({ segment: 'tech-touch', plan: 'starter', csm: '', attributes: { activated: false } });
+const techTouch = () =>
+  pe.account({ segment: 'tech-touch', plan: 'starter', csm: '', attributes: { activated: false } });
 
 describe('onboarding', () => {
   test('activated by day 4: the goal ends the run after the setup guide (onboarding_completed)', async () => {
@@ -21,11 +22,20 @@ describe('onboarding', () => {
     const handle = await pe.start(playbook, account);
     await pe.env.sleep('4d');
     await accounts().updateOne({ _id: account._id }, { $set: { 'attributes.activated': true } });
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'onboarding_completed', goalReached: true });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'onboarding_completed',
+      goalReached: true,
+    });
     const subjects = pe.mailTo(account.contacts[0].email);
-    expect(subjects).toEqual([expect.stringMatching(/^Welcome, Dana/), expect.stringMatching(/setup checklist/)]);
+    expect(subjects).toEqual([
+      expect.stringMatching(/^Welcome, Dana/),
+      expect.stringMatching(/setup checklist/),
+    ]);
     const run = await pe.run(handle.workflowId);
-    expect(run?.audit.find((e) => e.kind === 'goal' && e.event === 'reached')?.detail).toMatchObject({ seen: { account: { attributes: { activated: true } } } });
+    expect(run?.audit.find((e) => e.kind === 'goal' && e.event === 'reached')?.detail).toMatchObject({
+      seen: { account: { attributes: { activated: true } } },
+    });
     const outcomes = await pe.it.db.collection('outcomes').find({ accountId: account._id }).toArray();
     expect(outcomes.map((o) => o.name)).toEqual(['onboarding_completed']);
     await recordHistory('onboarding-activated', handle);
@@ -34,24 +44,47 @@ describe('onboarding', () => {
   test('never activated: a nudge on day 7, a check-in on day 14, onboarding_stalled at day 30', async () => {
     const account = await techTouch();
     const handle = await pe.start(playbook, account);
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'onboarding_stalled', goalReached: false });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'onboarding_stalled',
+      goalReached: false,
+    });
     const subjects = pe.mailTo(account.contacts[0].email);
     expect(subjects).toHaveLength(4);
     expect(subjects[2]).toMatch(/Need a hand/);
     expect(subjects[3]).toMatch(/Two weeks in/);
-    expect(await accounts().findOne({ _id: account._id })).toMatchObject({ lifecycle: 'adoption', attributes: { onboardingNudged: true } });
+    expect(await accounts().findOne({ _id: account._id })).toMatchObject({
+      lifecycle: 'adoption',
+      attributes: { onboardingNudged: true },
+    });
     const run = await pe.run(handle.workflowId);
-    expect(run?.audit.find((e) => e.step === 'day7_check')?.detail).toMatchObject({ branch: 'else', seen: { account: { attributes: { activated: false } } } });
-    expect(run?.audit.find((e) => e.kind === 'goal' && e.event === 'missed')?.detail).toEqual({ within: '30d' });
+    expect(run?.audit.find((e) => e.step === 'day7_check')?.detail).toMatchObject({
+      branch: 'else',
+      seen: { account: { attributes: { activated: false } } },
+    });
+    expect(run?.audit.find((e) => e.kind === 'goal' && e.event === 'missed')?.detail).toEqual({
+      within: '30d',
+    });
     await recordHistory('onboarding-stalled', handle);
   });
 
   test('already activated when enrolled: the goal holds at the start and nothing is sent', async () => {
-    const account = await pe.account({ segment: 'tech-touch', plan: 'starter', csm: '', attributes: { activated: true } });
+    const account = await pe.account({
+      segment: 'tech-touch',
+      plan: 'starter',
+      csm: '',
+      attributes: { activated: true },
+    });
     const handle = await pe.start(playbook, account);
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'onboarding_completed', goalReached: true });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'onboarding_completed',
+      goalReached: true,
+    });
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(0);
-    expect((await pe.run(handle.workflowId))?.audit.find((e) => e.kind === 'goal')?.detail).toMatchObject({ atStart: true });
+    expect((await pe.run(handle.workflowId))?.audit.find((e) => e.kind === 'goal')?.detail).toMatchObject({
+      atStart: true,
+    });
   });
 
   test('a control run sends nothing but observes the activation within a day', async () => {
@@ -60,7 +93,11 @@ describe('onboarding', () => {
     await pe.env.sleep('10d');
     // Only the stored attribute changes; nobody tells the run.
     await accounts().updateOne({ _id: account._id }, { $set: { 'attributes.activated': true } });
-    expect(await handle.result()).toEqual({ status: 'completed', outcome: 'onboarding_completed', goalReached: true });
+    expect(await handle.result()).toEqual({
+      status: 'completed',
+      outcome: 'onboarding_completed',
+      goalReached: true,
+    });
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(0);
     const run = await pe.run(handle.workflowId);
     expect(run).toMatchObject({ control: true, goalReached: true });

@@ -25,7 +25,10 @@ const root = new URL('../../', import.meta.url);
 export const templatesDir = fileURLToPath(new URL('playbooks/templates/', root));
 
 export function loadShippedPlaybook(id: string): Playbook {
-  const { playbook, diagnostics } = validatePlaybook(readFileSync(new URL(`playbooks/${id}.yaml`, root), 'utf8'), { file: `${id}.yaml`, templates: new FileTemplateCatalog(templatesDir) });
+  const { playbook, diagnostics } = validatePlaybook(
+    readFileSync(new URL(`playbooks/${id}.yaml`, root), 'utf8'),
+    { file: `${id}.yaml`, templates: new FileTemplateCatalog(templatesDir) },
+  );
   expect(diagnostics).toEqual([]);
   return playbook!;
 }
@@ -36,10 +39,16 @@ const historiesDir = fileURLToPath(new URL('test/histories/', root));
  * With RECORD_HISTORIES=1, stores the run's history for the replay test (test/replay.test.ts).
  * Binary protobuf: the exact history, independent of the SDK's JSON conventions.
  */
-export async function recordHistory(name: string, handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<void> {
+export async function recordHistory(
+  name: string,
+  handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> },
+): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(historiesDir, { recursive: true });
-  writeFileSync(`${historiesDir}${name}.binpb`, temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+  writeFileSync(
+    `${historiesDir}${name}.binpb`,
+    temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish(),
+  );
 }
 
 export interface PlaybookEnv {
@@ -50,16 +59,33 @@ export interface PlaybookEnv {
   /** Statuses the webhook answers with, one per call, before it answers 204 again. */
   readonly webhookAnswers: number[];
   account(over?: Partial<AccountDoc>): Promise<AccountDoc>;
-  start(playbook: Playbook, account: AccountDoc, opts?: { control?: boolean; seen?: Record<string, unknown> }): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
-  setHealth(handle: { signal: (...args: never[]) => Promise<void> }, account: AccountDoc, score: number, band: 'green' | 'yellow' | 'red', previous: { score: number; band: string }): Promise<void>;
+  start(
+    playbook: Playbook,
+    account: AccountDoc,
+    opts?: { control?: boolean; seen?: Record<string, unknown> },
+  ): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
+  setHealth(
+    handle: { signal: (...args: never[]) => Promise<void> },
+    account: AccountDoc,
+    score: number,
+    band: 'green' | 'yellow' | 'red',
+    previous: { score: number; band: string },
+  ): Promise<void>;
   /** The CSM completes the run's task for `stepId` (stored first, then signalled, as the API does). */
-  completeTask(handle: { workflowId: string; signal: (...args: never[]) => Promise<void> }, stepId: string, outcome: string): Promise<void>;
+  completeTask(
+    handle: { workflowId: string; signal: (...args: never[]) => Promise<void> },
+    stepId: string,
+    outcome: string,
+  ): Promise<void>;
   mailTo(email: string): string[];
   run(workflowId: string): Promise<RunDoc | null>;
   tasks(accountId: string): Promise<TaskDoc[]>;
 }
 
-export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'afterSmtpAccepted'> = {}): PlaybookEnv {
+export function usePlaybookEnv(
+  label: string,
+  options: Pick<ActivityDeps, 'afterSmtpAccepted'> = {},
+): PlaybookEnv {
   const it = useIntegration(label, { smtp: true });
   const taskQueue = `${label}-ts`;
   const webhookCalls: Array<Record<string, unknown>> = [];
@@ -87,12 +113,30 @@ export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'after
       activities: createActivities({
         db: it.db,
         mailer: it.mailer,
-        config: { mailFrom: 'Success <success@retain.test>', publicUrl: 'https://retain.test', unsubscribeSecret: 's', templatesDir, webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
+        config: {
+          mailFrom: 'Success <success@retain.test>',
+          publicUrl: 'https://retain.test',
+          unsubscribeSecret: 's',
+          templatesDir,
+          webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
+        },
         ...options,
       }),
     });
     running = worker.run();
-    await it.db.collection('users').updateOne({ _id: 'csm-maya' as never }, { $set: { email: 'maya@retain.test', name: 'Maya Patel', role: 'csm', tokenHash: 'x', createdAt: new Date() } }, { upsert: true });
+    await it.db.collection('users').updateOne(
+      { _id: 'csm-maya' as never },
+      {
+        $set: {
+          email: 'maya@retain.test',
+          name: 'Maya Patel',
+          role: 'csm',
+          tokenHash: 'x',
+          createdAt: new Date(),
+        },
+      },
+      { upsert: true },
+    );
   });
 
   afterAll(async () => {
@@ -104,7 +148,9 @@ export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'after
 
   return {
     it,
-    get env() { return env; },
+    get env() {
+      return env;
+    },
     taskQueue,
     webhookCalls,
     webhookAnswers,
@@ -112,33 +158,64 @@ export function usePlaybookEnv(label: string, options: Pick<ActivityDeps, 'after
       const now = new Date();
       const id = `acct-${randomUUID().slice(0, 8)}`;
       const doc: AccountDoc = {
-        _id: id, name: `Acme ${id}`, segment: 'high-touch', plan: 'enterprise', mrr: 5000, csm: 'csm-maya', startedAt: new Date('2025-06-01T00:00:00Z'),
-        lifecycle: 'onboarding', attributes: {}, contacts: [{ name: 'Dana Whitfield', email: `dana-${id}@acme.test`, role: 'primary' }],
-        createdAt: now, updatedAt: now, ...over,
+        _id: id,
+        name: `Acme ${id}`,
+        segment: 'high-touch',
+        plan: 'enterprise',
+        mrr: 5000,
+        csm: 'csm-maya',
+        startedAt: new Date('2025-06-01T00:00:00Z'),
+        lifecycle: 'onboarding',
+        attributes: {},
+        contacts: [{ name: 'Dana Whitfield', email: `dana-${id}@acme.test`, role: 'primary' }],
+        createdAt: now,
+        updatedAt: now,
+        ...over,
       };
       await it.db.collection<AccountDoc>('accounts').insertOne(doc);
       return doc;
     },
     start(playbook, account, opts = {}) {
       const input: RunInput = {
-        accountId: account._id, playbookId: playbook.id, playbookVersion: 1, playbook, control: opts.control ?? false,
+        accountId: account._id,
+        playbookId: playbook.id,
+        playbookVersion: 1,
+        playbook,
+        control: opts.control ?? false,
         trigger: { on: playbook.trigger.on, at: new Date().toISOString(), seen: opts.seen ?? {} },
       };
-      return env.client.workflow.start('playbookRun', { taskQueue, workflowId: runWorkflowId(playbook.id, account._id), args: [input] });
+      return env.client.workflow.start('playbookRun', {
+        taskQueue,
+        workflowId: runWorkflowId(playbook.id, account._id),
+        args: [input],
+      });
     },
     async setHealth(handle, account, score, band, previous) {
       const observedAt = new Date();
-      await it.db.collection<AccountDoc>('accounts').updateOne({ _id: account._id }, { $set: { health: { score, band, observedAt } } });
-      await (handle as unknown as { signal: (s: typeof healthChanged, a: unknown) => Promise<void> }).signal(healthChanged, { health: { score, band }, previous, observedAt: observedAt.toISOString() });
+      await it.db
+        .collection<AccountDoc>('accounts')
+        .updateOne({ _id: account._id }, { $set: { health: { score, band, observedAt } } });
+      await (handle as unknown as { signal: (s: typeof healthChanged, a: unknown) => Promise<void> }).signal(
+        healthChanged,
+        { health: { score, band }, previous, observedAt: observedAt.toISOString() },
+      );
     },
     async completeTask(handle, stepId, outcome) {
-      const task = await it.db.collection<TaskDoc>('tasks').findOne({ workflowId: handle.workflowId, stepId, status: 'open' });
+      const task = await it.db
+        .collection<TaskDoc>('tasks')
+        .findOne({ workflowId: handle.workflowId, stepId, status: 'open' });
       expect(task, `an open task for ${stepId}`).not.toBeNull();
-      await it.db.collection<TaskDoc>('tasks').updateOne({ _id: task!._id }, { $set: { status: 'completed', outcome, completedAt: new Date() } });
-      await (handle as unknown as { signal: (s: typeof taskCompleted, a: unknown) => Promise<void> }).signal(taskCompleted, { taskId: task!._id, stepId, outcome });
+      await it.db
+        .collection<TaskDoc>('tasks')
+        .updateOne({ _id: task!._id }, { $set: { status: 'completed', outcome, completedAt: new Date() } });
+      await (handle as unknown as { signal: (s: typeof taskCompleted, a: unknown) => Promise<void> }).signal(
+        taskCompleted,
+        { taskId: task!._id, stepId, outcome },
+      );
     },
     mailTo: (email) => it.inbox.messages.filter((m) => m.envelopeTo.includes(email)).map((m) => m.subject),
     run: (workflowId) => it.db.collection<RunDoc>('runs').findOne({ workflowId }),
-    tasks: (accountId) => it.db.collection<TaskDoc>('tasks').find({ accountId }).sort({ createdAt: 1 }).toArray(),
+    tasks: (accountId) =>
+      it.db.collection<TaskDoc>('tasks').find({ accountId }).sort({ createdAt: 1 }).toArray(),
   };
 }

@@ -16,11 +16,27 @@ beforeAll(() => {
 });
 
 const nearSeatLimit = { seatsUsed: 95, seatLimit: 100 };
-const renewing = (score: number, band: 'green' | 'yellow' | 'red', attributes: AccountDoc['attributes'] = nearSeatLimit) =>
-  pe.account({ lifecycle: 'adoption', attributes, health: { score, band, observedAt: new Date() }, renewalAt: new Date(Date.now() + 90 * 86_400_000) });
+const renewing = (
+  score: number,
+  band: 'green' | 'yellow' | 'red',
+  attributes: AccountDoc['attributes'] = nearSeatLimit,
+) =>
+  pe.account({
+    lifecycle: 'adoption',
+    attributes,
+    health: { score, band, observedAt: new Date() },
+    renewalAt: new Date(Date.now() + 90 * 86_400_000),
+  });
 const outcomesOf = async (accountId: string) =>
-  (await pe.it.db.collection('outcomes').find({ accountId }).sort({ recordedAt: 1 }).toArray()).map((o) => o.name);
-const csmMail = (account: AccountDoc) => pe.it.inbox.messages.filter((m) => m.envelopeTo.includes('maya@retain.test') && (m.subject.includes(account.name) || m.text.includes(account.name)));
+  (await pe.it.db.collection('outcomes').find({ accountId }).sort({ recordedAt: 1 }).toArray()).map(
+    (o) => o.name,
+  );
+const csmMail = (account: AccountDoc) =>
+  pe.it.inbox.messages.filter(
+    (m) =>
+      m.envelopeTo.includes('maya@retain.test') &&
+      (m.subject.includes(account.name) || m.text.includes(account.name)),
+  );
 const renewed = { name: 'contract.renewed', data: {}, occurredAt: new Date().toISOString() };
 
 describe('renewal-upsell: the upsell check', () => {
@@ -28,12 +44,18 @@ describe('renewal-upsell: the upsell check', () => {
     const account = await renewing(82, 'green');
     const handle = await pe.start(playbook, account);
     await pe.env.sleep('1d');
-    expect(pe.mailTo(account.contacts[0].email)).toEqual([expect.stringMatching(/plan renews on/), expect.stringMatching(/close to its plan limits/)]);
+    expect(pe.mailTo(account.contacts[0].email)).toEqual([
+      expect.stringMatching(/plan renews on/),
+      expect.stringMatching(/close to its plan limits/),
+    ]);
     expect((await pe.tasks(account._id)).map((t) => t.stepId)).toEqual(['renewal_prep', 'upsell_call']);
     await handle.signal(cancelRun, { reason: 'Customer signed early' });
     expect(await handle.result()).toEqual({ status: 'cancelled', outcome: null, goalReached: false });
     expect((await pe.tasks(account._id)).map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
-    expect(await pe.run(handle.workflowId)).toMatchObject({ status: 'cancelled', cancelReason: 'Customer signed early' });
+    expect(await pe.run(handle.workflowId)).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'Customer signed early',
+    });
     await recordHistory('renewal-upsell-cancelled', handle);
   });
 
@@ -47,7 +69,9 @@ describe('renewal-upsell: the upsell check', () => {
     await handle.signal(accountEvent, renewed);
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'renewed', goalReached: false });
     expect(await outcomesOf(account._id)).toEqual(['upsell', 'renewed']);
-    expect(await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id })).toMatchObject({ lifecycle: 'expansion' });
+    expect(await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id })).toMatchObject({
+      lifecycle: 'expansion',
+    });
     await recordHistory('renewal-upsell-upsell-renewed', handle);
   });
 
@@ -69,7 +93,9 @@ describe('renewal-upsell: the upsell check', () => {
     await pe.env.sleep('1d');
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(1);
     expect((await pe.tasks(account._id)).map((t) => t.stepId)).toEqual(['renewal_prep']);
-    expect((await pe.run(handle.workflowId))?.audit.find((e) => e.step === 'upsell_check')?.detail).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
+    expect(
+      (await pe.run(handle.workflowId))?.audit.find((e) => e.step === 'upsell_check')?.detail,
+    ).toMatchObject({ branch: 'else', seen: { health: { band: 'yellow' } } });
     await pe.completeTask(handle, 'renewal_prep', 'needs_negotiation');
     await pe.env.sleep('50d');
     await handle.signal(accountEvent, renewed);
@@ -86,10 +112,16 @@ describe('renewal-upsell: the 30-day check', () => {
     const reminder = csmMail(account);
     expect(reminder.map((m) => m.text)).toEqual([expect.stringContaining('renewal preparation')]);
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'churn_risk', goalReached: false });
-    expect(csmMail(account).map((m) => m.subject)).toEqual([expect.any(String), expect.stringMatching(/^Renewal at risk/)]);
+    expect(csmMail(account).map((m) => m.subject)).toEqual([
+      expect.any(String),
+      expect.stringMatching(/^Renewal at risk/),
+    ]);
     expect(await outcomesOf(account._id)).toEqual(['churn_risk']);
     const audit = (await pe.run(handle.workflowId))?.audit ?? [];
-    expect(audit.filter((e) => e.event === 'timed_out').map((e) => e.step)).toEqual(['wait_for_prep', 'renewal_signed']);
+    expect(audit.filter((e) => e.event === 'timed_out').map((e) => e.step)).toEqual([
+      'wait_for_prep',
+      'renewal_signed',
+    ]);
     expect((await pe.tasks(account._id)).map((t) => t.status)).toEqual(['cancelled']);
     await recordHistory('renewal-upsell-not-signed', handle);
   });
@@ -126,7 +158,13 @@ describe('renewal-upsell: the 30-day check', () => {
     await pe.setHealth(handle, account, 35, 'red', { score: 75, band: 'green' });
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'churn_risk', goalReached: false });
     const audit = (await pe.run(handle.workflowId))?.audit ?? [];
-    expect(audit.find((e) => e.step === 'thirty_day_check')?.detail).toMatchObject({ branch: 'case 1', seen: { health: { band: 'red' }, steps: { renewal_prep: { outcome: 'on_track' } } } });
-    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([['renewal_prep', 'completed'], ['save_call', 'cancelled']]);
+    expect(audit.find((e) => e.step === 'thirty_day_check')?.detail).toMatchObject({
+      branch: 'case 1',
+      seen: { health: { band: 'red' }, steps: { renewal_prep: { outcome: 'on_track' } } },
+    });
+    expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status])).toEqual([
+      ['renewal_prep', 'completed'],
+      ['save_call', 'cancelled'],
+    ]);
   });
 });

@@ -13,7 +13,9 @@ import { describe, expect, test } from 'vitest';
 import { workflowBundle } from '../harness/index.js';
 
 const historiesDir = fileURLToPath(new URL('../histories/', import.meta.url));
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.binpb'))
+  .sort();
 const shipped = ['kickoff', 'onboarding', 'low-usage-rescue', 'renewal-upsell'];
 const bundle = () => workflowBundle(fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)));
 const load = (file: string) => temporal.api.history.v1.History.decode(readFileSync(`${historiesDir}${file}`));
@@ -24,7 +26,9 @@ describe('recorded playbook histories', () => {
   });
 
   test.each(files)('%s replays deterministically', async (file) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: await bundle() }, load(file), file.replace(/\.binpb$/, ''))).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await bundle() }, load(file), file.replace(/\.binpb$/, '')),
+    ).resolves.toBeUndefined();
   });
 
   test('a run whose steps no longer match its history fails to replay', async () => {
@@ -32,10 +36,14 @@ describe('recorded playbook histories', () => {
     // workflow now asks for another activity first, which replay must refuse.
     const history = load('kickoff-goals-agreed.binpb');
     const payload = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
-    const [input] = [JSON.parse(Buffer.from(payload.data!).toString('utf8'))] as Array<{ playbook: { steps: unknown[] } }>;
+    const [input] = [JSON.parse(Buffer.from(payload.data!).toString('utf8'))] as Array<{
+      playbook: { steps: unknown[] };
+    }>;
     const [first, second, ...rest] = input.playbook.steps;
     input.playbook.steps = [second, first, ...rest];
     payload.data = Buffer.from(JSON.stringify(input));
-    await expect(Worker.runReplayHistory({ workflowBundle: await bundle() }, history, 'kickoff-tampered')).rejects.toThrow(/[Nn]ondetermin/);
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await bundle() }, history, 'kickoff-tampered'),
+    ).rejects.toThrow(/[Nn]ondetermin/);
   });
 });

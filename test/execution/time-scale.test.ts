@@ -33,14 +33,54 @@ test('with timeScale 86,400 a day lasts a second: 3-day wait, 2-day due date, 10
   const accountId = `acct-${randomUUID()}`;
   const now = new Date();
   await it.db.collection<AccountDoc>('accounts').insertOne({
-    _id: accountId, name: 'Scaled Co', segment: 'low-touch', plan: 'growth', mrr: 100, csm: 'csm-1', contacts: [], startedAt: now,
-    lifecycle: 'onboarding', attributes: {}, createdAt: now, updatedAt: now,
+    _id: accountId,
+    name: 'Scaled Co',
+    segment: 'low-touch',
+    plan: 'growth',
+    mrr: 100,
+    csm: 'csm-1',
+    contacts: [],
+    startedAt: now,
+    lifecycle: 'onboarding',
+    attributes: {},
+    createdAt: now,
+    updatedAt: now,
   });
-  const d: ActivityDeps = { db: it.db, mailer: undefined as never, config: { mailFrom: 'x@y.test', publicUrl: 'http://127.0.0.1', unsubscribeSecret: 's', templatesDir: '/nonexistent' } };
-  const input: RunInput = { accountId, playbookId: 'scaled', playbookVersion: 1, playbook, control: false, trigger: { on: 'manual', at: now.toISOString(), seen: {} }, timeScale: 86_400 };
-  const worker = await it.createWorker({ workflowsPath, activities: { ...createAccountDataActivities(d), ...createRunRecordActivities(d), ...createTaskActivities(d) } });
+  const d: ActivityDeps = {
+    db: it.db,
+    mailer: undefined as never,
+    config: {
+      mailFrom: 'x@y.test',
+      publicUrl: 'http://127.0.0.1',
+      unsubscribeSecret: 's',
+      templatesDir: '/nonexistent',
+    },
+  };
+  const input: RunInput = {
+    accountId,
+    playbookId: 'scaled',
+    playbookVersion: 1,
+    playbook,
+    control: false,
+    trigger: { on: 'manual', at: now.toISOString(), seen: {} },
+    timeScale: 86_400,
+  };
+  const worker = await it.createWorker({
+    workflowsPath,
+    activities: {
+      ...createAccountDataActivities(d),
+      ...createRunRecordActivities(d),
+      ...createTaskActivities(d),
+    },
+  });
   const began = Date.now();
-  const result = await worker.runUntil(it.client.workflow.execute('playbookRun', { taskQueue: it.taskQueue, workflowId: runWorkflowId('scaled', accountId), args: [input] }));
+  const result = await worker.runUntil(
+    it.client.workflow.execute('playbookRun', {
+      taskQueue: it.taskQueue,
+      workflowId: runWorkflowId('scaled', accountId),
+      args: [input],
+    }),
+  );
   const elapsed = Date.now() - began;
   // Ten scaled days are ten seconds: the window, not real days, ended the run.
   expect(result).toMatchObject({ status: 'completed', outcome: 'not_done', goalReached: false });

@@ -27,13 +27,20 @@ const v1 = version('onboarding-check-in');
 const v2 = version('onboarding-nudge', '  - update: { field: lifecycle, value: adoption }\n');
 
 async function publish(source: string): Promise<number> {
-  const published = await publishPlaybook(pe.it.db, source, { templates: new FileTemplateCatalog(templatesDir) });
+  const published = await publishPlaybook(pe.it.db, source, {
+    templates: new FileTemplateCatalog(templatesDir),
+  });
   if (!published.ok) throw new Error(JSON.stringify(published.diagnostics));
   return published.version;
 }
 
 function engine() {
-  return createEngine({ db: pe.it.db, temporal: pe.env.client, taskQueue: pe.taskQueue, now: () => new Date() });
+  return createEngine({
+    db: pe.it.db,
+    temporal: pe.env.client,
+    taskQueue: pe.taskQueue,
+    now: () => new Date(),
+  });
 }
 
 async function enrol(account: AccountDoc) {
@@ -43,7 +50,8 @@ async function enrol(account: AccountDoc) {
 }
 
 const runOf = (workflowId: string) => pe.it.db.collection<RunDoc>('runs').findOne({ workflowId });
-const lifecycleOf = async (id: string) => (await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: id }))?.lifecycle;
+const lifecycleOf = async (id: string) =>
+  (await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: id }))?.lifecycle;
 
 describe('playbook versions and runs in flight', () => {
   test('a new version published while a run waits: the run finishes on its own version, new runs take the new one', async () => {
@@ -60,11 +68,17 @@ describe('playbook versions and runs in flight', () => {
 
     await first.handle.result();
     await second.handle.result();
-    expect(pe.mailTo(early.contacts[0].email)).toEqual([expect.stringMatching(/^Welcome/), expect.stringMatching(/^Two weeks in/)]);
+    expect(pe.mailTo(early.contacts[0].email)).toEqual([
+      expect.stringMatching(/^Welcome/),
+      expect.stringMatching(/^Two weeks in/),
+    ]);
     expect(await lifecycleOf(early._id)).toBe('onboarding');
     expect(await runOf(first.handle.workflowId)).toMatchObject({ playbookVersion: 1, status: 'completed' });
 
-    expect(pe.mailTo(late.contacts[0].email)).toEqual([expect.stringMatching(/^Welcome/), expect.stringMatching(/^Need a hand/)]);
+    expect(pe.mailTo(late.contacts[0].email)).toEqual([
+      expect.stringMatching(/^Welcome/),
+      expect.stringMatching(/^Need a hand/),
+    ]);
     expect(await lifecycleOf(late._id)).toBe('adoption');
     expect(await runOf(second.handle.workflowId)).toMatchObject({ playbookVersion: 2, status: 'completed' });
   });

@@ -32,7 +32,8 @@ async function startRuns(playbookId: string, accounts: string[]): Promise<void> 
     await Promise.all(
       accounts.slice(i, i + 20).map(async (accountId) => {
         const res = await stack.call('POST', `/v1/playbooks/${playbookId}/runs`, { accountId });
-        if (res.status !== 201) throw new Error(`enrol ${accountId}: ${res.status} ${JSON.stringify(res.json)}`);
+        if (res.status !== 201)
+          throw new Error(`enrol ${accountId}: ${res.status} ${JSON.stringify(res.json)}`);
       }),
     );
   }
@@ -41,13 +42,19 @@ async function startRuns(playbookId: string, accounts: string[]): Promise<void> 
 async function settle(playbookId: string, expectedRuns: number, timeoutMs = 300_000) {
   let last: Invariants | undefined;
   try {
-    return await until(`${expectedRuns} runs of ${playbookId} to finish with their emails`, async () => {
-      const inv = (last = await invariants(stack, playbookId));
-      return inv.runs === expectedRuns && inv.finished === expectedRuns && inv.missingEmails === 0 && inv;
-    }, timeoutMs);
+    return await until(
+      `${expectedRuns} runs of ${playbookId} to finish with their emails`,
+      async () => {
+        const inv = (last = await invariants(stack, playbookId));
+        return inv.runs === expectedRuns && inv.finished === expectedRuns && inv.missingEmails === 0 && inv;
+      },
+      timeoutMs,
+    );
   } catch (err) {
     // Say what was still missing, and why the unfinished runs are where they are.
-    throw new Error(`${(err as Error).message}; last counts ${JSON.stringify(last)}; ${await stack.unfinishedRuns(playbookId)}`);
+    throw new Error(
+      `${(err as Error).message}; last counts ${JSON.stringify(last)}; ${await stack.unfinishedRuns(playbookId)}`,
+    );
   }
 }
 
@@ -71,7 +78,16 @@ describe('fault scenarios', () => {
     await enrolling;
     const inv = await settle('drill-kill', runs);
     report('worker kills', { kills, ...inv });
-    expect(inv).toMatchObject({ runs, finished: runs, stuck: 0, tasks: runs, duplicateTasks: 0, duplicateEmails: 0, missingEmails: 0, outcomes: runs });
+    expect(inv).toMatchObject({
+      runs,
+      finished: runs,
+      stuck: 0,
+      tasks: runs,
+      duplicateTasks: 0,
+      duplicateEmails: 0,
+      missingEmails: 0,
+      outcomes: runs,
+    });
   }, 600_000);
 
   test('2. SMTP down during sends, then back: every email delivered once', async () => {
@@ -86,7 +102,13 @@ describe('fault scenarios', () => {
     const inv = await settle('drill-smtp', runs);
     report('SMTP outage', { emailsDuringOutage: during, ...inv });
     expect(during).toBe(0);
-    expect(inv).toMatchObject({ finished: runs, stuck: 0, duplicateEmails: 0, missingEmails: 0, emails: runs * 2 });
+    expect(inv).toMatchObject({
+      finished: runs,
+      stuck: 0,
+      duplicateEmails: 0,
+      missingEmails: 0,
+      emails: runs * 2,
+    });
   }, 600_000);
 
   test('3. the Temporal server restarted (same database file) during runs: runs resume', async () => {
@@ -100,7 +122,14 @@ describe('fault scenarios', () => {
     await stack.startTemporal();
     const inv = await settle('drill-temporal', runs);
     report('Temporal restart', inv);
-    expect(inv).toMatchObject({ finished: runs, stuck: 0, duplicateTasks: 0, duplicateEmails: 0, missingEmails: 0, outcomes: runs });
+    expect(inv).toMatchObject({
+      finished: runs,
+      stuck: 0,
+      duplicateTasks: 0,
+      duplicateEmails: 0,
+      missingEmails: 0,
+      outcomes: runs,
+    });
   }, 600_000);
 
   // This scenario found the driver's wedged server monitor (lib/mongo-monitor-watchdog.ts):
@@ -119,9 +148,16 @@ describe('fault scenarios', () => {
     const acknowledged = new Set<number>();
     const ingest = (async () => {
       for (let b = 0; b < batches; b++) {
-        const items = accounts.map((accountId) => ({ accountId, score: 60 + b, observedAt: new Date(Date.UTC(2026, 0, 1, 0, b)).toISOString() }));
-        const res = await stack.call('POST', '/v1/health', { items }, { 'idempotency-key': `mongo-batch-${b}` }).catch(() => ({ status: 0, json: null }));
-        if (res.status < 300 && res.status > 0 && (res.json as { failed: number }).failed === 0) acknowledged.add(b);
+        const items = accounts.map((accountId) => ({
+          accountId,
+          score: 60 + b,
+          observedAt: new Date(Date.UTC(2026, 0, 1, 0, b)).toISOString(),
+        }));
+        const res = await stack
+          .call('POST', '/v1/health', { items }, { 'idempotency-key': `mongo-batch-${b}` })
+          .catch(() => ({ status: 0, json: null }));
+        if (res.status < 300 && res.status > 0 && (res.json as { failed: number }).failed === 0)
+          acknowledged.add(b);
         await sleep(300);
       }
     })();
@@ -133,35 +169,68 @@ describe('fault scenarios', () => {
     // The client retries what was not acknowledged, with the same keys.
     for (let b = 0; b < batches; b++) {
       if (acknowledged.has(b)) continue;
-      const items = accounts.map((accountId) => ({ accountId, score: 60 + b, observedAt: new Date(Date.UTC(2026, 0, 1, 0, b)).toISOString() }));
+      const items = accounts.map((accountId) => ({
+        accountId,
+        score: 60 + b,
+        observedAt: new Date(Date.UTC(2026, 0, 1, 0, b)).toISOString(),
+      }));
       let last: unknown;
       const res = await until(`batch ${b} accepted (last answer ${JSON.stringify(last)})`, async () => {
-        const r = await stack.call('POST', '/v1/health', { items }, { 'idempotency-key': `mongo-batch-${b}` });
+        const r = await stack.call(
+          'POST',
+          '/v1/health',
+          { items },
+          { 'idempotency-key': `mongo-batch-${b}` },
+        );
         last = r;
-        if (r.status >= 300) console.log(`[faults] retry of batch ${b}: ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`);
+        if (r.status >= 300)
+          console.log(`[faults] retry of batch ${b}: ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`);
         return r.status < 300 && (r.json as { failed: number }).failed === 0 && r;
       });
       expect(res.status).toBeLessThan(300);
     }
     const inv = await settle('drill-mongo', runs);
-    const observations = await stack.db.collection<{ accountId: string }>('healthObservations').find({ accountId: { $in: accounts } }).toArray();
+    const observations = await stack.db
+      .collection<{ accountId: string }>('healthObservations')
+      .find({ accountId: { $in: accounts } })
+      .toArray();
     const perAccount = new Map<string, number>();
     for (const o of observations) perAccount.set(o.accountId, (perAccount.get(o.accountId) ?? 0) + 1);
-    report('database restart', { acknowledgedFirstTime: acknowledged.size, batches, observations: observations.length, ...inv });
+    report('database restart', {
+      acknowledgedFirstTime: acknowledged.size,
+      batches,
+      observations: observations.length,
+      ...inv,
+    });
     expect([...perAccount.values()].every((n) => n === batches)).toBe(true);
     expect(observations).toHaveLength(runs * batches);
-    expect(inv).toMatchObject({ finished: runs, stuck: 0, duplicateTasks: 0, duplicateEmails: 0, missingEmails: 0 });
+    expect(inv).toMatchObject({
+      finished: runs,
+      stuck: 0,
+      duplicateTasks: 0,
+      duplicateEmails: 0,
+      missingEmails: 0,
+    });
   }, 600_000);
 
   test('5. the API killed during batch ingest: acknowledged batches processed, the rest retried with their keys, each item once', async () => {
     const accounts = await stack.accounts('api', long ? 200 : 50);
     const batches = long ? 20 : 10;
     const acknowledged = new Set<number>();
-    const body = (b: number) => ({ items: accounts.map((accountId) => ({ accountId, score: 50 + b, observedAt: new Date(Date.UTC(2026, 1, 1, 0, b)).toISOString() })) });
+    const body = (b: number) => ({
+      items: accounts.map((accountId) => ({
+        accountId,
+        score: 50 + b,
+        observedAt: new Date(Date.UTC(2026, 1, 1, 0, b)).toISOString(),
+      })),
+    });
     const sending = (async () => {
       for (let b = 0; b < batches; b++) {
-        const res = await stack.call('POST', '/v1/health', body(b), { 'idempotency-key': `api-batch-${b}` }).catch(() => ({ status: 0, json: null }));
-        if (res.status > 0 && res.status < 300 && (res.json as { failed: number }).failed === 0) acknowledged.add(b);
+        const res = await stack
+          .call('POST', '/v1/health', body(b), { 'idempotency-key': `api-batch-${b}` })
+          .catch(() => ({ status: 0, json: null }));
+        if (res.status > 0 && res.status < 300 && (res.json as { failed: number }).failed === 0)
+          acknowledged.add(b);
       }
     })();
     // Killed mid-stream: after a couple of batches were answered, at a random moment of the next.
@@ -178,10 +247,18 @@ describe('fault scenarios', () => {
       });
       expect(res.status, JSON.stringify(res.json)).toBeLessThan(300);
     }
-    const observations = await stack.db.collection<{ accountId: string }>('healthObservations').find({ accountId: { $in: accounts } }).toArray();
+    const observations = await stack.db
+      .collection<{ accountId: string }>('healthObservations')
+      .find({ accountId: { $in: accounts } })
+      .toArray();
     const perAccount = new Map<string, number>();
     for (const o of observations) perAccount.set(o.accountId, (perAccount.get(o.accountId) ?? 0) + 1);
-    report('API kill', { batches, acknowledgedBeforeKill: acknowledged.size, observations: observations.length, expected: accounts.length * batches });
+    report('API kill', {
+      batches,
+      acknowledgedBeforeKill: acknowledged.size,
+      observations: observations.length,
+      expected: accounts.length * batches,
+    });
     expect(acknowledged.size).toBeGreaterThanOrEqual(2);
     expect(acknowledged.size).toBeLessThan(batches); // the kill landed mid-way
     expect(observations).toHaveLength(accounts.length * batches);

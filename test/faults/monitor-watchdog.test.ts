@@ -27,12 +27,18 @@ let server: ServerProcess | undefined;
 
 async function startServer() {
   server = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(dir, port, 'error'));
-  await until('FerretDB', async () => {
-    const c = await new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 1_000 }).connect();
-    await c.db('admin').command({ ping: 1 });
-    await c.close();
-    return true;
-  }, 60_000);
+  await until(
+    'FerretDB',
+    async () => {
+      const c = await new MongoClient(`mongodb://127.0.0.1:${port}/`, {
+        serverSelectionTimeoutMS: 1_000,
+      }).connect();
+      await c.db('admin').command({ ping: 1 });
+      await c.close();
+      return true;
+    },
+    60_000,
+  );
 }
 
 beforeAll(async () => {
@@ -53,7 +59,10 @@ function load(docs: Collection<{ _id: string; n: number }>, lane: string) {
       try {
         await docs.insertOne({ _id: `${lane}-${i}-${n}`, n });
         await docs.updateOne({ _id: `${lane}-${i}-${n}` }, { $inc: { n: 1 } });
-        await docs.find({ n: { $gt: 5 } }).limit(5).toArray();
+        await docs
+          .find({ n: { $gt: 5 } })
+          .limit(5)
+          .toArray();
         state.ok++;
       } catch {
         await sleep(100);
@@ -79,7 +88,11 @@ test(`a connectMongo client works again after each of ${restarts} database resta
       const back = Date.now();
       const before = work.state.ok;
       // The watchdog acts after a heartbeat has run 20 s; allow that and a reconnect.
-      await until(`the client to work again after restart ${r + 1}`, async () => work.state.ok > before + 20, 60_000);
+      await until(
+        `the client to work again after restart ${r + 1}`,
+        async () => work.state.ok > before + 20,
+        60_000,
+      );
       recoveryMs.push(Date.now() - back);
     }
   } finally {
@@ -87,21 +100,37 @@ test(`a connectMongo client works again after each of ${restarts} database resta
     await mongo.close();
   }
   const stalls = warnings.filter((w) => w.includes('database monitor stalled')).length;
-  console.log(`[faults] monitor watchdog: ${restarts} database restarts under load, the client worked again after each (slowest ${Math.max(...recoveryMs)} ms); the driver's monitor wedged and was replaced ${stalls} times`);
+  console.log(
+    `[faults] monitor watchdog: ${restarts} database restarts under load, the client worked again after each (slowest ${Math.max(...recoveryMs)} ms); the driver's monitor wedged and was replaced ${stalls} times`,
+  );
   expect(recoveryMs).toHaveLength(restarts);
 }, 1_200_000);
 
 test('a heartbeat that never completes gets the client reconnected, and it works afterwards', async () => {
-  const client = await new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 5_000 }).connect();
+  const client = await new MongoClient(`mongodb://127.0.0.1:${port}/`, {
+    serverSelectionTimeoutMS: 5_000,
+  }).connect();
   const reconnects: string[] = [];
-  const stop = watchServerMonitor(client, { stallMs: 500, everyMs: 100, onReconnect: (info) => reconnects.push(info.address) });
+  const stop = watchServerMonitor(client, {
+    stallMs: 500,
+    everyMs: 100,
+    onReconnect: (info) => reconnects.push(info.address),
+  });
   try {
     const docs = client.db('watchdog').collection<{ _id: string }>('stalled');
     await docs.insertOne({ _id: 'before' });
     const topologyBefore = (client as unknown as { topology: object }).topology;
     // What the wedged driver shows: a heartbeat started and never finished.
-    client.emit('serverHeartbeatStarted', { connectionId: '127.0.0.1:1', awaited: false } as ServerHeartbeatStartedEvent);
-    await until('the watchdog to reconnect', async () => reconnects.length === 1 && (client as unknown as { topology: object }).topology !== topologyBefore, 10_000);
+    client.emit('serverHeartbeatStarted', {
+      connectionId: '127.0.0.1:1',
+      awaited: false,
+    } as ServerHeartbeatStartedEvent);
+    await until(
+      'the watchdog to reconnect',
+      async () =>
+        reconnects.length === 1 && (client as unknown as { topology: object }).topology !== topologyBefore,
+      10_000,
+    );
     await docs.insertOne({ _id: 'after' });
     expect(await docs.countDocuments()).toBe(2);
     expect(reconnects).toEqual(['127.0.0.1:1']);

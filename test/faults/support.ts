@@ -15,7 +15,12 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { freePort } from '../../lib/free-port.js';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../lib/smtp-capture.js';
-import { fasterFerretdbBackend, ferretdbArgs, ferretdbPath, type FerretdbBackend } from '../../lib/stack-mongo.js';
+import {
+  fasterFerretdbBackend,
+  ferretdbArgs,
+  ferretdbPath,
+  type FerretdbBackend,
+} from '../../lib/stack-mongo.js';
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { temporalCliPath } from '../../lib/stack-temporal.js';
 import { startPostgres, type Postgres } from '../../lib/stack-postgres.js';
@@ -33,7 +38,11 @@ export function faultsBackend(): FerretdbBackend {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
@@ -79,14 +88,21 @@ export class FaultStack {
 
   async start(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'retain-faults-'));
-    this.ports = { temporal: await freePort(), mongo: await freePort(), smtp: await freePort(), api: await freePort() };
+    this.ports = {
+      temporal: await freePort(),
+      mongo: await freePort(),
+      smtp: await freePort(),
+      api: await freePort(),
+    };
     if (faultsBackend() === 'postgresql') {
       // Its own temporary directory: as root the cluster runs as `postgres`, which cannot enter ours (0700).
       const dir = await mkdtemp(join(tmpdir(), 'retain-faults-pg-'));
       this.postgres = { ...(await startPostgres(dir)), dir };
     }
     await Promise.all([this.startTemporal(), this.startMongo(), this.startSmtp()]);
-    this.client = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 60_000 }).connect();
+    this.client = await new MongoClient(this.env().MONGODB_URI, {
+      serverSelectionTimeoutMS: 60_000,
+    }).connect();
     this.db = this.client.db('faults');
     await Promise.all([this.startApi(), this.startWorker()]);
   }
@@ -104,17 +120,36 @@ export class FaultStack {
   }
 
   async startTemporal(): Promise<void> {
-    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.ports.temporal), '--headless', '--log-level', 'error', '--db-filename', join(this.dir, 'temporal.db')];
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(this.ports.temporal),
+      '--headless',
+      '--log-level',
+      'error',
+      '--db-filename',
+      join(this.dir, 'temporal.db'),
+    ];
     this.temporal = spawnServer('Temporal dev server', temporalCliPath, args);
-    await until('Temporal', async () => {
-      const connection = await Connection.connect({ address: this.env().TEMPORAL_ADDRESS, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace: 'default' });
-        return true;
-      } finally {
-        await connection.close();
-      }
-    }, 60_000);
+    await until(
+      'Temporal',
+      async () => {
+        const connection = await Connection.connect({
+          address: this.env().TEMPORAL_ADDRESS,
+          connectTimeout: 1_000,
+        });
+        try {
+          await connection.workflowService.describeNamespace({ namespace: 'default' });
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      60_000,
+    );
   }
 
   async stopTemporal(): Promise<void> {
@@ -123,13 +158,23 @@ export class FaultStack {
 
   async startMongo(): Promise<void> {
     const data = join(this.dir, 'ferretdb');
-    this.mongo = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(data, this.ports.mongo, 'error', this.postgres?.url));
-    await until('FerretDB', async () => {
-      const c = await new MongoClient(this.env().MONGODB_URI, { serverSelectionTimeoutMS: 1_000 }).connect();
-      await c.db('admin').command({ ping: 1 });
-      await c.close();
-      return true;
-    }, 60_000);
+    this.mongo = spawnServer(
+      'FerretDB',
+      ferretdbPath,
+      ferretdbArgs(data, this.ports.mongo, 'error', this.postgres?.url),
+    );
+    await until(
+      'FerretDB',
+      async () => {
+        const c = await new MongoClient(this.env().MONGODB_URI, {
+          serverSelectionTimeoutMS: 1_000,
+        }).connect();
+        await c.db('admin').command({ ping: 1 });
+        await c.close();
+        return true;
+      },
+      60_000,
+    );
   }
 
   async stopMongo(): Promise<void> {
@@ -163,12 +208,24 @@ export class FaultStack {
 
   private launch(script: string): ChildProcess {
     // The worker logs at info so that its "worker started" line tells when it is ready.
-    const env: Record<string, string> = { ...this.env(), LOG_LEVEL: script.includes('worker') ? 'info' : 'warn' };
+    const env: Record<string, string> = {
+      ...this.env(),
+      LOG_LEVEL: script.includes('worker') ? 'info' : 'warn',
+    };
     // FAULTS_MONGO_LOG_DIR=<dir>: each process's output, with the MongoDB driver's connection
     // and topology log (which the driver writes to stderr), goes to a file there.
     const mongoLogDir = process.env.FAULTS_MONGO_LOG_DIR;
-    if (mongoLogDir) Object.assign(env, { MONGODB_LOG_CONNECTION: 'debug', MONGODB_LOG_TOPOLOGY: 'debug', MONGODB_LOG_PATH: 'stderr' });
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (mongoLogDir)
+      Object.assign(env, {
+        MONGODB_LOG_CONNECTION: 'debug',
+        MONGODB_LOG_TOPOLOGY: 'debug',
+        MONGODB_LOG_PATH: 'stderr',
+      });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
     child.stderr?.on('data', (d) => script.includes('worker') && (this.workerLog += d));
     if (mongoLogDir) {
@@ -205,14 +262,25 @@ export class FaultStack {
 
   /** For a failure message: the runs of `playbookId` not completed, and what Temporal says of them. */
   async unfinishedRuns(playbookId: string): Promise<string> {
-    const open = await this.db.collection<{ _id: string; workflowId: string; status: string }>('runs').find({ playbookId, status: { $ne: 'completed' } }).toArray();
+    const open = await this.db
+      .collection<{ _id: string; workflowId: string; status: string }>('runs')
+      .find({ playbookId, status: { $ne: 'completed' } })
+      .toArray();
     const connection = await Connection.connect({ address: this.env().TEMPORAL_ADDRESS });
     try {
       const client = new Client({ connection });
       const lines = await Promise.all(
         open.slice(0, 5).map(async (run) => {
-          const d = await client.workflow.getHandle(run.workflowId).describe().catch((err: Error) => ({ status: { name: `describe failed: ${err.message}` }, raw: { pendingActivities: [] } }));
-          const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'})`);
+          const d = await client.workflow
+            .getHandle(run.workflowId)
+            .describe()
+            .catch((err: Error) => ({
+              status: { name: `describe failed: ${err.message}` },
+              raw: { pendingActivities: [] },
+            }));
+          const pending = (d.raw.pendingActivities ?? []).map(
+            (a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'})`,
+          );
           return `${run._id}: ${run.status} in MongoDB, ${d.status.name} in Temporal; pending: ${pending.join(', ') || 'none'}`;
         }),
       );
@@ -222,10 +290,19 @@ export class FaultStack {
     }
   }
 
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: unknown }> {
     const res = await fetch(`${this.apiUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(30_000),
     });
@@ -233,20 +310,38 @@ export class FaultStack {
   }
 
   async publish(yaml: string): Promise<void> {
-    const res = await fetch(`${this.apiUrl}/v1/playbooks`, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/yaml' }, body: yaml });
-    if (res.status !== 201 && res.status !== 200) throw new Error(`publish: ${res.status} ${await res.text()}`);
+    const res = await fetch(`${this.apiUrl}/v1/playbooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/yaml' },
+      body: yaml,
+    });
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`publish: ${res.status} ${await res.text()}`);
   }
 
   /** Accounts through the API, each with one primary contact, owned by one CSM. */
   async accounts(prefix: string, count: number): Promise<string[]> {
-    const csm = await this.call('POST', '/v1/users', { email: `${prefix}-csm@retain.test`, name: 'Fault CSM', role: 'csm' });
+    const csm = await this.call('POST', '/v1/users', {
+      email: `${prefix}-csm@retain.test`,
+      name: 'Fault CSM',
+      role: 'csm',
+    });
     if (csm.status !== 201) throw new Error(`CSM for ${prefix}: ${csm.status} ${JSON.stringify(csm.json)}`);
     const csmId = (csm.json as { user: { id: string } }).user.id;
     const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
     for (let i = 0; i < ids.length; i += 10) {
       await Promise.all(
         ids.slice(i, i + 10).map(async (id) => {
-          const res = await this.call('POST', '/v1/accounts', { id, name: `Account ${id}`, segment: 'low-touch', plan: 'growth', mrr: 100, csm: csmId, contacts: [{ email: `${id}@customer.test`, name: 'Pat Primary', role: 'primary' }], startedAt: new Date().toISOString() });
+          const res = await this.call('POST', '/v1/accounts', {
+            id,
+            name: `Account ${id}`,
+            segment: 'low-touch',
+            plan: 'growth',
+            mrr: 100,
+            csm: csmId,
+            contacts: [{ email: `${id}@customer.test`, name: 'Pat Primary', role: 'primary' }],
+            startedAt: new Date().toISOString(),
+          });
           if (res.status !== 201) throw new Error(`account ${id}: ${res.status} ${JSON.stringify(res.json)}`);
         }),
       );
@@ -283,17 +378,28 @@ export interface Invariants {
 
 /** Checks the invariants of every run of `playbookId`: one task, two emails, one outcome each. */
 export async function invariants(stack: FaultStack, playbookId: string): Promise<Invariants> {
-  const runs = await stack.db.collection<{ _id: string; status: string }>('runs').find({ playbookId }).toArray();
+  const runs = await stack.db
+    .collection<{ _id: string; status: string }>('runs')
+    .find({ playbookId })
+    .toArray();
   const ids = new Set(runs.map((r) => r._id));
-  const tasks = await stack.db.collection<{ runId: string; stepId: string }>('tasks').find({ runId: { $in: [...ids] } }).toArray();
+  const tasks = await stack.db
+    .collection<{ runId: string; stepId: string }>('tasks')
+    .find({ runId: { $in: [...ids] } })
+    .toArray();
   const outcomes = await stack.db.collection<{ runId: string }>('outcomes').find({ playbookId }).toArray();
   const perRunStep = new Map<string, number>();
   for (const m of stack.mails) {
     const run = m.header('x-retain-run');
-    if (run && ids.has(run)) perRunStep.set(`${run}|${m.header('x-retain-step')}`, (perRunStep.get(`${run}|${m.header('x-retain-step')}`) ?? 0) + 1);
+    if (run && ids.has(run))
+      perRunStep.set(
+        `${run}|${m.header('x-retain-step')}`,
+        (perRunStep.get(`${run}|${m.header('x-retain-step')}`) ?? 0) + 1,
+      );
   }
   const taskKeys = new Map<string, number>();
-  for (const t of tasks) taskKeys.set(`${t.runId}|${t.stepId}`, (taskKeys.get(`${t.runId}|${t.stepId}`) ?? 0) + 1);
+  for (const t of tasks)
+    taskKeys.set(`${t.runId}|${t.stepId}`, (taskKeys.get(`${t.runId}|${t.stepId}`) ?? 0) + 1);
   return {
     runs: runs.length,
     finished: runs.filter((r) => r.status === 'completed').length,

@@ -26,7 +26,9 @@ export interface Integration {
   /** A nodemailer transport to `inbox`, as the worker would build from SMTP_URL. */
   readonly mailer: Transporter;
   /** A worker on this file's task queue with the workflows at `workflowsPath` bundled once. */
-  createWorker(options: { workflowsPath: string; activities: object } & Partial<WorkerOptions>): Promise<Worker>;
+  createWorker(
+    options: { workflowsPath: string; activities: object } & Partial<WorkerOptions>,
+  ): Promise<Worker>;
 }
 
 /**
@@ -96,22 +98,44 @@ export function useIntegration(label: string, options: { smtp?: boolean } = {}):
 
   function get(key: keyof Integration): unknown {
     if (state[key] === undefined) {
-      throw new Error(`useIntegration: "${key}" is not available${key === 'inbox' || key === 'mailer' ? ' (pass { smtp: true })' : ' before beforeAll has run'}`);
+      throw new Error(
+        `useIntegration: "${key}" is not available${key === 'inbox' || key === 'mailer' ? ' (pass { smtp: true })' : ' before beforeAll has run'}`,
+      );
     }
     return state[key];
   }
 
   return {
-    get temporalAddress() { return get('temporalAddress') as string; },
-    get mongodbUri() { return get('mongodbUri') as string; },
-    get mongoKind() { return get('mongoKind') as string; },
-    get dbName() { return get('dbName') as string; },
-    get db() { return get('db') as Db; },
-    get taskQueue() { return get('taskQueue') as string; },
-    get client() { return get('client') as Client; },
-    get connection() { return get('connection') as NativeConnection; },
-    get inbox() { return get('inbox') as SmtpCapture; },
-    get mailer() { return get('mailer') as Transporter; },
+    get temporalAddress() {
+      return get('temporalAddress') as string;
+    },
+    get mongodbUri() {
+      return get('mongodbUri') as string;
+    },
+    get mongoKind() {
+      return get('mongoKind') as string;
+    },
+    get dbName() {
+      return get('dbName') as string;
+    },
+    get db() {
+      return get('db') as Db;
+    },
+    get taskQueue() {
+      return get('taskQueue') as string;
+    },
+    get client() {
+      return get('client') as Client;
+    },
+    get connection() {
+      return get('connection') as NativeConnection;
+    },
+    get inbox() {
+      return get('inbox') as SmtpCapture;
+    },
+    get mailer() {
+      return get('mailer') as Transporter;
+    },
     createWorker,
   };
 }

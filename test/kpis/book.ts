@@ -49,12 +49,23 @@ export function generateBook(accountCount = 10_000, seed = 20261122) {
   const nps: BookNps[] = [];
   for (let i = 0; i < accountCount; i++) {
     const startedAt = instant(start + days(730) + Math.floor(random() * dayMs));
-    const a: BookAccount = { id: `bk-${i}`, segment: pick(['high-touch', 'low-touch', 'tech-touch'] as const), plan: pick(['starter', 'growth', 'scale', 'enterprise']), mrr: 50 + Math.floor(random() * 40) * 50, startedAt: new Date(startedAt) };
+    const a: BookAccount = {
+      id: `bk-${i}`,
+      segment: pick(['high-touch', 'low-touch', 'tech-touch'] as const),
+      plan: pick(['starter', 'growth', 'scale', 'enterprise']),
+      mrr: 50 + Math.floor(random() * 40) * 50,
+      startedAt: new Date(startedAt),
+    };
     accounts.push(a);
     const own: BookEvent[] = [];
-    const add = (type: string, t: number, mrr?: number) => own.push({ accountId: a.id, type, occurredAt: new Date(t), ...(mrr !== undefined ? { mrr } : {}) });
+    const add = (type: string, t: number, mrr?: number) =>
+      own.push({ accountId: a.id, type, occurredAt: new Date(t), ...(mrr !== undefined ? { mrr } : {}) });
     const r = random();
-    if (r < 0.6) add('onboarding_completed', startedAt + Math.floor(random() * 45) * dayMs + (random() < 0.5 ? 0 : 3_600_000));
+    if (r < 0.6)
+      add(
+        'onboarding_completed',
+        startedAt + Math.floor(random() * 45) * dayMs + (random() < 0.5 ? 0 : 3_600_000),
+      );
     else if (r < 0.65) add('onboarding_completed', startedAt + 30 * dayMs); // exactly at the deadline
     const end = start + 800 * dayMs;
     for (let t = startedAt + 365 * dayMs; t < end; t += 365 * dayMs) add('renewed', t);
@@ -64,7 +75,10 @@ export function generateBook(accountCount = 10_000, seed = 20261122) {
     for (let k = 0; k < changes; k++) {
       t = instant(t + dayMs + days(200)) + k; // + k ms: never two changes at one instant
       const kind = pick(['upsell', 'upsell', 'cross_sell', 'contraction']);
-      mrr = kind === 'contraction' ? Math.max(50, mrr - 50 * (1 + Math.floor(random() * 5))) : mrr + 50 * (1 + Math.floor(random() * 10));
+      mrr =
+        kind === 'contraction'
+          ? Math.max(50, mrr - 50 * (1 + Math.floor(random() * 5)))
+          : mrr + 50 * (1 + Math.floor(random() * 10));
       add(kind, t, mrr);
     }
     if (random() < 0.3) {
@@ -73,7 +87,12 @@ export function generateBook(accountCount = 10_000, seed = 20261122) {
       if (random() < 0.05) add('churned', churnedAt + days(30) + dayMs); // reported again later
       if (random() < 0.03) add('upsell', churnedAt + days(20) + dayMs + 7, mrr + 100); // after the churn
     }
-    for (let k = 0; k < 1 + Math.floor(random() * 2); k++) nps.push({ accountId: a.id, score: Math.floor(random() * 11), respondedAt: new Date(instant(startedAt + days(600))) });
+    for (let k = 0; k < 1 + Math.floor(random() * 2); k++)
+      nps.push({
+        accountId: a.id,
+        score: Math.floor(random() * 11),
+        respondedAt: new Date(instant(startedAt + days(600))),
+      });
     events.push(...own);
   }
   return { accounts, events, nps };

@@ -37,7 +37,9 @@ describe('KPIs over all accounts, January 2025', () => {
   test('onboarding: cohort C,D,E; only D within 30 days, the deadline itself included', () => {
     expect(k.onboarding).toEqual({ cohort: 3, completed: 1, rate: expect.closeTo(33.333333333, 8) }); // 1 / 3
     // E completed 30 days + 1 s after its start: inside a 35-day window
-    expect(computeKpis(accounts, events, nps, { from, to, onboardingWindowDays: 35 }).total.onboarding.completed).toBe(2);
+    expect(
+      computeKpis(accounts, events, nps, { from, to, onboardingWindowDays: 35 }).total.onboarding.completed,
+    ).toBe(2);
   });
 
   test('NPS: 10 at `from`, 6, 7, 8, 9 count; 10 at `to` does not', () => {
@@ -66,7 +68,13 @@ describe('KPIs for one segment and grouped', () => {
     expect(k.mrr).toEqual({ atStart: 100, expansion: 50, contraction: 0, churned: 0, atEnd: 230 }); // atEnd 150 + 80
     expect(k.netRevenueRetention).toBe(150); // (100 + 50) / 100
     expect(k.onboarding).toEqual({ cohort: 2, completed: 0, rate: 0 });
-    expect(k.nps).toEqual({ responses: 3, promoters: 2, passives: 0, detractors: 1, score: expect.closeTo(33.333333333, 8) }); // A 10, A 6, E 9: (2 - 1) / 3
+    expect(k.nps).toEqual({
+      responses: 3,
+      promoters: 2,
+      passives: 0,
+      detractors: 1,
+      score: expect.closeTo(33.333333333, 8),
+    }); // A 10, A 6, E 9: (2 - 1) / 3
     expect(k.arpa).toBe(115); // 230 / 2
     expect(k.ltv).toBeNull();
   });
@@ -87,15 +95,31 @@ describe('KPIs for one segment and grouped', () => {
     expect(report.total.accounts).toEqual({ atStart: 5, new: 3, churned: 3, atEnd: 4 });
   });
 
-  test('groupBy plan lists the plans of accounts started before `to` (not K\'s trial)', () => {
+  test("groupBy plan lists the plans of accounts started before `to` (not K's trial)", () => {
     const report = computeKpis(accounts, events, nps, { from, to, groupBy: 'plan' });
     expect(report.groups?.map((g) => g.key)).toEqual(['enterprise', 'growth', 'starter']);
     expect(report.groups?.[1].accounts).toEqual({ atStart: 3, new: 0, churned: 2, atEnd: 1 }); // growth = B, I, J
   });
 
   test('an empty period, segment or group gives zero counts and null rates', () => {
-    const nulls = (k: KpiBlock) => [k.customerChurnRate, k.retentionRate, k.revenueChurnRate, k.grossRevenueRetention, k.netRevenueRetention, k.upsellRate, k.crossSellRate, k.onboarding.rate, k.nps.score, k.arpa, k.ltv];
-    const before = computeKpis(accounts, events, nps, { from: d('2023-01-01T00:00:00Z'), to: d('2023-02-01T00:00:00Z'), segment: 'high-touch' }).total;
+    const nulls = (k: KpiBlock) => [
+      k.customerChurnRate,
+      k.retentionRate,
+      k.revenueChurnRate,
+      k.grossRevenueRetention,
+      k.netRevenueRetention,
+      k.upsellRate,
+      k.crossSellRate,
+      k.onboarding.rate,
+      k.nps.score,
+      k.arpa,
+      k.ltv,
+    ];
+    const before = computeKpis(accounts, events, nps, {
+      from: d('2023-01-01T00:00:00Z'),
+      to: d('2023-02-01T00:00:00Z'),
+      segment: 'high-touch',
+    }).total;
     expect(before.accounts).toEqual({ atStart: 0, new: 0, churned: 0, atEnd: 0 });
     expect(before.mrr).toEqual({ atStart: 0, expansion: 0, contraction: 0, churned: 0, atEnd: 0 });
     expect(nulls(before).every((v) => v === null)).toBe(true);
@@ -105,11 +129,15 @@ describe('KPIs for one segment and grouped', () => {
   });
 
   test('an MRR change exactly at `to` belongs to the next period', () => {
-    const one: KpiAccount[] = [{ id: 'X', startedAt: d('2024-01-01T00:00:00Z'), mrr: 100, segment: 'low-touch', plan: 'p' }];
+    const one: KpiAccount[] = [
+      { id: 'X', startedAt: d('2024-01-01T00:00:00Z'), mrr: 100, segment: 'low-touch', plan: 'p' },
+    ];
     const upsell = [{ accountId: 'X', type: 'upsell', occurredAt: to, mrr: 400 }];
     const january = computeKpis(one, upsell, [], { from, to }).total;
     expect(january.mrr.expansion).toBe(0);
     expect(january.mrr.atEnd).toBe(100);
-    expect(computeKpis(one, upsell, [], { from: to, to: d('2025-03-01T00:00:00Z') }).total.mrr.expansion).toBe(300); // 400 - 100
+    expect(
+      computeKpis(one, upsell, [], { from: to, to: d('2025-03-01T00:00:00Z') }).total.mrr.expansion,
+    ).toBe(300); // 400 - 100
   });
 });

@@ -24,7 +24,15 @@ import { accounts, d, events, from, nps, to } from './fixture.js';
 
 const it = useIntegration('kpis');
 
-const accountDoc = (a: KpiAccount) => ({ _id: a.id, name: a.id, segment: a.segment, plan: a.plan, mrr: a.mrr, startedAt: a.startedAt }) as AccountDoc;
+const accountDoc = (a: KpiAccount) =>
+  ({
+    _id: a.id,
+    name: a.id,
+    segment: a.segment,
+    plan: a.plan,
+    mrr: a.mrr,
+    startedAt: a.startedAt,
+  }) as AccountDoc;
 const stored: AccountEvent[] = [];
 
 beforeAll(async () => {
@@ -42,8 +50,19 @@ const periods: Array<[string, KpiOptions]> = [
   ['January, tech-touch', { from, to, segment: 'tech-touch' }],
   ['January by segment', { from, to, groupBy: 'segment' }],
   ['January by plan, low-touch', { from, to, groupBy: 'plan', segment: 'low-touch' }],
-  ['part days (noon to 06:00)', { from: d('2024-12-20T12:00:00Z'), to: d('2025-01-20T06:00:00Z'), groupBy: 'plan' }],
-  ['a whole year', { from: d('2024-06-01T00:00:00Z'), to: d('2025-06-01T00:00:00Z'), grossMargin: 0.7, onboardingWindowDays: 40 }],
+  [
+    'part days (noon to 06:00)',
+    { from: d('2024-12-20T12:00:00Z'), to: d('2025-01-20T06:00:00Z'), groupBy: 'plan' },
+  ],
+  [
+    'a whole year',
+    {
+      from: d('2024-06-01T00:00:00Z'),
+      to: d('2025-06-01T00:00:00Z'),
+      grossMargin: 0.7,
+      onboardingWindowDays: 40,
+    },
+  ],
   ['before anything', { from: d('2020-01-01T00:00:00Z'), to: d('2020-02-01T00:00:00Z'), groupBy: 'segment' }],
 ];
 
@@ -73,7 +92,12 @@ describe('figures from the database equal the pure computation', () => {
     const before = await view.report({ from, to, groupBy: 'segment' });
     expect(before).toEqual(await computeKpisFromDb(it.db, { from, to, groupBy: 'segment' }));
     // Another process records a churn dated in January; the view's next answer has it.
-    const churn = { id: 'ev-churn-B', accountId: 'B', type: 'churned', occurredAt: d('2025-01-15T00:00:00Z') };
+    const churn = {
+      id: 'ev-churn-B',
+      accountId: 'B',
+      type: 'churned',
+      occurredAt: d('2025-01-15T00:00:00Z'),
+    };
     await recordAccountEvent(it.db, churn);
     await recordAccountEvent(it.db, churn); // a retried write with the same id folds once
     stored.push(churn);
@@ -98,7 +122,13 @@ describe('figures from the database equal the pure computation', () => {
     const db = it.db.client.db(`${it.db.databaseName}_import`);
     try {
       const batch = {
-        accounts: accounts.map((a) => ({ _id: a.id, segment: a.segment, plan: a.plan, mrr: a.mrr, startedAt: a.startedAt })),
+        accounts: accounts.map((a) => ({
+          _id: a.id,
+          segment: a.segment,
+          plan: a.plan,
+          mrr: a.mrr,
+          startedAt: a.startedAt,
+        })),
         events: stored.map((e, i) => ({ ...e, id: `imported-${i}` })),
         nps: nps.map((r, i) => ({ ...r, id: `nps-${i}` })),
       };
@@ -115,28 +145,56 @@ describe('figures from the database equal the pure computation', () => {
 
 describe('NPS, runs and operations in the database', () => {
   test('an NPS response with an idempotency key is stored once', async () => {
-    const response = { accountId: 'I', score: 3, respondedAt: d('2025-03-02T00:00:00Z'), idempotencyKey: 'survey-7:I' };
+    const response = {
+      accountId: 'I',
+      score: 3,
+      respondedAt: d('2025-03-02T00:00:00Z'),
+      idempotencyKey: 'survey-7:I',
+    };
     const first = await recordNps(it.db, response);
     expect(await recordNps(it.db, response)).toEqual(first);
-    const march = await computeKpisFromDb(it.db, { from: d('2025-03-01T00:00:00Z'), to: d('2025-04-01T00:00:00Z') });
+    const march = await computeKpisFromDb(it.db, {
+      from: d('2025-03-01T00:00:00Z'),
+      to: d('2025-04-01T00:00:00Z'),
+    });
     expect(march.total.nps).toEqual({ responses: 1, promoters: 0, passives: 0, detractors: 1, score: -100 });
   });
 
-  test('playbook effectiveness and operations read the engine\'s collections', async () => {
-    const run = (id: string, control: boolean, goalReached: boolean | null, startedAt: string, endedAt?: string) => ({
-      _id: id, playbookId: 'rescue', control, goalReached, status: endedAt ? 'completed' : 'running', startedAt: d(startedAt), ...(endedAt ? { endedAt: d(endedAt) } : {}),
+  test("playbook effectiveness and operations read the engine's collections", async () => {
+    const run = (
+      id: string,
+      control: boolean,
+      goalReached: boolean | null,
+      startedAt: string,
+      endedAt?: string,
+    ) => ({
+      _id: id,
+      playbookId: 'rescue',
+      control,
+      goalReached,
+      status: endedAt ? 'completed' : 'running',
+      startedAt: d(startedAt),
+      ...(endedAt ? { endedAt: d(endedAt) } : {}),
     });
-    await it.db.collection('runs').insertMany([
-      run('r1', false, true, '2025-01-02T00:00:00Z', '2025-01-06T00:00:00Z'),
-      run('r2', false, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
-      run('r3', true, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
-      run('r4', false, null, '2025-02-03T00:00:00Z'),
-    ] as never[]);
+    await it.db
+      .collection('runs')
+      .insertMany([
+        run('r1', false, true, '2025-01-02T00:00:00Z', '2025-01-06T00:00:00Z'),
+        run('r2', false, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
+        run('r3', true, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
+        run('r4', false, null, '2025-02-03T00:00:00Z'),
+      ] as never[]);
     const [rescue] = await playbookEffectivenessFromDb(it.db, { from, to });
     // treated r1, r2: 1 of 2 → 50 %, 4 days; control r3: 0 of 1 → 0 %; lift 50 points; r4 is in February
     expect(rescue).toEqual({
-      playbookId: 'rescue', runs: 2, finished: 2, goalReached: 1, goalRate: 50, medianDaysToGoal: 4,
-      control: { runs: 1, finished: 1, goalReached: 0, goalRate: 0, medianDaysToGoal: null }, lift: 50,
+      playbookId: 'rescue',
+      runs: 2,
+      finished: 2,
+      goalReached: 1,
+      goalRate: 50,
+      medianDaysToGoal: 4,
+      control: { runs: 1, finished: 1, goalReached: 0, goalRate: 0, medianDaysToGoal: null },
+      lift: 50,
     });
 
     await it.db.collection('healthObservations').insertMany([
@@ -145,8 +203,21 @@ describe('NPS, runs and operations in the database', () => {
       { accountId: 'B', score: 50, band: 'yellow', observedAt: d('2025-01-05T00:00:00Z') },
     ] as never[]);
     await it.db.collection('tasks').insertMany([
-      { _id: 't1', assignee: 'maya', status: 'open', due: d('2025-01-10T00:00:00Z'), createdAt: d('2025-01-02T00:00:00Z') },
-      { _id: 't2', assignee: 'maya', status: 'completed', due: d('2025-01-10T00:00:00Z'), createdAt: d('2025-01-02T00:00:00Z'), completedAt: d('2025-01-09T00:00:00Z') },
+      {
+        _id: 't1',
+        assignee: 'maya',
+        status: 'open',
+        due: d('2025-01-10T00:00:00Z'),
+        createdAt: d('2025-01-02T00:00:00Z'),
+      },
+      {
+        _id: 't2',
+        assignee: 'maya',
+        status: 'completed',
+        due: d('2025-01-10T00:00:00Z'),
+        createdAt: d('2025-01-02T00:00:00Z'),
+        completedAt: d('2025-01-09T00:00:00Z'),
+      },
     ] as never[]);
     // On Jan 10: A green (30 comes later), B yellow; maya's t1 due exactly then is not yet overdue.
     expect(await operationsFromDb(it.db, { at: d('2025-01-10T00:00:00Z') })).toEqual({

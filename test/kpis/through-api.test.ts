@@ -27,15 +27,23 @@ interface Query {
 }
 
 /** KPIS.md, literally. */
-function naiveBlock(accounts: BookAccount[], eventsOf: (id: string) => BookEvent[], nps: BookNps[], q: Query) {
+function naiveBlock(
+  accounts: BookAccount[],
+  eventsOf: (id: string) => BookEvent[],
+  nps: BookNps[],
+  q: Query,
+) {
   const from = new Date(`${q.from}T00:00:00Z`).getTime();
   const to = new Date(`${q.to}T00:00:00Z`).getTime();
   const window = q.onboardingWindowDays ?? 30;
   const ids = new Set(accounts.map((a) => a.id));
   const of = (a: BookAccount) => eventsOf(a.id);
-  const churnedBefore = (a: BookAccount, t: number) => of(a).some((e) => e.type === 'churned' && e.occurredAt.getTime() < t);
+  const churnedBefore = (a: BookAccount, t: number) =>
+    of(a).some((e) => e.type === 'churned' && e.occurredAt.getTime() < t);
   const mrrJustBefore = (a: BookAccount, t: number) => {
-    const changes = of(a).filter((e) => ['upsell', 'cross_sell', 'contraction'].includes(e.type) && e.occurredAt.getTime() < t);
+    const changes = of(a).filter(
+      (e) => ['upsell', 'cross_sell', 'contraction'].includes(e.type) && e.occurredAt.getTime() < t,
+    );
     changes.sort((x, y) => x.occurredAt.getTime() - y.occurredAt.getTime());
     return changes.length ? changes[changes.length - 1].mrr! : a.mrr;
   };
@@ -45,8 +53,17 @@ function naiveBlock(accounts: BookAccount[], eventsOf: (id: string) => BookEvent
   const fresh = accounts.filter((a) => inPeriod(a.startedAt));
   const churned = atStart.filter((a) => of(a).some((e) => e.type === 'churned' && inPeriod(e.occurredAt)));
   const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-  const changesInPeriod = atStart.flatMap((a) => of(a).filter((e) => ['upsell', 'cross_sell', 'contraction'].includes(e.type) && inPeriod(e.occurredAt)).map((e) => e.mrr! - mrrJustBefore(a, e.occurredAt.getTime())));
-  const firstChurn = (a: BookAccount) => Math.min(...of(a).filter((e) => e.type === 'churned').map((e) => e.occurredAt.getTime()));
+  const changesInPeriod = atStart.flatMap((a) =>
+    of(a)
+      .filter((e) => ['upsell', 'cross_sell', 'contraction'].includes(e.type) && inPeriod(e.occurredAt))
+      .map((e) => e.mrr! - mrrJustBefore(a, e.occurredAt.getTime())),
+  );
+  const firstChurn = (a: BookAccount) =>
+    Math.min(
+      ...of(a)
+        .filter((e) => e.type === 'churned')
+        .map((e) => e.occurredAt.getTime()),
+    );
   const mrr = {
     atStart: sum(atStart.map((a) => mrrJustBefore(a, from))),
     expansion: sum(changesInPeriod.filter((c) => c > 0)),
@@ -54,7 +71,13 @@ function naiveBlock(accounts: BookAccount[], eventsOf: (id: string) => BookEvent
     churned: sum(churned.map((a) => mrrJustBefore(a, firstChurn(a)))),
     atEnd: sum(atEnd.map((a) => mrrJustBefore(a, to))),
   };
-  const completed = fresh.filter((a) => of(a).some((e) => e.type === 'onboarding_completed' && e.occurredAt.getTime() <= a.startedAt.getTime() + window * 86_400_000));
+  const completed = fresh.filter((a) =>
+    of(a).some(
+      (e) =>
+        e.type === 'onboarding_completed' &&
+        e.occurredAt.getTime() <= a.startedAt.getTime() + window * 86_400_000,
+    ),
+  );
   const responses = nps.filter((r) => ids.has(r.accountId) && inPeriod(r.respondedAt));
   const promoters = responses.filter((r) => r.score >= 9).length;
   const passives = responses.filter((r) => r.score === 7 || r.score === 8).length;
@@ -70,10 +93,26 @@ function naiveBlock(accounts: BookAccount[], eventsOf: (id: string) => BookEvent
     revenueChurnRate: rate(mrr.churned, mrr.atStart),
     grossRevenueRetention: rate(mrr.atStart - mrr.contraction - mrr.churned, mrr.atStart),
     netRevenueRetention: rate(mrr.atStart + mrr.expansion - mrr.contraction - mrr.churned, mrr.atStart),
-    upsellRate: rate(atStart.filter((a) => of(a).some((e) => e.type === 'upsell' && inPeriod(e.occurredAt))).length, atStart.length),
-    crossSellRate: rate(atStart.filter((a) => of(a).some((e) => e.type === 'cross_sell' && inPeriod(e.occurredAt))).length, atStart.length),
-    onboarding: { cohort: fresh.length, completed: completed.length, rate: rate(completed.length, fresh.length) },
-    nps: { responses: responses.length, promoters, passives, detractors, score: rate(promoters - detractors, responses.length) },
+    upsellRate: rate(
+      atStart.filter((a) => of(a).some((e) => e.type === 'upsell' && inPeriod(e.occurredAt))).length,
+      atStart.length,
+    ),
+    crossSellRate: rate(
+      atStart.filter((a) => of(a).some((e) => e.type === 'cross_sell' && inPeriod(e.occurredAt))).length,
+      atStart.length,
+    ),
+    onboarding: {
+      cohort: fresh.length,
+      completed: completed.length,
+      rate: rate(completed.length, fresh.length),
+    },
+    nps: {
+      responses: responses.length,
+      promoters,
+      passives,
+      detractors,
+      score: rate(promoters - detractors, responses.length),
+    },
     arpa,
     ltv: arpa === null || !churnRate ? null : (arpa * (q.grossMargin ?? 1)) / (churnRate / 100),
   };
@@ -81,29 +120,40 @@ function naiveBlock(accounts: BookAccount[], eventsOf: (id: string) => BookEvent
 
 function naive(q: Query) {
   const scoped = book.accounts.filter((a) => !q.segment || a.segment === q.segment);
-  const block = (accounts: BookAccount[]) => naiveBlock(accounts, (id) => eventsByAccount.get(id) ?? [], book.nps, q);
+  const block = (accounts: BookAccount[]) =>
+    naiveBlock(accounts, (id) => eventsByAccount.get(id) ?? [], book.nps, q);
   const total = block(scoped);
   if (!q.groupBy) return { total };
   const keyOf = (a: BookAccount) => (q.groupBy === 'plan' ? a.plan : a.segment);
-  const keys = q.groupBy === 'segment' ? ['high-touch', 'low-touch', 'tech-touch'].filter((s) => !q.segment || s === q.segment) : [...new Set(scoped.filter((a) => a.startedAt < new Date(`${q.to}T00:00:00Z`)).map(keyOf))];
-  return { total, groups: keys.sort().map((key) => ({ key, ...block(scoped.filter((a) => keyOf(a) === key)) })) };
+  const keys =
+    q.groupBy === 'segment'
+      ? ['high-touch', 'low-touch', 'tech-touch'].filter((s) => !q.segment || s === q.segment)
+      : [...new Set(scoped.filter((a) => a.startedAt < new Date(`${q.to}T00:00:00Z`)).map(keyOf))];
+  return {
+    total,
+    groups: keys.sort().map((key) => ({ key, ...block(scoped.filter((a) => keyOf(a) === key)) })),
+  };
 }
 
 /** Equal, numbers to 1e-9 relative (the sums run in another order), nulls exactly. */
 function expectSame(actual: unknown, expected: unknown, path = ''): void {
   if (typeof expected === 'number' && typeof actual === 'number') {
-    expect(Math.abs(actual - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+    expect(Math.abs(actual - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(
+      1e-9 * Math.max(1, Math.abs(expected)),
+    );
   } else if (expected && typeof expected === 'object') {
     expect(actual, path).toBeTypeOf('object');
     expect(Object.keys(actual as object).sort(), path).toEqual(Object.keys(expected).sort());
-    for (const [k, v] of Object.entries(expected)) expectSame((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
+    for (const [k, v] of Object.entries(expected))
+      expectSame((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
   } else expect(actual, path).toEqual(expected);
 }
 
 const iso = (d: Date) => d.toISOString();
 // Events by account, so that the naive computation stays quick on 10,000 accounts.
 const eventsByAccount = new Map<string, BookEvent[]>();
-for (const e of book.events) eventsByAccount.set(e.accountId, [...(eventsByAccount.get(e.accountId) ?? []), e]);
+for (const e of book.events)
+  eventsByAccount.set(e.accountId, [...(eventsByAccount.get(e.accountId) ?? []), e]);
 
 beforeAll(async () => {
   expect(book.accounts.length).toBe(10_000);
@@ -111,29 +161,68 @@ beforeAll(async () => {
   const csm = api.users.csm.email;
   const token = api.tokens.integration;
   const byAccount = new Map<string, BookEvent[]>();
-  for (const e of book.events) if (!late.has(e) && !liveSet.has(e)) byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
+  for (const e of book.events)
+    if (!late.has(e) && !liveSet.has(e))
+      byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
   const npsOf = new Map<string, BookNps[]>();
   for (const r of book.nps) npsOf.set(r.accountId, [...(npsOf.get(r.accountId) ?? []), r]);
-  const phase = (name: string, began: number) => console.log(`[kpi book] ${name}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  const phase = (name: string, began: number) =>
+    console.log(`[kpi book] ${name}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
   let began = performance.now();
   for (let i = 0; i < book.accounts.length; i += 500) {
     const chunk = book.accounts.slice(i, i + 500);
     const body = {
-      accounts: chunk.map((a) => ({ id: a.id, name: `Account ${a.id}`, segment: a.segment, plan: a.plan, mrr: a.mrr, csm, contacts: [], startedAt: iso(a.startedAt) })),
-      events: chunk.flatMap((a) => (byAccount.get(a.id) ?? []).map((e) => ({ accountId: e.accountId, type: e.type, occurredAt: iso(e.occurredAt), ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) }))),
-      npsResponses: chunk.flatMap((a) => (npsOf.get(a.id) ?? []).map((r) => ({ accountId: r.accountId, score: r.score, respondedAt: iso(r.respondedAt) }))),
+      accounts: chunk.map((a) => ({
+        id: a.id,
+        name: `Account ${a.id}`,
+        segment: a.segment,
+        plan: a.plan,
+        mrr: a.mrr,
+        csm,
+        contacts: [],
+        startedAt: iso(a.startedAt),
+      })),
+      events: chunk.flatMap((a) =>
+        (byAccount.get(a.id) ?? []).map((e) => ({
+          accountId: e.accountId,
+          type: e.type,
+          occurredAt: iso(e.occurredAt),
+          ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
+        })),
+      ),
+      npsResponses: chunk.flatMap((a) =>
+        (npsOf.get(a.id) ?? []).map((r) => ({
+          accountId: r.accountId,
+          score: r.score,
+          respondedAt: iso(r.respondedAt),
+        })),
+      ),
     };
-    const res = await api.call('POST', '/v1/history', { token, body, headers: { 'idempotency-key': `book-${i}` } });
+    const res = await api.call('POST', '/v1/history', {
+      token,
+      body,
+      headers: { 'idempotency-key': `book-${i}` },
+    });
     expect(res.statusCode, res.body).toBe(201);
   }
   phase('20 import batches', began);
   began = performance.now();
-  const lateBody = { events: [...late].map((e) => ({ accountId: e.accountId, type: e.type, occurredAt: iso(e.occurredAt), ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) })) };
+  const lateBody = {
+    events: [...late].map((e) => ({
+      accountId: e.accountId,
+      type: e.type,
+      occurredAt: iso(e.occurredAt),
+      ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
+    })),
+  };
   expect((await api.call('POST', '/v1/history', { token, body: lateBody })).statusCode).toBe(201);
   phase('late batch', began);
   began = performance.now();
   for (const e of live) {
-    const res = await api.call('POST', `/v1/accounts/${e.accountId}/events`, { token, body: { type: e.type, occurredAt: iso(e.occurredAt), ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) } });
+    const res = await api.call('POST', `/v1/accounts/${e.accountId}/events`, {
+      token,
+      body: { type: e.type, occurredAt: iso(e.occurredAt), ...(e.mrr !== undefined ? { mrr: e.mrr } : {}) },
+    });
     expect(res.statusCode, res.body).toBe(201);
   }
   phase('live events', began);
@@ -169,7 +258,18 @@ describe('every figure through the API equals the naive computation', () => {
     const res = await api.call('POST', '/v1/history', {
       token: api.tokens.integration,
       headers: { 'idempotency-key': 'book-0' },
-      body: { accounts: chunk.map((a) => ({ id: a.id, name: `Account ${a.id}`, segment: a.segment, plan: a.plan, mrr: a.mrr, csm: api.users.csm.email, contacts: [], startedAt: iso(a.startedAt) })) },
+      body: {
+        accounts: chunk.map((a) => ({
+          id: a.id,
+          name: `Account ${a.id}`,
+          segment: a.segment,
+          plan: a.plan,
+          mrr: a.mrr,
+          csm: api.users.csm.email,
+          contacts: [],
+          startedAt: iso(a.startedAt),
+        })),
+      },
     });
     expect(res.statusCode).toBeLessThan(500);
     expect((await api.call('GET', `/v1/kpis?from=${q.from}&to=${q.to}`)).json()).toEqual(before);

@@ -9,7 +9,9 @@ import { validatePlaybook } from '../../language/validate.js';
 import { testTemplates } from './fixtures.js';
 
 const dir = new URL('./corpus/', import.meta.url);
-const files = readdirSync(dir).filter((file) => file.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((file) => file.endsWith('.yaml'))
+  .sort();
 
 function expected(source: string): string[] {
   const header = /^# expect: (.*)$/m.exec(source.split('\n')[0] ?? '');
@@ -19,7 +21,9 @@ function expected(source: string): string[] {
 
 describe('invalid playbook corpus', () => {
   it('has at least 40 playbooks with errors', () => {
-    const withErrors = files.filter((file) => expected(readFileSync(new URL(file, dir), 'utf8')).some((e) => e.includes(' error ')));
+    const withErrors = files.filter((file) =>
+      expected(readFileSync(new URL(file, dir), 'utf8')).some((e) => e.includes(' error ')),
+    );
     expect(withErrors.length).toBeGreaterThanOrEqual(40);
   });
 

@@ -10,7 +10,8 @@ describe('durations', () => {
   });
 
   it('rejects anything else', () => {
-    for (const text of ['0d', '2 d', '2days', '1.5d', '-1d', 'd', '', '123456d']) expect(parseDuration(text), text).toBeUndefined();
+    for (const text of ['0d', '2 d', '2days', '1.5d', '-1d', 'd', '', '123456d'])
+      expect(parseDuration(text), text).toBeUndefined();
     expect(() => durationMs('2 days')).toThrow(RangeError);
   });
 

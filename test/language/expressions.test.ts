@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkExpression, evaluateCondition, evaluateExpression, ExpressionEvaluationError } from '../../language/expressions.js';
+import {
+  checkExpression,
+  evaluateCondition,
+  evaluateExpression,
+  ExpressionEvaluationError,
+} from '../../language/expressions.js';
 import { sampleContext } from './fixtures.js';
 
 function errorOf(source: string) {
@@ -10,21 +15,38 @@ function errorOf(source: string) {
 
 describe('checkExpression', () => {
   it('accepts conditions over the context, mixing int literals and numbers', () => {
-    for (const source of ['health.score < 40', 'account.mrr >= 1000.5', 'health.score == 40', 'account.mrr * 12 > 10000', 'health.band == "red" && previous.band != "red"']) {
+    for (const source of [
+      'health.score < 40',
+      'account.mrr >= 1000.5',
+      'health.score == 40',
+      'account.mrr * 12 > 10000',
+      'health.band == "red" && previous.band != "red"',
+    ]) {
       expect(checkExpression(source, { expect: 'bool' }), source).toMatchObject({ ok: true, type: 'bool' });
     }
   });
 
   it('rejects an unknown field with a suggestion and its offset', () => {
-    expect(errorOf('account.nmae == "x"')).toEqual({ code: 'expr.type', offset: 8, message: expect.stringContaining('did you mean "name"') });
+    expect(errorOf('account.nmae == "x"')).toEqual({
+      code: 'expr.type',
+      offset: 8,
+      message: expect.stringContaining('did you mean "name"'),
+    });
   });
 
   it('rejects an unknown variable', () => {
-    expect(errorOf('acount.name == "x"')).toMatchObject({ code: 'expr.type', offset: 0, message: expect.stringContaining('did you mean "account"') });
+    expect(errorOf('acount.name == "x"')).toMatchObject({
+      code: 'expr.type',
+      offset: 0,
+      message: expect.stringContaining('did you mean "account"'),
+    });
   });
 
   it('rejects comparing a number with text', () => {
-    expect(errorOf('health.score < "40"')).toMatchObject({ code: 'expr.type', message: 'cannot use < between a number and text' });
+    expect(errorOf('health.score < "40"')).toMatchObject({
+      code: 'expr.type',
+      message: 'cannot use < between a number and text',
+    });
   });
 
   it('reports syntax errors with their position', () => {
@@ -32,7 +54,10 @@ describe('checkExpression', () => {
   });
 
   it('requires conditions to be true/false', () => {
-    expect(errorOf('health.score + 1')).toMatchObject({ code: 'expr.type', message: expect.stringContaining('gives a number') });
+    expect(errorOf('health.score + 1')).toMatchObject({
+      code: 'expr.type',
+      message: expect.stringContaining('gives a number'),
+    });
   });
 
   it('lists the steps an expression refers to, in either notation', () => {
@@ -48,7 +73,9 @@ describe('checkExpression', () => {
 
   it('bounds hostile expressions by size and depth', () => {
     expect(errorOf(`${'('.repeat(200)}true${')'.repeat(200)}`).code).toBe('expr.syntax');
-    expect(errorOf(Array.from({ length: 400 }, () => 'health.score > 1').join(' && ')).code).toBe('expr.syntax');
+    expect(errorOf(Array.from({ length: 400 }, () => 'health.score > 1').join(' && ')).code).toBe(
+      'expr.syntax',
+    );
   });
 });
 
@@ -58,7 +85,9 @@ describe('evaluation', () => {
   it('evaluates conditions on current data', () => {
     expect(evaluateCondition('health.score < 40 && steps.call.outcome == "reached"', ctx)).toBe(true);
     expect(evaluateCondition('account.mrr >= 1000.5', ctx)).toBe(true);
-    expect(evaluateCondition('account.attributes.seatsUsed / account.attributes.seatLimit >= 0.9', ctx)).toBe(true);
+    expect(evaluateCondition('account.attributes.seatsUsed / account.attributes.seatLimit >= 0.9', ctx)).toBe(
+      true,
+    );
     expect(evaluateCondition('health.score == 35', ctx)).toBe(true);
   });
 

@@ -27,13 +27,108 @@ function prng(seed: number) {
 
 const root = new URL('../../', import.meta.url);
 const seeds = [
-  ...readdirSync(new URL('playbooks/', root)).filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(new URL(`playbooks/${f}`, root), 'utf8')),
-  ...readdirSync(new URL('test/language/corpus/', root)).map((f) => readFileSync(new URL(`test/language/corpus/${f}`, root), 'utf8')),
+  ...readdirSync(new URL('playbooks/', root))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => readFileSync(new URL(`playbooks/${f}`, root), 'utf8')),
+  ...readdirSync(new URL('test/language/corpus/', root)).map((f) =>
+    readFileSync(new URL(`test/language/corpus/${f}`, root), 'utf8'),
+  ),
 ];
 
-const yamlChars = [':', '-', '[', ']', '{', '}', '"', "'", '|', '>', '&', '*', '!', '%', '@', '#', '\n', '\t', ' ', ',', '?', '\\', '{{', '}}', '\u0000', '\u2028', 'é'];
-const words = ['id', 'name', 'trigger', 'on', 'when', 'steps', 'task', 'title', 'email', 'template', 'wait', 'waitFor', 'timeout', 'if', 'then', 'else', 'switch', 'cases', 'default', 'notify', 'outcome', 'end', 'update', 'field', 'value', 'goal', 'within', 'holdout', 'cooldown', 'audience', 'segments', 'daysBefore', 'event', 'onTimeout', 'to', 'due', 'priority', 'outcomes'];
-const scalars: unknown[] = ['2d', '0d', '99999w', '10%', '51%', 'health.score < 40', 'steps.call.outcome == "x"', 'acount.x', '((((', '{{x', 'call', 'welcome', true, null, 0, -1, 1.5, 1e308, '', 'high-touch', 'renewal.approaching', '*a', '&a x'];
+const yamlChars = [
+  ':',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '|',
+  '>',
+  '&',
+  '*',
+  '!',
+  '%',
+  '@',
+  '#',
+  '\n',
+  '\t',
+  ' ',
+  ',',
+  '?',
+  '\\',
+  '{{',
+  '}}',
+  '\u0000',
+  '\u2028',
+  'é',
+];
+const words = [
+  'id',
+  'name',
+  'trigger',
+  'on',
+  'when',
+  'steps',
+  'task',
+  'title',
+  'email',
+  'template',
+  'wait',
+  'waitFor',
+  'timeout',
+  'if',
+  'then',
+  'else',
+  'switch',
+  'cases',
+  'default',
+  'notify',
+  'outcome',
+  'end',
+  'update',
+  'field',
+  'value',
+  'goal',
+  'within',
+  'holdout',
+  'cooldown',
+  'audience',
+  'segments',
+  'daysBefore',
+  'event',
+  'onTimeout',
+  'to',
+  'due',
+  'priority',
+  'outcomes',
+];
+const scalars: unknown[] = [
+  '2d',
+  '0d',
+  '99999w',
+  '10%',
+  '51%',
+  'health.score < 40',
+  'steps.call.outcome == "x"',
+  'acount.x',
+  '((((',
+  '{{x',
+  'call',
+  'welcome',
+  true,
+  null,
+  0,
+  -1,
+  1.5,
+  1e308,
+  '',
+  'high-touch',
+  'renewal.approaching',
+  '*a',
+  '&a x',
+];
 
 function mutate(source: string, rand: ReturnType<typeof prng>): string {
   let text = source;
@@ -88,14 +183,20 @@ function randomValue(rand: ReturnType<typeof prng>, depth: number): unknown {
 }
 
 function randomPlaybook(rand: ReturnType<typeof prng>): string {
-  const steps = Array.from({ length: 1 + rand.int(5) }, () => ({ [rand.pick(['email', 'task', 'wait', 'waitFor', 'if', 'switch', 'notify', 'outcome', 'update'])]: randomValue(rand, 2), ...(rand.next() < 0.5 ? { id: rand.pick(['call', 'tips', 'x']) } : {}) }));
+  const steps = Array.from({ length: 1 + rand.int(5) }, () => ({
+    [rand.pick(['email', 'task', 'wait', 'waitFor', 'if', 'switch', 'notify', 'outcome', 'update'])]:
+      randomValue(rand, 2),
+    ...(rand.next() < 0.5 ? { id: rand.pick(['call', 'tips', 'x']) } : {}),
+  }));
   const doc: Record<string, unknown> = { id: 'fuzz', name: 'Fuzz', trigger: randomValue(rand, 1), steps };
   if (rand.next() < 0.5) doc[rand.pick(words)] = randomValue(rand, 1);
   return stringify(doc);
 }
 
 function garbage(rand: ReturnType<typeof prng>): string {
-  return Array.from({ length: rand.int(300) }, () => (rand.next() < 0.3 ? rand.pick(yamlChars) : String.fromCharCode(32 + rand.int(95)))).join('');
+  return Array.from({ length: rand.int(300) }, () =>
+    rand.next() < 0.3 ? rand.pick(yamlChars) : String.fromCharCode(32 + rand.int(95)),
+  ).join('');
 }
 
 const hostile = [
@@ -120,18 +221,25 @@ function assertWellFormed(source: string): number {
   const result = validatePlaybook(source, { file: 'fuzz.yaml', templates: testTemplates });
   const elapsed = performance.now() - started;
   for (const d of result.diagnostics) {
-    if (!knownCodes.has(d.code) || d.code === 'internal.error' || !(d.line >= 1 && d.column >= 1) || d.message.length === 0) {
+    if (
+      !knownCodes.has(d.code) ||
+      d.code === 'internal.error' ||
+      !(d.line >= 1 && d.column >= 1) ||
+      d.message.length === 0
+    ) {
       throw new Error(`bad diagnostic ${JSON.stringify(d)} for input:\n${source.slice(0, 2000)}`);
     }
   }
-  if (elapsed > maxMsPerDocument) throw new Error(`took ${elapsed.toFixed(0)} ms for input:\n${source.slice(0, 500)}`);
+  if (elapsed > maxMsPerDocument)
+    throw new Error(`took ${elapsed.toFixed(0)} ms for input:\n${source.slice(0, 500)}`);
   return elapsed;
 }
 
 describe('validator fuzzing', () => {
   it('survives hostile documents (deep nesting, alias bombs, huge input, long expressions)', () => {
     for (const source of hostile) assertWellFormed(source);
-    const codes = (source: string) => validatePlaybook(source, { file: 'f', templates: testTemplates }).diagnostics.map((d) => d.code);
+    const codes = (source: string) =>
+      validatePlaybook(source, { file: 'f', templates: testTemplates }).diagnostics.map((d) => d.code);
     expect(codes(hostile[0])).toContain('yaml.depth');
     expect(codes(hostile[3])).toEqual(['yaml.alias']);
     expect(codes(hostile[4])).toEqual(['input.too_large']);
@@ -140,7 +248,8 @@ describe('validator fuzzing', () => {
   it('survives 3000 mutated playbooks, 1500 random playbooks and 1500 garbage inputs', () => {
     const rand = prng(20240611);
     let slowest = 0;
-    for (let i = 0; i < 3000; i++) slowest = Math.max(slowest, assertWellFormed(mutate(rand.pick(seeds), rand)));
+    for (let i = 0; i < 3000; i++)
+      slowest = Math.max(slowest, assertWellFormed(mutate(rand.pick(seeds), rand)));
     for (let i = 0; i < 1500; i++) slowest = Math.max(slowest, assertWellFormed(randomPlaybook(rand)));
     for (let i = 0; i < 1500; i++) slowest = Math.max(slowest, assertWellFormed(garbage(rand)));
     expect(slowest).toBeLessThan(maxMsPerDocument);

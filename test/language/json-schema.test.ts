@@ -12,7 +12,9 @@ describe('published JSON Schema', () => {
   });
 
   it('is a valid draft-07 schema whose references resolve, accepting a playbook and rejecting a typo', () => {
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(readFileSync(schemaFile, 'utf8')) as object,
+    );
     const playbook = parse(`
 id: demo
 name: Demo

@@ -10,13 +10,20 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const playbooks = readdirSync(`${root}playbooks`).filter((file) => file.endsWith('.yaml'));
 
 function retain(...args: string[]) {
-  return spawnSync(process.execPath, [`${root}bin/retain.js`, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [`${root}bin/retain.js`, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('the shipped playbooks', () => {
   it.each(playbooks)('%s validates clean and declares the published schema for editors', (file) => {
     const source = readFileSync(`${root}playbooks/${file}`, 'utf8');
-    const result = validatePlaybook(source, { file, templates: new FileTemplateCatalog(`${root}playbooks/templates`) });
+    const result = validatePlaybook(source, {
+      file,
+      templates: new FileTemplateCatalog(`${root}playbooks/templates`),
+    });
     expect(result.diagnostics).toEqual([]);
     expect(result.playbook?.steps.length).toBeGreaterThan(0);
     expect(source.split('\n')[0]).toBe('# yaml-language-server: $schema=../language/playbook.schema.json');
@@ -31,7 +38,12 @@ describe('retain validate', () => {
   });
 
   it('prints compiler-style lines and exits 1 on errors', () => {
-    const result = retain('validate', '--templates', 'playbooks/templates', 'test/language/corpus/step-unknown-ref-waitfor.yaml');
+    const result = retain(
+      'validate',
+      '--templates',
+      'playbooks/templates',
+      'test/language/corpus/step-unknown-ref-waitfor.yaml',
+    );
     expect(result.stdout.trim()).toBe(
       'test/language/corpus/step-unknown-ref-waitfor.yaml:8:22: error step.unknown_ref there is no step with the id "cal" (did you mean "call"?)',
     );
@@ -42,7 +54,13 @@ describe('retain validate', () => {
     const result = retain('validate', '--json', 'test/language/corpus/holdout-range.yaml');
     const diagnostics = JSON.parse(result.stdout) as Diagnostic[];
     expect(diagnostics).toEqual([
-      expect.objectContaining({ file: 'test/language/corpus/holdout-range.yaml', line: 5, column: 24, severity: 'error', code: 'holdout.range' }),
+      expect.objectContaining({
+        file: 'test/language/corpus/holdout-range.yaml',
+        line: 5,
+        column: 24,
+        severity: 'error',
+        code: 'holdout.range',
+      }),
     ]);
     expect(result.status).toBe(1);
   });

@@ -23,7 +23,16 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('retain preview', () => {
   it('renders a nested email step for the sample account and writes the HTML', async () => {
     const html = join(out, 'upsell.html');
-    const code = await run([join(root, 'playbooks/renewal-upsell.yaml'), 'upsell_proposal', '--account', account, '--out', html, '--now', '2026-10-17']);
+    const code = await run([
+      join(root, 'playbooks/renewal-upsell.yaml'),
+      'upsell_proposal',
+      '--account',
+      account,
+      '--out',
+      html,
+      '--now',
+      '2026-10-17',
+    ]);
     expect(code).toBe(0);
     const printed = stdout.join('\n');
     expect(printed).toContain('To:       Dana Reyes <dana.reyes@northwind.example>');
@@ -34,15 +43,33 @@ describe('retain preview', () => {
   });
 
   it('sends a notification to the CSM and renders the health it is given', async () => {
-    const code = await run([join(root, 'playbooks/low-usage-rescue.yaml'), 'escalation_notice', '--account', account, '--health', '22', '--out', join(out, 'n.html')]);
+    const code = await run([
+      join(root, 'playbooks/low-usage-rescue.yaml'),
+      'escalation_notice',
+      '--account',
+      account,
+      '--health',
+      '22',
+      '--out',
+      join(out, 'n.html'),
+    ]);
     expect(code).toBe(0);
     expect(stdout.join('\n')).toMatch(/To: +Maya Patel <maya.patel@retain.demo>[\s\S]*health 22/);
   });
 
   it('addresses every contact for to: all and says whom it rendered for', async () => {
-    const code = await run([join(root, 'playbooks/onboarding.yaml'), 'setup_guide', '--account', account, '--out', join(out, 's.html')]);
+    const code = await run([
+      join(root, 'playbooks/onboarding.yaml'),
+      'setup_guide',
+      '--account',
+      account,
+      '--out',
+      join(out, 's.html'),
+    ]);
     expect(code).toBe(0);
-    expect(stdout.join('\n')).toContain('Dana Reyes <dana.reyes@northwind.example>, Tom Becker <tom.becker@northwind.example>, Accounts Payable <ap@northwind.example>');
+    expect(stdout.join('\n')).toContain(
+      'Dana Reyes <dana.reyes@northwind.example>, Tom Becker <tom.becker@northwind.example>, Accounts Payable <ap@northwind.example>',
+    );
   });
 
   it('lists the steps it can preview when the id is unknown', async () => {

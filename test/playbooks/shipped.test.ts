@@ -8,13 +8,20 @@ import { stepKinds } from '../../language/schema.js';
 import { validatePlaybook } from '../../language/validate.js';
 
 const dir = fileURLToPath(new URL('../../playbooks/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const templates = new FileTemplateCatalog(`${dir}templates`);
 const load = (file: string) => readFileSync(`${dir}${file}`, 'utf8');
 
 describe('shipped playbooks', () => {
   it('are the four the project promises', () => {
-    expect(files).toEqual(['kickoff.yaml', 'low-usage-rescue.yaml', 'onboarding.yaml', 'renewal-upsell.yaml']);
+    expect(files).toEqual([
+      'kickoff.yaml',
+      'low-usage-rescue.yaml',
+      'onboarding.yaml',
+      'renewal-upsell.yaml',
+    ]);
   });
 
   it('use every step kind between them', () => {
@@ -24,7 +31,12 @@ describe('shipped playbooks', () => {
 
   it('give every email and template notification an id, so each can be previewed', () => {
     for (const file of files) {
-      const unnamed = allSteps(parse(load(file)).steps).filter((n) => (n.kind === 'email' || (n.kind === 'notify' && (n.step.notify as { template?: string }).template)) && !n.id);
+      const unnamed = allSteps(parse(load(file)).steps).filter(
+        (n) =>
+          (n.kind === 'email' ||
+            (n.kind === 'notify' && (n.step.notify as { template?: string }).template)) &&
+          !n.id,
+      );
       expect(unnamed.map((n) => `${file}: ${n.path.join('.')}`)).toEqual([]);
     }
   });
@@ -60,7 +72,11 @@ describe('shipped playbooks', () => {
 
   it('have no template file that no playbook uses', () => {
     const used = new Set(
-      files.flatMap((file) => allSteps(parse(load(file)).steps).map((n) => ((n.step.email ?? n.step.notify) as { template?: string } | undefined)?.template)),
+      files.flatMap((file) =>
+        allSteps(parse(load(file)).steps).map(
+          (n) => ((n.step.email ?? n.step.notify) as { template?: string } | undefined)?.template,
+        ),
+      ),
     );
     expect([...templates.names()].filter((name) => !used.has(name))).toEqual([]);
   });

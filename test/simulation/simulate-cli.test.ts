@@ -14,10 +14,28 @@ import { describe, expect, test } from 'vitest';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Entry { t: number; step: string | null; kind: string; event: string; detail: Record<string, unknown> }
+interface Entry {
+  t: number;
+  step: string | null;
+  kind: string;
+  event: string;
+  detail: Record<string, unknown>;
+}
 
 async function simulate(...extra: string[]): Promise<Entry[]> {
-  const { stdout } = await run('node', ['bin/retain.js', 'simulate', 'playbooks/low-usage-rescue.yaml', '--account', 'playbooks/examples/account.json', '--json', ...extra], { cwd: root, timeout: 90_000 });
+  const { stdout } = await run(
+    'node',
+    [
+      'bin/retain.js',
+      'simulate',
+      'playbooks/low-usage-rescue.yaml',
+      '--account',
+      'playbooks/examples/account.json',
+      '--json',
+      ...extra,
+    ],
+    { cwd: root, timeout: 90_000 },
+  );
   return JSON.parse(stdout) as Entry[];
 }
 
@@ -31,7 +49,11 @@ describe('retain simulate', () => {
     expect(line('rescue_call', 'created')?.t).toBeLessThanOrEqual(60);
     expect(line('rescue_call_overdue', 'sent')?.t).toBeGreaterThanOrEqual(4 * 86_400);
     expect(line('escalation', 'created')?.t).toBeGreaterThanOrEqual(18 * 86_400);
-    expect(timeline.at(-1)).toMatchObject({ kind: 'run', event: 'ended', detail: { outcome: 'rescue_failed', goalReached: false } });
+    expect(timeline.at(-1)).toMatchObject({
+      kind: 'run',
+      event: 'ended',
+      detail: { outcome: 'rescue_failed', goalReached: false },
+    });
     // The window's timer fires at day 45 exactly; the activities recording the end take real time.
     expect(timeline.at(-1)?.t).toBeGreaterThanOrEqual(45 * 86_400);
     expect(timeline.at(-1)?.t).toBeLessThanOrEqual(45 * 86_400 + 60);
@@ -41,10 +63,20 @@ describe('retain simulate', () => {
   test('health recovering on day 10 ends the run rescued on day 10', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'retain-sim-'));
     const health = join(dir, 'health.json');
-    writeFileSync(health, JSON.stringify([{ at: '0d', score: 35 }, { at: '10d', score: 75 }]));
+    writeFileSync(
+      health,
+      JSON.stringify([
+        { at: '0d', score: 35 },
+        { at: '10d', score: 75 },
+      ]),
+    );
     const timeline = await simulate('--health', health);
     expect(timeline.find((e) => e.kind === 'goal')).toMatchObject({ event: 'reached', t: 10 * 86_400 });
-    expect(timeline.at(-1)).toMatchObject({ event: 'ended', t: 10 * 86_400, detail: { outcome: 'rescued', goalReached: true } });
+    expect(timeline.at(-1)).toMatchObject({
+      event: 'ended',
+      t: 10 * 86_400,
+      detail: { outcome: 'rescued', goalReached: true },
+    });
     expect(timeline.some((e) => e.step === 'escalation')).toBe(false);
   });
 });

@@ -22,7 +22,9 @@ describe('parseTemplate', () => {
   });
 
   it('requires front matter at the top of the file', () => {
-    expect(errorsOf('<p>Hi</p>')).toEqual([expect.objectContaining({ code: 'template.front_matter', line: 1 })]);
+    expect(errorsOf('<p>Hi</p>')).toEqual([
+      expect.objectContaining({ code: 'template.front_matter', line: 1 }),
+    ]);
   });
 
   it('reports unclosed front matter', () => {
@@ -45,13 +47,23 @@ describe('parseTemplate', () => {
   });
 
   it('reports a Handlebars syntax error in the body with its line in the file', () => {
-    const errors = errorsOf(`---\nsubject: Hi\ncategory: onboarding\n---\n<p>one</p>\n<p>{{contact.name}</p>\n`);
+    const errors = errorsOf(
+      `---\nsubject: Hi\ncategory: onboarding\n---\n<p>one</p>\n<p>{{contact.name}</p>\n`,
+    );
     expect(errors).toEqual([expect.objectContaining({ code: 'template.syntax', line: 6 })]);
   });
 
   it('reports a mismatched block at the line where the block opens', () => {
-    const errors = errorsOf(`---\nsubject: Hi\ncategory: onboarding\n---\n<p>one</p>\n<p>{{#if contact.name}}two</p>\n{{/iff}}\n`);
-    expect(errors).toEqual([expect.objectContaining({ code: 'template.syntax', line: 6, message: expect.stringContaining("if doesn't match iff") })]);
+    const errors = errorsOf(
+      `---\nsubject: Hi\ncategory: onboarding\n---\n<p>one</p>\n<p>{{#if contact.name}}two</p>\n{{/iff}}\n`,
+    );
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'template.syntax',
+        line: 6,
+        message: expect.stringContaining("if doesn't match iff"),
+      }),
+    ]);
   });
 
   it('reports a syntax error in the subject at the subject line', () => {
@@ -60,12 +72,16 @@ describe('parseTemplate', () => {
   });
 
   it('reports an error in a block-scalar text part on the line where it occurs', () => {
-    const errors = errorsOf('---\nsubject: Hi\ncategory: onboarding\ntext: |\n  Hello\n  {{contact.nmae}}\n---\n<p>x</p>');
+    const errors = errorsOf(
+      '---\nsubject: Hi\ncategory: onboarding\ntext: |\n  Hello\n  {{contact.nmae}}\n---\n<p>x</p>',
+    );
     expect(errors).toEqual([expect.objectContaining({ code: 'template.unknown_field', line: 6 })]);
   });
 
   it('refuses triple braces and {{& }} in the HTML body', () => {
-    const errors = errorsOf('---\nsubject: Hi\ncategory: onboarding\n---\n<p>{{{account.name}}}</p>\n<p>{{& contact.name}}</p>');
+    const errors = errorsOf(
+      '---\nsubject: Hi\ncategory: onboarding\n---\n<p>{{{account.name}}}</p>\n<p>{{& contact.name}}</p>',
+    );
     expect(errors.map((e) => [e.code, e.line])).toEqual([
       ['template.unescaped', 5],
       ['template.unescaped', 6],
@@ -79,20 +95,32 @@ describe('parseTemplate', () => {
   });
 
   it('accepts any attribute, since integrations define them', () => {
-    expect(parseTemplate('t', '---\nsubject: Hi\ncategory: renewal\n---\n<p>{{account.attributes.seatsUsed}}</p>').ok).toBe(true);
+    expect(
+      parseTemplate('t', '---\nsubject: Hi\ncategory: renewal\n---\n<p>{{account.attributes.seatsUsed}}</p>')
+        .ok,
+    ).toBe(true);
   });
 
   it('rejects unknown helpers and partials', () => {
-    const errors = errorsOf('---\nsubject: Hi\ncategory: onboarding\n---\n<p>{{shout contact.name}}</p>\n{{> footer}}');
+    const errors = errorsOf(
+      '---\nsubject: Hi\ncategory: onboarding\n---\n<p>{{shout contact.name}}</p>\n{{> footer}}',
+    );
     expect(errors.map((e) => e.code)).toEqual(['template.unknown_helper', 'template.unsupported']);
   });
 
   it('does not check paths inside each/with, whose context is different', () => {
-    expect(parseTemplate('t', '---\nsubject: Hi\ncategory: internal\n---\n{{#with contact}}<p>{{name}}</p>{{/with}}').ok).toBe(true);
+    expect(
+      parseTemplate(
+        't',
+        '---\nsubject: Hi\ncategory: internal\n---\n{{#with contact}}<p>{{name}}</p>{{/with}}',
+      ).ok,
+    ).toBe(true);
   });
 
   it('reports every problem at once, in file order', () => {
-    const errors = errorsOf('---\nsubject: "{{acount.name}}"\ncategory: onboarding\n---\n<p>{{{x}}}</p>\n<p>{{csm.phone}}</p>');
+    const errors = errorsOf(
+      '---\nsubject: "{{acount.name}}"\ncategory: onboarding\n---\n<p>{{{x}}}</p>\n<p>{{csm.phone}}</p>',
+    );
     expect(errors.map((e) => e.line)).toEqual([2, 5, 5, 6]);
   });
 });

@@ -1,19 +1,27 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { previewContext, type PreviewAccount } from '../../cli/preview-context.js';
-import { parseTemplate, renderEmail, type ParsedTemplate, type TemplateContext } from '../../language/templates.js';
+import {
+  parseTemplate,
+  renderEmail,
+  type ParsedTemplate,
+  type TemplateContext,
+} from '../../language/templates.js';
 
 const dir = new URL('../../playbooks/templates/', import.meta.url);
 const names = readdirSync(dir)
   .filter((f) => f.endsWith('.hbs'))
   .map((f) => f.slice(0, -4))
   .sort();
-const sample: PreviewAccount = JSON.parse(readFileSync(new URL('../../playbooks/examples/account.json', import.meta.url), 'utf8'));
+const sample: PreviewAccount = JSON.parse(
+  readFileSync(new URL('../../playbooks/examples/account.json', import.meta.url), 'utf8'),
+);
 const now = new Date('2026-10-17T09:00:00Z');
 
 function load(name: string): ParsedTemplate {
   const result = parseTemplate(name, readFileSync(new URL(`${name}.hbs`, dir), 'utf8'));
-  if (!result.ok) throw new Error(`${name}: ${result.errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`);
+  if (!result.ok)
+    throw new Error(`${name}: ${result.errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`);
   return result.template;
 }
 
@@ -65,7 +73,8 @@ describe('shipped email templates', () => {
       expect(email.html).not.toContain('<script');
       expect(email.html).not.toContain('<img');
       // Handlebars output is never re-evaluated: "{{csm.email}}" stays literal text.
-      if (email.html.includes('Evil')) expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; {{csm.email}} Corp');
+      if (email.html.includes('Evil'))
+        expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; {{csm.email}} Corp');
       expect(`${email.subject}${email.text}`).not.toMatch(/\r|\nBcc:/);
     });
   });
@@ -76,7 +85,9 @@ describe('renderEmail', () => {
 
   it('uses the account data and helpers in the text', () => {
     const email = renderEmail(template, contextFor(sample));
-    expect(email.subject).toBe('Northwind Logistics is close to its plan limits: options before your renewal');
+    expect(email.subject).toBe(
+      'Northwind Logistics is close to its plan limits: options before your renewal',
+    );
     expect(email.text).toContain('46 of 50 seats (92%)');
     expect(email.text).toContain('January 15, 2027');
     expect(email.category).toBe('renewal');

@@ -8,11 +8,18 @@ import { condition, proxyActivities, setHandler, workflowInfo } from '@temporali
 import { cancelRun, type RunInput } from '../../../workflows/contract.js';
 import type { createProbeActivities } from './probe-activities.js';
 
-const { recordRunProgress } = proxyActivities<ReturnType<typeof createProbeActivities>>({ startToCloseTimeout: '1 minute' });
+const { recordRunProgress } = proxyActivities<ReturnType<typeof createProbeActivities>>({
+  startToCloseTimeout: '1 minute',
+});
 
 export async function playbookRun(input: RunInput): Promise<void> {
   let cancelled = false;
   setHandler(cancelRun, () => void (cancelled = true));
-  await recordRunProgress({ workflowId: workflowInfo().workflowId, runId: workflowInfo().firstExecutionRunId, accountId: input.accountId, control: input.control });
+  await recordRunProgress({
+    workflowId: workflowInfo().workflowId,
+    runId: workflowInfo().firstExecutionRunId,
+    accountId: input.accountId,
+    control: input.control,
+  });
   await condition(() => cancelled);
 }
