@@ -18,7 +18,7 @@ import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseHealthTimeline } from '../engine/simulation/health-timeline.js';
 import { simulatePlaybook } from '../engine/simulation/simulate.js';
 import { formatTimeline } from '../engine/simulation/timeline.js';
-import { defaultThresholds, healthBand } from '../engine/health-band.js';
+import { defaultThresholds, healthBand } from '../language/health-band.js';
 import { checkPreviewAccount } from './preview-context.js';
 
 const USAGE = `Usage: retain simulate <playbook> --account <account.json> [--health <timeline.json>] [--json]

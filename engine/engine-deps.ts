@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
-import type { HealthThresholds } from './health-band.js';
+import type { HealthThresholds } from '../language/health-band.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 
 /** What every engine operation needs; built once by createEngine. */

@@ -15,7 +15,7 @@ import type { AccountDoc, HealthObservationDoc } from '../lib/documents.js';
 import type { HealthBand } from '../language/context.js';
 import type { HealthState, EnrolmentResult } from './documents.js';
 import { accountNotFound } from './errors.js';
-import { healthBand, type HealthThresholds } from './health-band.js';
+import { healthBand, type HealthThresholds } from '../language/health-band.js';
 import { healthView } from './views.js';
 import type { EngineDeps } from './engine-deps.js';
 import { signalLiveRuns } from './signals.js';

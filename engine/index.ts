@@ -13,7 +13,7 @@ import { enrol } from './enrolment.js';
 import type { EngineDeps } from './engine-deps.js';
 import { accountNotFound, playbookNotFound } from './errors.js';
 import { ingestEvent, type AccountEventInput, type EventIngestResult } from './event-ingest.js';
-import { defaultThresholds, type HealthThresholds } from './health-band.js';
+import { defaultThresholds, type HealthThresholds } from '../language/health-band.js';
 import {
   ingestHealth,
   type AccountWithHealth,
@@ -170,7 +170,7 @@ export function createEngine(options: EngineOptions) {
 }
 
 export { EngineError } from './errors.js';
-export { healthBand, defaultThresholds, type HealthThresholds } from './health-band.js';
+export { healthBand, defaultThresholds, type HealthThresholds } from '../language/health-band.js';
 export { holdoutDraw, isControl } from './holdout.js';
 export { renewalScheduleId, renewalScanType } from './renewal-schedule.js';
 export type { EnrolmentResult, EnrolmentStatus, AccountEventDoc, EnrolmentDoc } from './documents.js';

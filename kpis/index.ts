@@ -26,7 +26,6 @@ export {
 } from './effectiveness.js';
 export {
   bandDistribution,
-  bandOf,
   tasksPerCsm,
   type Band,
   type CsmTaskFigures,

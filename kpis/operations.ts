@@ -2,7 +2,10 @@
  * Figures CS leads steer the team by: how many accounts sit in each health band at a date, and
  * per CSM how many tasks are open, overdue and completed.
  */
-export type Band = 'green' | 'yellow' | 'red';
+import type { HealthBand } from '../language/context.js';
+import { healthBand, type HealthThresholds } from '../language/health-band.js';
+
+export type Band = HealthBand;
 
 export interface HealthPoint {
   accountId: string;
@@ -19,15 +22,11 @@ export interface TaskFacts {
   cancelledAt?: Date | null;
 }
 
-export function bandOf(score: number, thresholds = { green: 70, red: 40 }): Band {
-  return score >= thresholds.green ? 'green' : score >= thresholds.red ? 'yellow' : 'red';
-}
-
 /** Each account counts once, in the band of its latest observation at or before `at`. */
 export function bandDistribution(
   points: HealthPoint[],
   at: Date,
-  thresholds = { green: 70, red: 40 },
+  thresholds: HealthThresholds,
 ): Record<Band, number> {
   const latest = new Map<string, HealthPoint>();
   for (const p of points) {
@@ -36,7 +35,7 @@ export function bandDistribution(
     if (!seen || p.observedAt >= seen.observedAt) latest.set(p.accountId, p);
   }
   const counts: Record<Band, number> = { green: 0, yellow: 0, red: 0 };
-  for (const p of latest.values()) counts[bandOf(p.score, thresholds)]++;
+  for (const p of latest.values()) counts[healthBand(p.score, thresholds)]++;
   return counts;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Db } from 'mongodb';
 import type { RunDoc, TaskDoc } from '../lib/documents.js';
+import type { HealthThresholds } from '../language/health-band.js';
 import { playbookEffectiveness, type PlaybookEffectiveness } from './effectiveness.js';
 import { bandDistribution, tasksPerCsm, type Band, type CsmTaskFigures } from './operations.js';
 
@@ -32,7 +33,7 @@ export interface Operations {
 export async function operationsFromDb(
   db: Db,
   when: { at: Date } | { from: Date; to: Date },
-  thresholds = { green: 70, red: 40 },
+  thresholds: HealthThresholds,
 ): Promise<Operations> {
   const period = 'at' in when ? { from: when.at, to: when.at } : when;
   const points = await db

@@ -8,7 +8,7 @@ import type { HealthView } from '../../language/context.js';
 import type { Playbook } from '../../language/schema.js';
 import { parseDuration } from '../../language/durations.js';
 import { checkEligibility } from '../eligibility.js';
-import { healthBand, type HealthThresholds } from '../health-band.js';
+import { healthBand, type HealthThresholds } from '../../language/health-band.js';
 import { triggerContext } from '../views.js';
 
 export interface HealthPoint {

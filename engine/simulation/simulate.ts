@@ -27,7 +27,7 @@ import {
   type RunResult,
 } from '../../workflows/contract.js';
 import { playbookRunType } from '../enrolment.js';
-import { defaultThresholds, healthBand, type HealthThresholds } from '../health-band.js';
+import { defaultThresholds, healthBand, type HealthThresholds } from '../../language/health-band.js';
 import { swapHealth } from '../health-ingest.js';
 import { startLocalMongo } from './local-mongo.js';
 import { healthAtEnrolment, type HealthPoint } from './health-timeline.js';

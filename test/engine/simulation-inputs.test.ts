@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { defaultThresholds } from '../../engine/health-band.js';
+import { defaultThresholds } from '../../language/health-band.js';
 import { healthAtEnrolment, parseHealthTimeline } from '../../engine/simulation/health-timeline.js';
 import { formatOffset, formatTimeline } from '../../engine/simulation/timeline.js';
 import { accountFromFile, loadPlaybook } from '../../cli/simulate.js';

@@ -3,6 +3,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { bandDistribution, playbookEffectiveness, tasksPerCsm, type RunFacts } from '../../kpis/index.js';
+import { defaultThresholds } from '../../language/health-band.js';
 
 const d = (s: string) => new Date(s);
 const period = { from: d('2025-01-01T00:00:00Z'), to: d('2025-02-01T00:00:00Z') };
@@ -80,7 +81,11 @@ describe('operational figures', () => {
       { accountId: 'c', score: 70, observedAt: d('2025-01-02T00:00:00Z') }, // exactly 70 → green
       { accountId: 'd', score: 40, observedAt: d('2025-01-02T00:00:00Z') }, // exactly 40 → yellow
     ];
-    expect(bandDistribution(points, d('2025-01-10T00:00:00Z'))).toEqual({ green: 1, yellow: 2, red: 1 });
+    expect(bandDistribution(points, d('2025-01-10T00:00:00Z'), defaultThresholds)).toEqual({
+      green: 1,
+      yellow: 2,
+      red: 1,
+    });
   });
 
   test('per CSM: open and overdue at the end of the period, completed within it', () => {

@@ -19,6 +19,7 @@ import {
   type KpiAccount,
   type KpiOptions,
 } from '../../kpis/index.js';
+import { defaultThresholds } from '../../language/health-band.js';
 import { useIntegration } from '../harness/index.js';
 import { accounts, d, events, from, nps, to } from './fixture.js';
 
@@ -220,12 +221,12 @@ describe('NPS, runs and operations in the database', () => {
       },
     ] as never[]);
     // On Jan 10: A green (30 comes later), B yellow; maya's t1 due exactly then is not yet overdue.
-    expect(await operationsFromDb(it.db, { at: d('2025-01-10T00:00:00Z') })).toEqual({
+    expect(await operationsFromDb(it.db, { at: d('2025-01-10T00:00:00Z') }, defaultThresholds)).toEqual({
       healthBands: { green: 1, yellow: 1, red: 0 },
       tasks: [{ assignee: 'maya', open: 1, overdue: 0, completed: 0 }],
     });
     // January: A red at the end; t1 overdue at `to`; t2 completed within.
-    expect(await operationsFromDb(it.db, { from, to })).toEqual({
+    expect(await operationsFromDb(it.db, { from, to }, defaultThresholds)).toEqual({
       healthBands: { green: 0, yellow: 1, red: 1 },
       tasks: [{ assignee: 'maya', open: 1, overdue: 1, completed: 1 }],
     });
