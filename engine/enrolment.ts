@@ -34,6 +34,8 @@ export interface EnrolmentRequest {
   on: TriggerOn;
   event?: EventView & { occurredAt?: string };
   sourceKey?: string;
+  /** A person decided (`manual`): only the audience applies, not `trigger.when`. */
+  skipTriggerWhen?: boolean;
 }
 
 /** The workflow type name registered by workflows/index.ts. */
@@ -60,7 +62,7 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
     event: req.event,
     now,
   });
-  const eligibility = checkEligibility(playbook.definition, ctx, { skipTriggerWhen: req.on === 'manual' });
+  const eligibility = checkEligibility(playbook.definition, ctx, { skipTriggerWhen: req.skipTriggerWhen });
   if (!eligibility.eligible) return { ...base, status: 'not_eligible', reason: eligibility.reason };
 
   const last = await lastRun(deps.db, deps.temporal, playbook.id, account._id);

@@ -1,16 +1,16 @@
 /**
  * Account events (billing, CRM, product analytics): stored for the timeline and the KPIs,
- * `event` triggers fired, live runs told (a `waitFor: { event }` step may be waiting).
- * Like health, a retried ingest with the same idempotency key replays the first answer.
+ * handed to the `event` trigger (engine/triggers/), live runs told (a `waitFor: { event }`
+ * step may be waiting). Like health, a retried ingest with the same idempotency key replays
+ * the first answer.
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountEventDoc, EnrolmentResult } from './documents.js';
 import { accountNotFound } from './errors.js';
 import type { AccountWithHealth } from './health-ingest.js';
 import type { EngineDeps } from './engine-deps.js';
-import { signalLiveRuns } from './signals.js';
-import { fireTrigger } from './triggers.js';
-import { healthView } from './views.js';
+import { signalOtherLiveRuns } from './signals.js';
+import { eventTrigger, fireTrigger } from './triggers/index.js';
 import { accountEvent } from '../workflows/contract.js';
 import { insertIfAbsent } from '../lib/mongo.js';
 
@@ -50,19 +50,8 @@ export async function ingestEvent(
   const stored = (await events.findOne({ _id: id })) ?? doc;
   if (stored.processed) return { eventId: id, enrolments: stored.processed.enrolments, signalled: [] };
 
-  const health = healthView(account.health);
-  const enrolments = await fireTrigger(deps, {
-    on: 'event',
-    account,
-    health,
-    previous: account.previousHealth ? healthView(account.previousHealth) : health,
-    event: { name: stored.type, data: stored.data, occurredAt: stored.occurredAt.toISOString() },
-    sourceKey: id,
-    accepts: (p) => p.definition.trigger.event === stored.type,
-  });
-  const started = new Set(enrolments.filter((e) => e.status === 'started').map((e) => e.playbookId));
-  const others = (await deps.catalog.allIds()).filter((p) => !started.has(p));
-  const signalled = await signalLiveRuns(deps.temporal, others, accountId, accountEvent, {
+  const enrolments = await fireTrigger(deps, eventTrigger, { account, event: stored });
+  const signalled = await signalOtherLiveRuns(deps, enrolments, accountId, accountEvent, {
     name: stored.type,
     data: stored.data,
     occurredAt: stored.occurredAt.toISOString(),

@@ -1,7 +1,8 @@
 /**
  * Health ingest: swap the account's current health for the new observation, record the
- * observation, fire `health.changed` triggers and tell live runs. Everything that must not be
- * lost is handed to Temporal before this returns, so the API may acknowledge afterwards.
+ * observation, hand it to the `health.changed` trigger (engine/triggers/) and tell live runs.
+ * Everything that must not be lost is handed to Temporal before this returns, so the API may
+ * acknowledge afterwards.
  *
  * The swap is a compare-and-set on the key of the current observation: under concurrent
  * ingests every observation sees exactly the one before it as `previous`, so a band change
@@ -18,8 +19,8 @@ import { accountNotFound } from './errors.js';
 import { healthBand, type HealthThresholds } from '../language/health-band.js';
 import { healthView } from './views.js';
 import type { EngineDeps } from './engine-deps.js';
-import { signalLiveRuns } from './signals.js';
-import { fireTrigger } from './triggers.js';
+import { signalOtherLiveRuns } from './signals.js';
+import { fireTrigger, healthChangedTrigger } from './triggers/index.js';
 import { healthChanged } from '../workflows/contract.js';
 
 export interface HealthIngest {
@@ -205,18 +206,13 @@ export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promi
     observation.previousBand === 'none'
       ? healthView(null)
       : { score: observation.previousScore, band: observation.previousBand };
-  const enrolments = await fireTrigger(deps, {
-    on: 'health.changed',
+  const enrolments = await fireTrigger(deps, healthChangedTrigger, {
     account,
     health,
     previous,
-    sourceKey: observation._id,
-    // Without a `when`, health.changed means "the band changed" (DESIGN.md: the main trigger).
-    accepts: (p) => p.definition.trigger.when !== undefined || health.band !== previous.band,
+    observationId: observation._id,
   });
-  const started = new Set(enrolments.filter((e) => e.status === 'started').map((e) => e.playbookId));
-  const others = (await deps.catalog.allIds()).filter((p) => !started.has(p));
-  await signalLiveRuns(deps.temporal, others, account._id, healthChanged, {
+  await signalOtherLiveRuns(deps, enrolments, account._id, healthChanged, {
     health,
     previous,
     observedAt: observation.observedAt.toISOString(),

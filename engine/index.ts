@@ -7,11 +7,9 @@
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import type { AccountDoc } from '../lib/documents.js';
-import { enrolOnce } from './claims.js';
 import type { EnrolmentResult } from './documents.js';
-import { enrol } from './enrolment.js';
 import type { EngineDeps } from './engine-deps.js';
-import { accountNotFound, playbookNotFound } from './errors.js';
+import { accountNotFound } from './errors.js';
 import { ingestEvent, type AccountEventInput, type EventIngestResult } from './event-ingest.js';
 import { defaultThresholds, type HealthThresholds } from '../language/health-band.js';
 import {
@@ -25,8 +23,7 @@ import { scanRenewals, type RenewalScanResult } from './renewal-scan.js';
 import { ensureRenewalSchedule } from './renewal-schedule.js';
 import { cancelRun, retirePlaybook, type RetireResult } from './run-control.js';
 import { completeTask, deliverPendingCompletions, type TaskCompletionResult } from './task-completion.js';
-import { fireTrigger } from './triggers.js';
-import { healthView } from './views.js';
+import { accountCreatedTrigger, enrollManually, fireTrigger } from './triggers/index.js';
 
 export interface EngineOptions {
   db: Db;
@@ -49,10 +46,6 @@ export function createEngine(options: EngineOptions) {
     now: options.now ?? (() => new Date()),
   };
   const accounts = () => deps.db.collection<AccountWithHealth>('accounts');
-  const healthOf = (account: AccountWithHealth) => {
-    const health = healthView(account.health);
-    return { health, previous: account.previousHealth ? healthView(account.previousHealth) : health };
-  };
 
   return {
     deps,
@@ -64,24 +57,7 @@ export function createEngine(options: EngineOptions) {
           ? await accounts().findOne({ _id: accountOrId })
           : (accountOrId as AccountWithHealth);
       if (!account) throw accountNotFound(String(accountOrId));
-      return fireTrigger(deps, {
-        on: 'account.created',
-        account,
-        ...healthOf(account),
-        sourceKey: `account.created:${account._id}`,
-        around: (playbook, decide) =>
-          enrolOnce(
-            deps.db,
-            {
-              id: `account.created:${playbook.id}:${account._id}`,
-              playbookId: playbook.id,
-              accountId: account._id,
-              final: ['started', 'already_running', 'not_eligible'],
-            },
-            decide,
-            deps.now(),
-          ),
-      });
+      return fireTrigger(deps, accountCreatedTrigger, account);
     },
 
     /** Health observation: band, previous band, `health.changed` enrolments; live runs are told. */
@@ -95,29 +71,8 @@ export function createEngine(options: EngineOptions) {
     },
 
     /** A person enrols an account: the audience applies, the trigger condition does not. */
-    async enrollManually(playbookId: string, accountId: string, actor?: string): Promise<EnrolmentResult> {
-      const playbook = await deps.catalog.get(playbookId);
-      if (playbook === 'unknown') throw playbookNotFound(playbookId);
-      if (playbook === 'retired') {
-        return {
-          playbookId,
-          playbookVersion: null,
-          workflowId: '',
-          runId: null,
-          control: false,
-          status: 'retired',
-          reason: 'the playbook is retired',
-        };
-      }
-      const account = await accounts().findOne({ _id: accountId });
-      if (!account) throw accountNotFound(accountId);
-      return enrol(deps, {
-        playbook,
-        account,
-        ...healthOf(account),
-        on: 'manual',
-        sourceKey: actor ? `manual:${actor}` : 'manual',
-      });
+    enrollManually(playbookId: string, accountId: string, actor?: string): Promise<EnrolmentResult> {
+      return enrollManually(deps, playbookId, accountId, actor);
     },
 
     completeTask(

@@ -6,6 +6,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { runWorkflowId } from '../workflows/contract.js';
+import type { EnrolmentResult } from './documents.js';
+import type { PlaybookCatalog } from './playbook-catalog.js';
 
 /** Returns the workflow ids that received the signal. */
 export async function signalLiveRuns<Args extends unknown[]>(
@@ -28,4 +30,20 @@ export async function signalLiveRuns<Args extends unknown[]>(
     }),
   );
   return delivered.filter((id): id is string => id !== null);
+}
+
+/**
+ * A fact the account's live runs should hear (a health change, an event): every playbook's run
+ * but those the fact's trigger just started, whose input already carries it.
+ */
+export async function signalOtherLiveRuns<Args extends unknown[]>(
+  deps: { temporal: Client; catalog: PlaybookCatalog },
+  enrolments: EnrolmentResult[],
+  accountId: string,
+  signal: SignalDefinition<Args>,
+  ...args: Args
+): Promise<string[]> {
+  const started = new Set(enrolments.filter((e) => e.status === 'started').map((e) => e.playbookId));
+  const others = (await deps.catalog.allIds()).filter((p) => !started.has(p));
+  return signalLiveRuns(deps.temporal, others, accountId, signal, ...args);
 }

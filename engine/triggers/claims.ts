@@ -5,7 +5,7 @@
  * (and the start, which the one-live-run id makes harmless), never loses it.
  */
 import type { Db } from 'mongodb';
-import type { EnrolmentResult, EnrolmentStatus, TriggerClaimDoc } from './documents.js';
+import type { EnrolmentResult, EnrolmentStatus, TriggerClaimDoc } from '../documents.js';
 
 export async function enrolOnce(
   db: Db,
