@@ -1,11 +1,10 @@
 /**
  * The renewal scan as an activity: the daily Schedule starts the renewalScan workflow, which
- * runs this. Runs are started with the worker's own Temporal client (activity context), so the
- * worker needs no extra connection; the scan is idempotent, so retries are safe.
+ * runs this. The engine is built once by the worker (worker/main.ts), on the worker's own
+ * Temporal connection, and injected; the scan is idempotent, so retries are safe.
  */
 import { Context } from '@temporalio/activity';
-import type { Db } from 'mongodb';
-import { createEngine, type HealthThresholds } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 
 export interface RenewalScanSummary {
   scannedAt: string;
@@ -14,22 +13,17 @@ export interface RenewalScanSummary {
   counts: Record<string, number>;
 }
 
-export function createRenewalScanActivities(deps: {
-  db: Db;
-  taskQueue: string;
-  thresholds?: HealthThresholds;
-}) {
+export function createRenewalScanActivities(deps: { engine: Pick<Engine, 'scanRenewals'> }) {
   return {
     async scanRenewals(): Promise<RenewalScanSummary> {
       const context = Context.current();
-      const engine = createEngine({
-        db: deps.db,
-        temporal: context.client,
-        taskQueue: deps.taskQueue,
-        thresholds: deps.thresholds,
-      });
-      const { scannedAt, considered, counts } = await engine.scanRenewals({
-        onProgress: () => context.heartbeat(),
+      const { scannedAt, considered, counts } = await deps.engine.scanRenewals({
+        onProgress: () => {
+          context.heartbeat();
+          // A cancelled scan (heartbeat timeout, worker shutdown) stops between accounts; the
+          // next attempt starts over and the claims skip what this one enrolled.
+          context.cancellationSignal.throwIfAborted();
+        },
       });
       return { scannedAt, considered, counts };
     },

@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { createEngine } from '../engine/index.js';
 import { validatePlaybook } from '../language/validate.js';
 import type { Playbook } from '../language/schema.js';
 import { loadConfig } from '../lib/config.js';
@@ -93,7 +94,12 @@ export const interpreter: Scenario = {
           workflowsPath: join(root, 'bench/workflows/index.ts'),
           logger: quietBundler,
         }),
-        activities: createWorkerActivities({ config, db, mailer }),
+        activities: createWorkerActivities({
+          config,
+          db,
+          mailer,
+          engine: createEngine({ db, temporal: client, taskQueue }),
+        }),
       });
 
       const variant = async (label: string, workflow: Variant['workflow']): Promise<Variant> => {

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createEngine } from '../engine/index.js';
 import nodemailer from 'nodemailer';
 import { loadConfigOrExit } from '../lib/config.js';
@@ -21,30 +21,29 @@ async function main() {
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
   const mailer = nodemailer.createTransport(config.smtpUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // One engine for the process, on the worker's own connection: the renewal scan activity
+  // starts runs with it, and it makes sure the scan's Schedule exists.
+  const engine = createEngine({
+    db: mongo.db,
+    temporal: new Client({ connection, namespace: config.temporalNamespace }),
+    taskQueue: config.taskQueue,
+    thresholds: { green: config.healthGreen, red: config.healthRed },
+  });
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    activities: createWorkerActivities({ config, db: mongo.db, mailer }),
+    activities: createWorkerActivities({ config, db: mongo.db, mailer, engine }),
   });
 
   // The daily renewal scan is a Temporal Schedule; creating it is idempotent, so every worker
   // start makes sure it exists.
-  const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  const engine = createEngine({
-    db: mongo.db,
-    temporal: client,
-    taskQueue: config.taskQueue,
-    thresholds: { green: config.healthGreen, red: config.healthRed },
-  });
   await engine.ensureRenewalSchedule();
 
   // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
   await worker.run();
-  await clientConnection.close();
   await connection.close();
   await mongo.close();
   mailer.close();

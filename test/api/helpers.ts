@@ -10,6 +10,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse as LightRes
 import type { Db } from 'mongodb';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
+import { createEngine } from '../../engine/index.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { buildApp, type AppDeps } from '../../server/app.js';
 import { useIntegration } from '../harness/index.js';
@@ -135,7 +136,17 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
       const { createWorkerActivities } = await import('../../worker/activities.js');
       worker = await it.createWorker({
         workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
-        activities: createWorkerActivities({ config, db: it.db, mailer: it.mailer }),
+        activities: createWorkerActivities({
+          config,
+          db: it.db,
+          mailer: it.mailer,
+          engine: createEngine({
+            db: it.db,
+            temporal: it.client,
+            taskQueue: config.taskQueue,
+            thresholds: { green: config.healthGreen, red: config.healthRed },
+          }),
+        }),
       });
       running = worker.run();
     }

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createRenewalScanActivities } from '../../activities/renewal-scan.js';
 import { createEngine } from '../../engine/index.js';
@@ -31,7 +32,8 @@ it('runs the scan from a daily Schedule and enrols each renewing account once', 
     account('sched-2', { renewalAt: new Date(Date.now() + 400 * day) }),
   ]);
 
-  const engine = createEngine({ db, temporal: env.client, taskQueue });
+  // Built once, on the worker's own connection, as worker/main.ts does.
+  const engine = createEngine({ db, temporal: new Client({ connection: env.nativeConnection }), taskQueue });
   const scheduleId = `renewal-scan-${taskQueue}`;
   expect(await engine.ensureRenewalSchedule({ scheduleId })).toBe('created');
   expect(await engine.ensureRenewalSchedule({ scheduleId })).toBe('exists');
@@ -42,7 +44,7 @@ it('runs the scan from a daily Schedule and enrols each renewing account once', 
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: fileURLToPath(new URL('../../workflows/renewal-scan.ts', import.meta.url)),
-    activities: createRenewalScanActivities({ db, taskQueue }),
+    activities: createRenewalScanActivities({ engine }),
   });
   await worker.runUntil(async () => {
     // "Run now" twice, as an operator or a catch-up would: the second scan enrols nobody new.
