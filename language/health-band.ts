@@ -1,7 +1,8 @@
 /**
  * Health bands, their one home: a score at or above `green` is green, below `red` is red, in
  * between yellow. The thresholds come from configuration (`HEALTH_GREEN` / `HEALTH_RED`, read by
- * lib/config.ts); `defaultThresholds` are what it falls back to.
+ * lib/config.ts into `Config.healthThresholds`, or alone by `loadHealthThresholds` for the
+ * CLI); `defaultThresholds` are their defaults.
  * Plain code with no imports but a type, so workflows and the language may use it too.
  */
 import type { HealthBand } from './context.js';

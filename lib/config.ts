@@ -2,6 +2,8 @@
  * Configuration from environment variables, validated once at start-up. Every problem is
  * reported at once, naming the variable, so an operator fixes the deployment in one go.
  */
+import { defaultThresholds, type HealthThresholds } from '../language/health-band.js';
+
 export interface Config {
   port: number;
   host: string;
@@ -16,21 +18,24 @@ export interface Config {
   adminToken: string | undefined;
   unsubscribeSecret: string;
   webhookUrl: string | undefined;
-  healthGreen: number;
-  healthRed: number;
+  /** HEALTH_GREEN and HEALTH_RED: what every health band is computed with (language/health-band.ts). */
+  healthThresholds: HealthThresholds;
   rateLimitPerMinute: number;
   logLevel: string;
   demo: boolean;
 }
 
+/** The variables as parsed, one field each; HEALTH_GREEN and HEALTH_RED become `healthThresholds`. */
+type Settings = Omit<Config, 'healthThresholds'> & { healthGreen: number; healthRed: number };
+
 type Parser<T> = (raw: string) => T | { error: string };
 
-interface Variable<K extends keyof Config = keyof Config> {
+interface Variable<K extends keyof Settings = keyof Settings> {
   name: string;
   key: K;
   required: boolean;
   default?: string;
-  parse: Parser<Config[K]>;
+  parse: Parser<Settings[K]>;
   description: string;
 }
 
@@ -65,7 +70,7 @@ const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefine
 const optionalUrl: Parser<string | undefined> = (raw) =>
   raw === '' ? undefined : url(['http:', 'https:'])(raw);
 
-function v<K extends keyof Config>(
+function v<K extends keyof Settings>(
   name: string,
   key: K,
   opts: Omit<Variable<K>, 'name' | 'key'>,
@@ -150,13 +155,13 @@ export const configVariables = [
   }),
   v('HEALTH_GREEN', 'healthGreen', {
     required: false,
-    default: '70',
+    default: String(defaultThresholds.green),
     parse: int(1, 100),
     description: 'Score at or above which health is green',
   }),
   v('HEALTH_RED', 'healthRed', {
     required: false,
-    default: '40',
+    default: String(defaultThresholds.red),
     parse: int(0, 99),
     description: 'Score below which health is red',
   }),
@@ -187,26 +192,56 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const problems: string[] = [];
-  const config: Record<string, unknown> = {};
-  for (const variable of configVariables as readonly Variable[]) {
+/** Parses `variables` from `env`, adding a line to `problems` for each one missing or malformed. */
+function parseVariables(
+  variables: readonly Variable[],
+  env: Record<string, string | undefined>,
+  problems: string[],
+): Partial<Settings> {
+  const settings: Record<string, unknown> = {};
+  for (const variable of variables) {
     const raw = env[variable.name] ?? variable.default;
     if (raw === undefined) {
       if (variable.required) problems.push(`${variable.name} is missing (${variable.description})`);
-      else config[variable.key] = undefined;
+      else settings[variable.key] = undefined;
       continue;
     }
     const parsed = variable.parse(raw);
     if (parsed !== null && typeof parsed === 'object' && 'error' in parsed)
       problems.push(`${variable.name} ${parsed.error} (got "${raw}")`);
-    else config[variable.key] = parsed;
+    else settings[variable.key] = parsed;
   }
-  const result = config as unknown as Config;
-  if (problems.length === 0 && result.healthRed >= result.healthGreen)
+  return settings as Partial<Settings>;
+}
+
+/** The health thresholds from parsed settings, checked against each other. */
+function healthThresholdsOf(settings: Partial<Settings>, problems: string[]): HealthThresholds {
+  const thresholds = { green: settings.healthGreen ?? NaN, red: settings.healthRed ?? NaN };
+  if (problems.length === 0 && thresholds.red >= thresholds.green)
     problems.push('HEALTH_RED must be lower than HEALTH_GREEN');
+  return thresholds;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const { healthGreen, healthRed, ...settings } = parseVariables(configVariables, env, problems);
+  const healthThresholds = healthThresholdsOf({ healthGreen, healthRed }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return result;
+  return { ...settings, healthThresholds } as Config;
+}
+
+/**
+ * HEALTH_GREEN and HEALTH_RED alone, parsed and checked exactly as `loadConfig` does, for the
+ * commands (`retain simulate`, `retain preview`) that need the bands but no servers' settings.
+ */
+export function loadHealthThresholds(
+  env: Record<string, string | undefined> = process.env,
+): HealthThresholds {
+  const problems: string[] = [];
+  const variables = configVariables.filter((v) => v.key === 'healthGreen' || v.key === 'healthRed');
+  const thresholds = healthThresholdsOf(parseVariables(variables, env, problems), problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return thresholds;
 }
 
 /** For the processes' entry points: the configuration, or exit 2 after logging every problem. */

@@ -86,7 +86,7 @@ function resolveDeps(deps: AppDeps): ApiDeps {
         db,
         temporal,
         taskQueue: config.taskQueue,
-        thresholds: { green: config.healthGreen, red: config.healthRed },
+        thresholds: config.healthThresholds,
       }),
     kpis: deps.kpis ?? { recordAccount, recordAccountEvent, recordNps },
     playbooks: deps.playbooks ?? {

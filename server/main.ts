@@ -18,7 +18,7 @@ async function main() {
     db: mongo.db,
     temporal,
     taskQueue: config.taskQueue,
-    thresholds: { green: config.healthGreen, red: config.healthRed },
+    thresholds: config.healthThresholds,
   });
   const app = await buildApp(
     { config, db: mongo.db, temporal, engine },

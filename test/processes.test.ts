@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { ConfigError, loadConfig, loadHealthThresholds } from '../lib/config.js';
+import { defaultThresholds } from '../language/health-band.js';
 import { freePort } from '../lib/free-port.js';
 import { buildApp } from '../server/app.js';
 import { useIntegration } from './harness/index.js';
@@ -52,6 +53,27 @@ describe('configuration', () => {
     expect(problems).toContain('TEMPORAL_ADDRESS is missing');
     expect(problems).toContain('MONGODB_URI must be a mongodb: or mongodb+srv: URL');
     expect(problems).toContain('SMTP_URL is missing');
+  });
+
+  test('HEALTH_GREEN and HEALTH_RED make one thresholds value, read with the same checks by the CLI', () => {
+    const servers = {
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      MONGODB_URI: 'mongodb://db',
+      SMTP_URL: 'smtp://mail',
+    };
+    expect(loadConfig(servers).healthThresholds).toEqual(defaultThresholds);
+    expect(loadConfig({ ...servers, HEALTH_GREEN: '80', HEALTH_RED: '30' }).healthThresholds).toEqual({
+      green: 80,
+      red: 30,
+    });
+    expect(loadHealthThresholds({})).toEqual(defaultThresholds);
+    expect(loadHealthThresholds({ HEALTH_GREEN: '80', HEALTH_RED: '30' })).toEqual({ green: 80, red: 30 });
+    expect(() => loadHealthThresholds({ HEALTH_GREEN: '30', HEALTH_RED: '60' })).toThrow(
+      /HEALTH_RED must be lower than HEALTH_GREEN/,
+    );
+    expect(() => loadHealthThresholds({ HEALTH_GREEN: 'high' })).toThrow(
+      /HEALTH_GREEN must be a whole number from 1 to 100/,
+    );
   });
 
   test('the API process refuses to start and says why', async () => {

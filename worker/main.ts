@@ -27,7 +27,7 @@ async function main() {
     db: mongo.db,
     temporal: new Client({ connection, namespace: config.temporalNamespace }),
     taskQueue: config.taskQueue,
-    thresholds: { green: config.healthGreen, red: config.healthRed },
+    thresholds: config.healthThresholds,
   });
   const worker = await Worker.create({
     connection,

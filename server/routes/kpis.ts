@@ -82,10 +82,9 @@ export async function kpiRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     },
     async (request) => {
       const p = period(request.query.from, request.query.to);
-      const { healthGreen: green, healthRed: red } = opts.deps.config;
       return {
         period: { from: p.from.toISOString(), to: p.to.toISOString() },
-        ...(await operationsFromDb(db, p, { green, red })),
+        ...(await operationsFromDb(db, p, opts.deps.config.healthThresholds)),
       };
     },
   );

@@ -144,7 +144,7 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
             db: it.db,
             temporal: it.client,
             taskQueue: config.taskQueue,
-            thresholds: { green: config.healthGreen, red: config.healthRed },
+            thresholds: config.healthThresholds,
           }),
         }),
       });
