@@ -214,12 +214,32 @@ const hostile = [
 ];
 
 const knownCodes = new Set(Object.keys(diagnosticCodes));
-const maxMsPerDocument = 500;
+/**
+ * The time bound is relative to a real playbook validated here and now: a document may take at
+ * most this many times as long (and never less than the floor), so a loaded machine slows the
+ * bound with the work and only a pathological input (exponential, unbounded) fails.
+ */
+const maxTimesReference = 100;
+const floorMs = 500;
+
+function validationMs(source: string): number {
+  const started = performance.now();
+  validatePlaybook(source, { file: 'reference.yaml', templates: testTemplates });
+  return performance.now() - started;
+}
+
+/** The median of five validations of the first shipped playbook. */
+function referenceMs(): number {
+  const times = Array.from({ length: 5 }, () => validationMs(seeds[0])).sort((a, b) => a - b);
+  return times[2];
+}
+
+let boundMs = Math.max(floorMs, maxTimesReference * referenceMs());
 
 function assertWellFormed(source: string): number {
   const started = performance.now();
   const result = validatePlaybook(source, { file: 'fuzz.yaml', templates: testTemplates });
-  const elapsed = performance.now() - started;
+  let elapsed = performance.now() - started;
   for (const d of result.diagnostics) {
     if (
       !knownCodes.has(d.code) ||
@@ -230,8 +250,15 @@ function assertWellFormed(source: string): number {
       throw new Error(`bad diagnostic ${JSON.stringify(d)} for input:\n${source.slice(0, 2000)}`);
     }
   }
-  if (elapsed > maxMsPerDocument)
-    throw new Error(`took ${elapsed.toFixed(0)} ms for input:\n${source.slice(0, 500)}`);
+  if (elapsed > boundMs) {
+    // The machine may have been busy for a moment: measure the reference again and retry once.
+    boundMs = Math.max(floorMs, maxTimesReference * referenceMs());
+    elapsed = Math.min(elapsed, validationMs(source));
+  }
+  if (elapsed > boundMs)
+    throw new Error(
+      `took ${elapsed.toFixed(0)} ms (bound ${boundMs.toFixed(0)} ms) for input:\n${source.slice(0, 500)}`,
+    );
   return elapsed;
 }
 
@@ -252,6 +279,6 @@ describe('validator fuzzing', () => {
       slowest = Math.max(slowest, assertWellFormed(mutate(rand.pick(seeds), rand)));
     for (let i = 0; i < 1500; i++) slowest = Math.max(slowest, assertWellFormed(randomPlaybook(rand)));
     for (let i = 0; i < 1500; i++) slowest = Math.max(slowest, assertWellFormed(garbage(rand)));
-    expect(slowest).toBeLessThan(maxMsPerDocument);
+    expect(slowest).toBeLessThanOrEqual(boundMs);
   }, 120_000);
 });
