@@ -4,8 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountDoc } from '../lib/documents.js';
-import type { AccountView, HealthView } from '../language/context.js';
-import { accountView, healthView } from '../engine/views.js';
+import { accountView, healthView, type AccountView, type HealthView } from '../language/context.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface CurrentAccount {

@@ -5,9 +5,10 @@
  */
 import { Context } from '@temporalio/activity';
 import type { EmailDoc, SuppressionDoc } from '../lib/documents.js';
-import { renderEmail } from '../language/templates.js';
+import { templateContext, type RunInfo } from '../language/context.js';
 import type { ActivityDeps, StepRef } from './deps.js';
-import { loadAccount, loadCsm, resolveRecipients, templateContext, type RunInfo } from './recipients.js';
+import { loadAccount, loadCsm, resolveRecipients } from './recipients.js';
+import { renderEmailForStep } from './render.js';
 import { loadTemplate } from './template-store.js';
 import { signUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
 import { insertIfAbsent, isDatabaseUnavailable } from '../lib/mongo.js';
@@ -85,7 +86,7 @@ export function createEmailActivities(deps: ActivityDeps) {
         return {
           contact,
           link,
-          message: renderEmail(template, {
+          message: renderEmailForStep(template, {
             ...templateContext(account, contact, csm, run, now),
             unsubscribeUrl: link,
           }),

@@ -5,10 +5,11 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EmailDoc } from '../lib/documents.js';
-import { headerSafe, renderEmail } from '../language/templates.js';
+import { internalContext, type RunInfo } from '../language/context.js';
+import { headerSafe } from '../language/templates.js';
 import type { ActivityDeps, StepRef } from './deps.js';
-import { renderInline } from './inline-text.js';
-import { loadAccount, loadCsm, templateContext, type RunInfo } from './recipients.js';
+import { loadAccount, loadCsm } from './recipients.js';
+import { renderEmailForStep, renderTextForStep } from './render.js';
 import { loadTemplate } from './template-store.js';
 import { messageIdFor } from './email.js';
 
@@ -17,6 +18,10 @@ export interface NotifyInput extends StepRef {
   template?: string;
   message?: string;
   run: Omit<RunInfo, 'runId' | 'playbookId'>;
+}
+
+function runOf(input: NotifyInput): RunInfo {
+  return { ...input.run, runId: input.runId, playbookId: input.playbookId };
 }
 
 export function createNotifyActivities(deps: ActivityDeps) {
@@ -30,17 +35,15 @@ export function createNotifyActivities(deps: ActivityDeps) {
     const csm = await loadCsm(deps.db, account);
     if (!csm.email)
       throw ApplicationFailure.nonRetryable(`Account "${account._id}" has no CSM to notify.`, 'NoCsm');
-    const run: RunInfo = { ...input.run, runId: input.runId, playbookId: input.playbookId };
-    const contact = { name: csm.name, email: csm.email, role: 'csm' };
-    const ctx = templateContext(account, account.contacts[0] ?? contact, csm, run, new Date());
+    const ctx = internalContext(account, csm, runOf(input), new Date());
     let subject: string;
     let text: string;
     let html: string | undefined;
     if (input.template) {
-      const rendered = renderEmail(await loadTemplate(deps.config.templatesDir, input.template), ctx);
-      ({ subject, text, html } = rendered);
+      const template = await loadTemplate(deps.config.templatesDir, input.template);
+      ({ subject, text, html } = renderEmailForStep(template, ctx));
     } else {
-      text = renderInline(input.message ?? '', ctx as unknown as Record<string, unknown>);
+      text = renderTextForStep(input.message ?? '', ctx, 'Notify message');
       subject = headerSafe(`[Retain] ${account.name}: ${input.playbookId}`);
     }
     await outbox.updateOne(
@@ -89,20 +92,14 @@ export function createNotifyActivities(deps: ActivityDeps) {
       );
     const account = await loadAccount(deps.db, input.accountId);
     const csm = await loadCsm(deps.db, account);
-    const ctx = templateContext(
-      account,
-      account.contacts[0] ?? { name: '', email: '', role: '' },
-      csm,
-      { ...input.run, runId: input.runId, playbookId: input.playbookId },
-      new Date(),
-    );
+    const ctx = internalContext(account, csm, runOf(input), new Date());
     const body = {
       event: 'playbook.notify',
       runId: input.runId,
       stepId: input.stepId,
       accountId: input.accountId,
       playbookId: input.playbookId,
-      message: renderInline(input.message ?? '', ctx as unknown as Record<string, unknown>),
+      message: renderTextForStep(input.message ?? '', ctx, 'Notify message'),
       account: { id: account._id, name: account.name },
       attempt: Context.current().info.attempt,
     };

@@ -6,16 +6,18 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountDoc, OutcomeDoc, TaskDoc } from '../lib/documents.js';
 import type { UserDoc } from '../server/plugins/auth.js';
 import type { TaskStep } from '../language/schema.js';
-import { renderInline } from './inline-text.js';
+import { internalContext, type RunInfo } from '../language/context.js';
 import { insertIfAbsent } from '../lib/mongo.js';
 import type { ActivityDeps, StepRef } from './deps.js';
+import { loadCsm } from './recipients.js';
+import { renderTextForStep } from './render.js';
 
 export interface CreateTaskInput extends StepRef {
   task: TaskStep['task'];
   /** Due time computed by the workflow (workflow time + due), ISO. */
   dueAt: string;
-  /** Values for `{{…}}` in title and description. */
-  view: Record<string, unknown>;
+  /** The run, for `{{run.…}}` in title and description (which see what a notify text sees). */
+  run: Omit<RunInfo, 'runId' | 'playbookId'>;
 }
 
 export function createTaskActivities({ db }: ActivityDeps) {
@@ -57,6 +59,8 @@ export function createTaskActivities({ db }: ActivityDeps) {
           'UnknownAccount',
         );
       const assignee = await resolveAssignee(input.task.assignee ?? 'csm', account);
+      const run: RunInfo = { ...input.run, runId: input.runId, playbookId: input.playbookId };
+      const ctx = internalContext(account, await loadCsm(db, account), run, new Date());
       const doc: TaskDoc = {
         _id,
         runId: input.runId,
@@ -65,8 +69,8 @@ export function createTaskActivities({ db }: ActivityDeps) {
         accountId: input.accountId,
         playbookId: input.playbookId,
         assignee,
-        title: renderInline(input.task.title, input.view),
-        description: renderInline(input.task.description ?? '', input.view),
+        title: renderTextForStep(input.task.title, ctx, 'Task title'),
+        description: renderTextForStep(input.task.description ?? '', ctx, 'Task description'),
         priority: input.task.priority ?? 'normal',
         due: new Date(input.dueAt),
         outcomes: input.task.outcomes ?? [],

@@ -1,16 +1,23 @@
 /**
- * Builds the template context for `retain preview` from an account JSON file shaped like the
- * API's account (POST /v1/accounts), plus a sample CSM and health score. Kept apart from the
- * command so tests can render the shipped templates against the same context.
+ * The account file of `retain preview` (shaped like the API's account, POST /v1/accounts) as
+ * the stored account the worker would read, and the template context built from it by the
+ * builders the activities call (language/context.ts): recipients, day counts and the band are
+ * not worked out here, so a preview shows what would be sent. Kept apart from the command so
+ * tests can render the shipped templates against the same context.
  */
-import type { HealthBand } from '../language/context.js';
-import type { TemplateContext } from '../language/templates.js';
+import type { AccountDoc, Contact } from '../lib/documents.js';
+import {
+  csmFromOwner,
+  internalContext,
+  templateContext,
+  type CsmView,
+  type InlineTextContext,
+  type RunInfo,
+  type TemplateContext,
+} from '../language/context.js';
+import { healthBand, type HealthThresholds } from '../language/health-band.js';
 
-export interface PreviewContact {
-  email: string;
-  name: string;
-  role: string;
-}
+export type PreviewContact = Contact;
 
 export interface PreviewAccount {
   id: string;
@@ -33,16 +40,15 @@ export interface PreviewOptions {
   playbookId: string;
   /** "Today" for daysSinceStart / daysToRenewal; fixed in tests so output is stable. */
   now: Date;
+  /** The health bands the server is configured with. */
+  thresholds: HealthThresholds;
+  /** Overrides the file's score; without either the preview uses 65. */
   healthScore?: number;
-  csm?: { name: string; email: string };
 }
 
-const DAY_MS = 86_400_000;
-
-/** Default health bands (70 / 40); the real thresholds are configurable on the server. */
-export function bandFor(score: number): HealthBand {
-  return score >= 70 ? 'green' : score >= 40 ? 'yellow' : 'red';
-}
+/** `.invalid` can never resolve: a preview link must not look like a working one. */
+export const PREVIEW_UNSUBSCRIBE_URL = 'https://retain.invalid/v1/unsubscribe/preview';
+const DEFAULT_SCORE = 65;
 
 function iso(text: string, field: string): Date {
   const date = new Date(text);
@@ -64,65 +70,68 @@ export function checkPreviewAccount(value: unknown): PreviewAccount {
   return a as PreviewAccount;
 }
 
-/** `primary` = the contact with role "primary", else the first; `all`; `role:<name>`. */
-export function recipientsFor(contacts: PreviewContact[], to: string): PreviewContact[] {
-  if (to === 'all') return contacts;
-  if (to.startsWith('role:')) return contacts.filter((c) => c.role === to.slice(5));
-  const primary = contacts.find((c) => c.role === 'primary') ?? contacts[0];
-  return primary ? [primary] : [];
+/**
+ * The account as it would be stored, with the health it is previewed at (the option, else the
+ * file's, else 65) in the band the thresholds give it.
+ */
+export function previewAccountDoc(account: PreviewAccount, options: PreviewOptions): AccountDoc {
+  const { now } = options;
+  const score = options.healthScore ?? account.health?.score ?? DEFAULT_SCORE;
+  return {
+    _id: account.id,
+    name: account.name,
+    segment: account.segment,
+    plan: account.plan,
+    mrr: account.mrr,
+    csm: account.csm,
+    contacts: account.contacts,
+    startedAt: iso(account.startedAt, 'startedAt'),
+    ...(account.renewalAt ? { renewalAt: iso(account.renewalAt, 'renewalAt') } : {}),
+    lifecycle: account.lifecycle ?? 'onboarding',
+    attributes: account.attributes ?? {},
+    health: { score, band: healthBand(score, options.thresholds), observedAt: now },
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
-export function sampleCsm(account: PreviewAccount): { id: string; name: string; email: string } {
-  // An account's csm may already be an email; otherwise invent a clearly fictional one.
-  if (!account.csm.includes('@'))
-    return { id: account.csm, name: 'Maya Ortiz', email: 'maya.ortiz@example.com' };
-  // "maya.patel@…" → "Maya Patel": close enough for a preview of the signature.
-  const name = account.csm
-    .split('@')[0]
-    .split(/[._-]+/)
-    .filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1))
-    .join(' ');
-  return { id: account.csm, name: name || 'Your CSM', email: account.csm };
+/**
+ * The CSM a preview signs with. The worker reads the CSM's user record, which a preview has
+ * not: an owner given as an email is named as the worker names it without a record
+ * ("maya.patel@…" → Maya Patel), a user id gets a clearly fictional sample.
+ */
+export function previewCsm(owner: string): CsmView {
+  if (!owner.includes('@')) return { id: owner, name: 'Maya Ortiz', email: 'maya.ortiz@example.com' };
+  return csmFromOwner(owner);
 }
 
+function previewRun(playbookId: string, accountId: string, now: Date): RunInfo {
+  return {
+    runId: `preview:${playbookId}:${accountId}`,
+    playbookId,
+    version: 0,
+    startedAt: now.toISOString(),
+    daysSinceStart: 0,
+  };
+}
+
+/** What an email step's template sees when it writes to `contact`. */
 export function previewContext(
   account: PreviewAccount,
   contact: PreviewContact,
   options: PreviewOptions,
 ): TemplateContext {
-  const started = iso(account.startedAt, 'startedAt');
-  const renewal = account.renewalAt ? iso(account.renewalAt, 'renewalAt') : undefined;
-  const now = options.now.getTime();
-  const score = options.healthScore ?? account.health?.score ?? 65;
-  const csm = options.csm ? { id: account.csm, ...options.csm } : sampleCsm(account);
+  const doc = previewAccountDoc(account, options);
+  const run = previewRun(options.playbookId, account.id, options.now);
   return {
-    account: {
-      id: account.id,
-      name: account.name,
-      segment: account.segment,
-      plan: account.plan,
-      mrr: account.mrr,
-      lifecycle: account.lifecycle ?? 'onboarding',
-      csm: account.csm,
-      daysSinceStart: Math.max(0, Math.floor((now - started.getTime()) / DAY_MS)),
-      daysToRenewal: renewal ? Math.max(0, Math.ceil((renewal.getTime() - now) / DAY_MS)) : -1,
-      attributes: account.attributes ?? {},
-      startedAt: started.toISOString(),
-      renewalAt: renewal ? renewal.toISOString() : null,
-    },
-    contact: { email: contact.email, name: contact.name, role: contact.role },
-    csm,
-    health: { score, band: bandFor(score) },
-    run: {
-      id: `preview:${options.playbookId}:${account.id}`,
-      playbookId: options.playbookId,
-      version: 0,
-      daysSinceStart: 0,
-      control: false,
-      startedAt: options.now.toISOString(),
-    },
-    // `.invalid` can never resolve: a preview link must not look like a working one.
-    unsubscribeUrl: 'https://retain.invalid/v1/unsubscribe/preview',
+    ...templateContext(doc, contact, previewCsm(account.csm), run, options.now),
+    unsubscribeUrl: PREVIEW_UNSUBSCRIBE_URL,
   };
+}
+
+/** What a notify step's template (or any text for the CSM) sees. */
+export function previewInternalContext(account: PreviewAccount, options: PreviewOptions): InlineTextContext {
+  const doc = previewAccountDoc(account, options);
+  const run = previewRun(options.playbookId, account.id, options.now);
+  return internalContext(doc, previewCsm(account.csm), run, options.now);
 }

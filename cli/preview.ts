@@ -13,12 +13,14 @@ import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseTemplate, renderEmail } from '../language/templates.js';
 import { allSteps, type StepNode } from '../language/step-tree.js';
 import { validatePlaybook } from '../language/validate.js';
+import { selectRecipients } from '../language/context.js';
+import { defaultThresholds } from '../language/health-band.js';
 import {
   checkPreviewAccount,
   previewContext,
-  recipientsFor,
-  sampleCsm,
-  type PreviewContact,
+  previewCsm,
+  previewInternalContext,
+  type PreviewOptions,
 } from './preview-context.js';
 
 const USAGE = `Usage: retain preview <playbook.yaml> <step-id> --account <account.json> [options]
@@ -143,24 +145,26 @@ export async function run(argv: string[]): Promise<number> {
     const now = values.now ? new Date(values.now) : new Date();
     if (Number.isNaN(now.getTime())) throw new Error(`--now "${values.now}" is not a date`);
 
-    // A notification goes to the CSM but still talks about the account's primary contact.
-    const contacts: PreviewContact[] = recipientsFor(
-      account.contacts,
-      target.kind === 'email' ? target.to : 'primary',
-    );
-    if (contacts.length === 0)
-      throw new Error(`no contact of the account matches "to: ${target.to}"; this step would send nothing`);
-    const context = previewContext(account, contacts[0], {
+    const options: PreviewOptions = {
       playbookId: playbook.id,
       now,
       healthScore: health,
-    });
+      thresholds: defaultThresholds,
+    };
+    // A notification goes to the CSM and talks about the account's primary contact.
+    const contacts = target.kind === 'email' ? selectRecipients(account.contacts, target.to) : [];
+    if (target.kind === 'email' && contacts.length === 0)
+      throw new Error(`no contact of the account matches "to: ${target.to}"; this step would send nothing`);
+    const context =
+      target.kind === 'email'
+        ? previewContext(account, contacts[0], options)
+        : previewInternalContext(account, options);
     const email = renderEmail(parsed.template, context);
     const to =
       target.kind === 'notify'
         ? target.to === 'webhook'
           ? 'the notification webhook'
-          : formatAddress(sampleCsm(account))
+          : formatAddress(previewCsm(account.csm))
         : contacts.map(formatAddress).join(', ');
 
     const out = resolve(values.out ?? `preview-${stepId}.html`);

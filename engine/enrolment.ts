@@ -16,7 +16,7 @@ import type { EnrolmentDoc, EnrolmentResult } from './documents.js';
 import { checkEligibility } from './eligibility.js';
 import { isControl } from './holdout.js';
 import type { LivePlaybook } from './playbook-catalog.js';
-import { triggerContext } from './views.js';
+import { triggerContext } from '../language/context.js';
 import { insertIfAbsent } from '../lib/mongo.js';
 
 export interface EnrolmentDeps {

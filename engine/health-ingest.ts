@@ -17,7 +17,7 @@ import type { HealthBand } from '../language/context.js';
 import type { HealthState, EnrolmentResult } from './documents.js';
 import { accountNotFound } from './errors.js';
 import { healthBand, type HealthThresholds } from '../language/health-band.js';
-import { healthView } from './views.js';
+import { healthView } from '../language/context.js';
 import type { EngineDeps } from './engine-deps.js';
 import { signalOtherLiveRuns } from './signals.js';
 import { fireTrigger, healthChangedTrigger } from './triggers/index.js';

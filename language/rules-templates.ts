@@ -1,6 +1,7 @@
 /**
  * Template rules: email and notify templates must exist and be free of errors, and inline
- * templates (task title and description, notify message) must parse and read known fields.
+ * templates (task title and description, notify message) must parse, call known helpers and
+ * read only what they are rendered with (INLINE_TEXT_VARIABLES, language/context.ts).
  */
 import Handlebars from 'handlebars';
 import type { DiagnosticCode } from './diagnostics.js';
@@ -8,6 +9,7 @@ import type { JsonPath } from './locate.js';
 import type { Reporter } from './reporter.js';
 import { isRecord } from './rules-shape.js';
 import type { StepNode } from './step-tree.js';
+import { INLINE_TEXT_VARIABLES } from './context.js';
 import { checkTemplateAst } from './template-check.js';
 import type { TemplateCatalog } from './template-catalog.js';
 import { didYouMean } from './suggest.js';
@@ -46,7 +48,7 @@ export function checkInlineTemplate(report: Reporter, path: JsonPath, text: unkn
     report.errorInString('template.syntax', path, offset, message);
     return;
   }
-  for (const issue of checkTemplateAst(program, false)) {
+  for (const issue of checkTemplateAst(program, false, INLINE_TEXT_VARIABLES)) {
     const code: DiagnosticCode = issue.code === 'template.unescaped' ? 'template.syntax' : issue.code;
     report.errorInString(code, path, offsetOf(text, issue.line, issue.column), issue.message);
   }

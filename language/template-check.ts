@@ -3,32 +3,8 @@
  * `{{{ }}}` that would switch off HTML escaping is rejected when the playbook is validated,
  * not discovered in a customer's inbox. Works on Handlebars' AST; no rendering involved.
  */
+import { TEMPLATE_VARIABLES, type VariableShape } from './context.js';
 import { templateHelpers } from './template-helpers.js';
-
-/** What a template can read. `'*'` = any key (integration-provided attributes); `true` = a value. */
-export type VariableShape = true | '*' | { [key: string]: VariableShape };
-
-export const TEMPLATE_VARIABLES = {
-  account: {
-    id: true,
-    name: true,
-    segment: true,
-    plan: true,
-    mrr: true,
-    lifecycle: true,
-    csm: true,
-    daysSinceStart: true,
-    daysToRenewal: true,
-    startedAt: true,
-    renewalAt: true,
-    attributes: '*',
-  },
-  contact: { email: true, name: true, role: true },
-  csm: { id: true, name: true, email: true },
-  health: { score: true, band: true },
-  run: { id: true, playbookId: true, version: true, daysSinceStart: true, control: true, startedAt: true },
-  unsubscribeUrl: true,
-} as const satisfies Record<string, VariableShape>;
 
 /** Handlebars' own block helpers that are safe here (no partials, no `log`). */
 const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup'];
@@ -52,11 +28,11 @@ function closest(name: string, candidates: string[]): string | undefined {
   return candidates.find((c) => c[0] === name[0] && Math.abs(c.length - name.length) <= 2);
 }
 
-function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void {
+function checkPath(path: hbs.AST.PathExpression, variables: VariableShape, issues: TemplateIssue[]): void {
   // @index, @root.x, ../x and `this` depend on the block they sit in; Handlebars' strict mode
   // still catches them at render (preview) time.
   if (path.data || path.depth > 0 || path.parts.length === 0) return;
-  let shape: VariableShape = TEMPLATE_VARIABLES;
+  let shape: VariableShape = variables;
   const walked: string[] = [];
   for (const [index, part] of path.parts.entries()) {
     if (shape === '*') return;
@@ -67,7 +43,8 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
       return;
     }
     const keys = Object.keys(shape);
-    if (!(part in shape)) {
+    // Own keys only: `{{constructor}}` or `{{__proto__}}` are not variables, whatever `in` says.
+    if (!Object.hasOwn(shape, part)) {
       const where = walked.length === 0 ? 'Templates can use' : `"${walked.join('.')}" has`;
       const hint = closest(part, keys);
       issues.push(
@@ -79,7 +56,7 @@ function checkPath(path: hbs.AST.PathExpression, issues: TemplateIssue[]): void 
       );
       return;
     }
-    shape = (shape as Record<string, VariableShape>)[part];
+    shape = shape[part];
     walked.push(part);
   }
 }
@@ -95,13 +72,19 @@ function isPath(node: Node): node is hbs.AST.PathExpression {
 /**
  * @param html true for the HTML body, where `{{{ }}}` is refused; subject and text parts are
  *   rendered without HTML escaping anyway, so triple braces change nothing there.
+ * @param variables what the template will be rendered with: an email's (the default) or an
+ *   inline text's (INLINE_TEXT_VARIABLES).
  */
-export function checkTemplateAst(program: hbs.AST.Program, html: boolean): TemplateIssue[] {
+export function checkTemplateAst(
+  program: hbs.AST.Program,
+  html: boolean,
+  variables: VariableShape = TEMPLATE_VARIABLES,
+): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
 
   const expression = (node: Node, scoped: boolean): void => {
     if (isPath(node)) {
-      if (!scoped) checkPath(node, issues);
+      if (!scoped) checkPath(node, variables, issues);
     } else if (node.type === 'SubExpression') {
       call(node as hbs.AST.SubExpression, scoped);
     }

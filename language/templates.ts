@@ -3,6 +3,8 @@
  * category) followed by a Handlebars HTML body. Parsing checks everything that can be checked
  * without data (syntax, unknown variables and helpers, unescaped output) and reports every
  * problem with its line; rendering turns a parsed template and a context into a message.
+ * Inline texts (task title and description, notify message) render here too, with the same
+ * Handlebars environment, helpers and rules as an email's plain-text parts.
  *
  * Sandbox-safe (no Node built-ins; Temporal's bundler resolves `handlebars` to its browser
  * build). Reading files is the caller's job. Safety rules:
@@ -12,7 +14,7 @@
  *   rendering, and the subject is forced onto one line, so no data can inject a header.
  */
 import Handlebars from 'handlebars';
-import type { AccountView, HealthView, RunView } from './context.js';
+import type { InlineTextContext, TemplateContext } from './context.js';
 import { splitFrontMatter, type FrontMatterField } from './front-matter.js';
 import { htmlToText } from './html-text.js';
 import { checkTemplateAst, type TemplateIssue } from './template-check.js';
@@ -53,16 +55,17 @@ export interface ParsedTemplate {
 export type ParseTemplateResult =
   { ok: true; template: ParsedTemplate } | { ok: false; errors: TemplateError[] };
 
-/** What a template sees. Dates are ISO-8601 strings; `renewalAt` is null when unknown. */
-export interface TemplateContext {
-  account: AccountView & { startedAt: string; renewalAt: string | null };
-  /** The recipient (for notify templates: the account's primary contact). */
-  contact: { email: string; name: string; role: string };
-  csm: { id: string; name: string; email: string };
-  health: HealthView;
-  run: RunView & { startedAt: string };
-  /** Signed one-click link for this recipient and category; absent for `internal` mail. */
-  unsubscribeUrl?: string;
+/**
+ * A template that cannot be rendered from this data: a field the data lacks (strict mode), a
+ * helper given a bad value, a helper that does not exist. Rendering the same data again gives
+ * the same error, so activities fail the step with it instead of retrying.
+ */
+export class TemplateRenderError extends Error {
+  override readonly name = 'TemplateRenderError';
+}
+
+function renderError(what: string, err: unknown): TemplateRenderError {
+  return new TemplateRenderError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 export interface RenderedEmail {
@@ -240,23 +243,58 @@ function layout(body: string, category: EmailCategory, unsubscribeUrl: string): 
 }
 
 /**
- * Renders a message. Throws when the template reads data the context lacks (Handlebars strict
- * mode, e.g. a missing `account.attributes.seatLimit`) or a helper gets a bad value: sending
- * "Hi ," is worse than failing the step, and `retain preview` shows the same error first.
+ * Renders a message. Throws a TemplateRenderError when the template reads data the context
+ * lacks (Handlebars strict mode, e.g. a missing `account.attributes.seatLimit`) or a helper gets
+ * a bad value: sending "Hi ," is worse than failing the step, and `retain preview` shows the
+ * same error first.
  */
 export function renderEmail(template: ParsedTemplate, ctx: TemplateContext): RenderedEmail {
   const unsubscribeUrl = template.category === 'internal' ? '' : (ctx.unsubscribeUrl ?? '');
   const data = sanitize({ ...ctx, unsubscribeUrl });
-  const body = template.html(data);
-  const text = (template.text ? template.text(data).trim() : htmlToText(body)).replace(/\r\n?/g, '\n');
+  let subject: string, body: string, text: string;
+  try {
+    subject = template.subject(data);
+    body = template.html(data);
+    text = template.text ? template.text(data).trim() : htmlToText(body);
+  } catch (err) {
+    throw renderError(`Email template "${template.name}" cannot be rendered`, err);
+  }
+  text = text.replace(/\r\n?/g, '\n');
   const footer =
     unsubscribeUrl === ''
       ? ''
       : `\n\n--\nUnsubscribe from ${CATEGORY_LABEL[template.category]} emails: ${unsubscribeUrl}`;
   return {
-    subject: headerSafe(template.subject(data)),
+    subject: headerSafe(subject),
     html: layout(body, template.category, unsubscribeUrl),
     text: `${text}${footer}\n`,
     category: template.category,
   };
+}
+
+// Compiled inline texts by source: a worker renders the same few titles again and again.
+const inlineCache = new Map<string, Handlebars.TemplateDelegate>();
+const MAX_CACHED = 1000;
+
+/**
+ * Renders an inline text (`Call {{account.name}}`, `{{money account.mrr}}`): plain text, not
+ * HTML-escaped, strict like an email's text part. Data is made control-free first, as for
+ * emails; line breaks the text itself has (a YAML block) are kept. Throws TemplateRenderError.
+ */
+export function renderInlineText(source: string, ctx: InlineTextContext, what = 'Text'): string {
+  if (!source.includes('{{')) return source;
+  let template = inlineCache.get(source);
+  if (!template) {
+    if (inlineCache.size >= MAX_CACHED) inlineCache.clear();
+    template = env.compile(source, PLAIN_OPTIONS);
+    inlineCache.set(source, template);
+  }
+  let text: string;
+  try {
+    text = template(sanitize(ctx));
+  } catch (err) {
+    throw renderError(`${what} cannot be rendered`, err);
+  }
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
 }

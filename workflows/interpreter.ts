@@ -104,7 +104,7 @@ export class Interpreter {
         stepId: id,
         task: step.task,
         dueAt: due.toISOString(),
-        view: this.run.context(at()) as unknown as Record<string, unknown>,
+        run: this.runInfo,
       });
       if (this.run.steps[id]?.status !== 'completed') this.run.setStep(id, 'open');
       this.run.record(at(), id, kind, 'created', {

@@ -9,7 +9,7 @@ import type { Playbook } from '../../language/schema.js';
 import { parseDuration } from '../../language/durations.js';
 import { checkEligibility } from '../eligibility.js';
 import { healthBand, type HealthThresholds } from '../../language/health-band.js';
-import { triggerContext } from '../views.js';
+import { triggerContext } from '../../language/context.js';
 
 export interface HealthPoint {
   /** Milliseconds after enrolment. */

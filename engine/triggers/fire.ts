@@ -11,7 +11,7 @@ import type { EnrolmentResult, EnrolmentStatus } from '../documents.js';
 import { enrol, type EnrolmentDeps } from '../enrolment.js';
 import type { AccountWithHealth } from '../health-ingest.js';
 import type { LivePlaybook, PlaybookCatalog } from '../playbook-catalog.js';
-import { healthView } from '../views.js';
+import { healthView } from '../../language/context.js';
 import { enrolOnce } from './claims.js';
 
 export type TriggerDeps = EnrolmentDeps & { catalog: PlaybookCatalog };

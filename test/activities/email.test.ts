@@ -2,6 +2,7 @@
  * The email activity against a real MongoDB-protocol server and a real SMTP server: signed
  * unsubscribe links, suppressions, header safety and exactly-once sending under retries.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -11,6 +12,14 @@ import { createEmailActivities, type SendEmailResult } from '../../activities/em
 import { verifyUnsubscribeToken, signUnsubscribeToken } from '../../activities/unsubscribe-token.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { AccountDoc } from '../../lib/documents.js';
+import { parseTemplate, renderEmail } from '../../language/templates.js';
+import { defaultThresholds } from '../../language/health-band.js';
+import {
+  previewAccountDoc,
+  previewContext,
+  type PreviewAccount,
+  type PreviewOptions,
+} from '../../cli/preview-context.js';
 
 const it = useIntegration('email-activity', { smtp: true });
 const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.meta.url));
@@ -161,6 +170,60 @@ describe('the email activity', () => {
         input,
       ) as Promise<SendEmailResult>,
     ).rejects.toMatchObject({ type: 'UnknownTemplate', nonRetryable: true });
+  });
+
+  test('a template that reads an attribute the account lacks fails the step without retrying', async () => {
+    const acct = await account();
+    const input = { ...step(acct._id), template: 'upsell-proposal' };
+    await expect(
+      new MockActivityEnvironment().run(
+        createEmailActivities(deps()).sendEmail,
+        input,
+      ) as Promise<SendEmailResult>,
+    ).rejects.toMatchObject({
+      type: 'TemplateRenderError',
+      nonRetryable: true,
+      message: expect.stringContaining('seatsUsed'),
+    });
+    expect(it.inbox.messages.some((m) => m.header('x-retain-run') === input.runId)).toBe(false);
+  });
+
+  test('sends what `retain preview` shows for the same account', async () => {
+    const sample: PreviewAccount = JSON.parse(
+      readFileSync(new URL('../../playbooks/examples/account.json', import.meta.url), 'utf8'),
+    );
+    const file = { ...sample, id: `acct-${randomUUID()}`, health: { score: 82 } };
+    const now = new Date();
+    const options: PreviewOptions = { playbookId: 'renewal-upsell', now, thresholds: defaultThresholds };
+    await it.db.collection<AccountDoc>('accounts').insertOne(previewAccountDoc(file, options));
+    const input = {
+      ...step(file.id),
+      playbookId: 'renewal-upsell',
+      stepId: 'upsell_proposal',
+      template: 'upsell-proposal',
+      run: { version: 1, startedAt: now.toISOString(), daysSinceStart: 0 },
+    };
+    await new MockActivityEnvironment().run(createEmailActivities(deps()).sendEmail, input);
+    const mail = await it.inbox.waitFor((m) => m.header('x-retain-run') === input.runId);
+
+    const parsed = parseTemplate(
+      'upsell-proposal',
+      readFileSync(`${templatesDir}/upsell-proposal.hbs`, 'utf8'),
+    );
+    if (!parsed.ok) throw new Error('upsell-proposal does not parse');
+    const contact = file.contacts[0];
+    const link = `https://retain.test/v1/unsubscribe?token=${encodeURIComponent(
+      signUnsubscribeToken(secret, { email: contact.email, category: 'renewal' }),
+    )}`;
+    const preview = renderEmail(parsed.template, {
+      ...previewContext(file, contact, options),
+      unsubscribeUrl: link,
+    });
+    expect(mail.subject).toBe(preview.subject);
+    expect(mail.text.trim()).toBe(preview.text.trim());
+    expect(mail.html.trim()).toBe(preview.html.trim());
+    // Maya Patel, from the owner's address as the worker names a CSM without a user record.
+    expect(preview.text).toContain('Maya Patel');
   });
 
   test('a tampered unsubscribe token is refused', () => {

@@ -1,12 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { previewContext, type PreviewAccount } from '../../cli/preview-context.js';
-import {
-  parseTemplate,
-  renderEmail,
-  type ParsedTemplate,
-  type TemplateContext,
-} from '../../language/templates.js';
+import type { TemplateContext } from '../../language/context.js';
+import { parseTemplate, renderEmail, type ParsedTemplate } from '../../language/templates.js';
+import { defaultThresholds } from '../../language/health-band.js';
 
 const dir = new URL('../../playbooks/templates/', import.meta.url);
 const names = readdirSync(dir)
@@ -26,7 +23,12 @@ function load(name: string): ParsedTemplate {
 }
 
 function contextFor(account: PreviewAccount): TemplateContext {
-  return previewContext(account, account.contacts[0], { playbookId: 'test', now, healthScore: 35 });
+  return previewContext(account, account.contacts[0], {
+    playbookId: 'test',
+    now,
+    healthScore: 35,
+    thresholds: defaultThresholds,
+  });
 }
 
 /** Customer data an attacker controls: markup, Handlebars syntax and a header injection. */
