@@ -3,6 +3,7 @@
  * `update` step's field change.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { collections } from '../lib/collections.js';
 import type { AccountDoc } from '../lib/documents.js';
 import { accountView, healthView, type AccountView, type HealthView } from '../language/context.js';
 import type { ActivityDeps } from './deps.js';
@@ -13,7 +14,7 @@ export interface CurrentAccount {
 }
 
 export function createAccountDataActivities({ db }: ActivityDeps) {
-  const accounts = db.collection<AccountDoc>('accounts');
+  const { accounts } = collections(db);
 
   async function load(accountId: string): Promise<AccountDoc> {
     const account = await accounts.findOne({ _id: accountId });

@@ -4,7 +4,7 @@
  * even one that died right after the hand-over — never sends the same step twice.
  */
 import { Context } from '@temporalio/activity';
-import type { EmailDoc, SuppressionDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
 import { templateContext, type RunInfo } from '../language/context.js';
 import type { ActivityDeps, StepRef } from './deps.js';
 import { loadAccount, loadCsm, resolveRecipients } from './recipients.js';
@@ -25,17 +25,6 @@ export interface SendEmailResult {
   subject: string;
 }
 
-type OutboxDoc = EmailDoc & { sentTo?: string[] };
-
-/** One recipient's copy of an outbox email, accepted by the SMTP server. */
-interface DeliveryDoc {
-  _id: string;
-  emailId: string;
-  to: string;
-  messageId: string;
-  at: Date;
-}
-
 /** Stable per run, step and recipient: a duplicate that slipped through is recognisable. */
 export function messageIdFor(ref: { runId: string; stepId: string }, email: string): string {
   const local = Buffer.from(`${ref.runId}:${ref.stepId}:${email}`).toString('base64url').slice(0, 120);
@@ -45,15 +34,14 @@ export function messageIdFor(ref: { runId: string; stepId: string }, email: stri
 export async function isSuppressed(deps: ActivityDeps, email: string, category: string): Promise<boolean> {
   if (category === 'internal') return false;
   const address = email.toLowerCase();
-  const hit = await deps.db
-    .collection<SuppressionDoc>('suppressions')
-    .findOne({ _id: { $in: [`${address}:${category}`, `${address}:*`] } });
+  const hit = await collections(deps.db).suppressions.findOne({
+    _id: { $in: [`${address}:${category}`, `${address}:*`] },
+  });
   return hit !== null;
 }
 
 export function createEmailActivities(deps: ActivityDeps) {
-  const outbox = deps.db.collection<OutboxDoc>('emails');
-  const deliveries = deps.db.collection<DeliveryDoc>('emailDeliveries');
+  const { emails: outbox, emailDeliveries: deliveries } = collections(deps.db);
 
   return {
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {

@@ -4,7 +4,7 @@
  * it answers 2xx. The webhook gets an Idempotency-Key so a retried POST can be recognised.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { EmailDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
 import { internalContext, type RunInfo } from '../language/context.js';
 import { headerSafe } from '../language/templates.js';
 import type { ActivityDeps, StepRef } from './deps.js';
@@ -25,7 +25,7 @@ function runOf(input: NotifyInput): RunInfo {
 }
 
 export function createNotifyActivities(deps: ActivityDeps) {
-  const outbox = deps.db.collection<EmailDoc & { sentTo?: string[] }>('emails');
+  const outbox = collections(deps.db).emails;
 
   async function notifyCsm(input: NotifyInput): Promise<{ status: 'sent' | 'already_sent'; to: string }> {
     const _id = `${input.runId}:${input.stepId}`;

@@ -5,8 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from 'mongodb';
+import { collections } from '../lib/collections.js';
 import type { AccountDoc, Contact } from '../lib/documents.js';
-import type { UserDoc } from '../server/plugins/auth.js';
 import { csmFromOwner, isEmailAddress, selectRecipients, type CsmView } from '../language/context.js';
 
 export function resolveRecipients(account: AccountDoc, to = 'primary'): Contact[] {
@@ -22,7 +22,7 @@ export function resolveRecipients(account: AccountDoc, to = 'primary'): Contact[
 }
 
 export async function loadAccount(db: Db, accountId: string): Promise<AccountDoc> {
-  const account = await db.collection<AccountDoc>('accounts').findOne({ _id: accountId });
+  const account = await collections(db).accounts.findOne({ _id: accountId });
   if (!account)
     throw ApplicationFailure.nonRetryable(`Account "${accountId}" does not exist.`, 'UnknownAccount');
   return account;
@@ -32,7 +32,7 @@ export async function loadAccount(db: Db, accountId: string): Promise<AccountDoc
 export async function loadCsm(db: Db, account: AccountDoc): Promise<CsmView> {
   const owner = account.csm ?? '';
   const user = owner
-    ? await db.collection<UserDoc>('users').findOne({ $or: [{ _id: owner }, { email: owner.toLowerCase() }] })
+    ? await collections(db).users.findOne({ $or: [{ _id: owner }, { email: owner.toLowerCase() }] })
     : null;
   if (user) return { id: user._id, name: user.name, email: user.email };
   return csmFromOwner(owner);

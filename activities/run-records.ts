@@ -4,7 +4,8 @@
  * carry their sequence number so a retried append adds nothing twice.
  */
 import type { AuditEntry, RunInput } from '../workflows/contract.js';
-import type { OutcomeDoc, RunDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
+import type { OutcomeDoc } from '../lib/documents.js';
 import { insertIfAbsent } from '../lib/mongo.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -32,7 +33,7 @@ export interface RunEnd extends RunRef {
 }
 
 export function createRunRecordActivities({ db }: ActivityDeps) {
-  const runs = db.collection<RunDoc & { auditLength?: number }>('runs');
+  const { outcomes, runs, tasks } = collections(db);
 
   return {
     async recordRunStarted({
@@ -85,12 +86,10 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
     /** Ends the run: its record, the outcome, and every task it left open (cancelled). */
     async recordRunEnded(end: RunEnd): Promise<{ cancelledTasks: number }> {
       const endedAt = new Date(end.endedAt);
-      const cancelled = await db
-        .collection('tasks')
-        .updateMany(
-          { runId: end.runId, status: 'open' },
-          { $set: { status: 'cancelled', cancelledAt: endedAt } },
-        );
+      const cancelled = await tasks.updateMany(
+        { runId: end.runId, status: 'open' },
+        { $set: { status: 'cancelled', cancelledAt: endedAt } },
+      );
       if (end.outcome && end.recordOutcome !== false) {
         const outcome: OutcomeDoc = {
           _id: `${end.runId}:end`,
@@ -101,7 +100,7 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
           control: end.input.control,
           recordedAt: endedAt,
         };
-        await insertIfAbsent(db.collection<OutcomeDoc>('outcomes'), outcome);
+        await insertIfAbsent(outcomes, outcome);
       }
       await runs.updateOne(
         { _id: end.runId },

@@ -5,12 +5,7 @@
  */
 import type { Db } from 'mongodb';
 import type { Transporter } from 'nodemailer';
-
-export interface SelfCheckDocument {
-  _id: string;
-  note: string;
-  workflowRecordedAt: Date;
-}
+import { collections } from '../lib/collections.js';
 
 export interface SelfCheckDeps {
   db: Db;
@@ -18,19 +13,15 @@ export interface SelfCheckDeps {
   mailFrom: string;
 }
 
-export const selfCheckCollection = 'self_checks';
-
 export function createSelfCheckActivities({ db, mailer, mailFrom }: SelfCheckDeps) {
   return {
     /** Upsert keyed by the check's id, so a retried activity writes the same single document. */
     async recordSelfCheck(input: { checkId: string; note: string }): Promise<void> {
-      await db
-        .collection<SelfCheckDocument>(selfCheckCollection)
-        .updateOne(
-          { _id: input.checkId },
-          { $set: { note: input.note }, $setOnInsert: { workflowRecordedAt: new Date() } },
-          { upsert: true },
-        );
+      await collections(db).selfChecks.updateOne(
+        { _id: input.checkId },
+        { $set: { note: input.note }, $setOnInsert: { workflowRecordedAt: new Date() } },
+        { upsert: true },
+      );
     },
 
     async sendSelfCheckEmail(input: { checkId: string; to: string }): Promise<{ messageId: string }> {

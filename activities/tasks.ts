@@ -3,8 +3,8 @@
  * a retried activity finds the task it already created.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { collections } from '../lib/collections.js';
 import type { AccountDoc, OutcomeDoc, TaskDoc } from '../lib/documents.js';
-import type { UserDoc } from '../server/plugins/auth.js';
 import type { TaskStep } from '../language/schema.js';
 import { internalContext, type RunInfo } from '../language/context.js';
 import { insertIfAbsent } from '../lib/mongo.js';
@@ -21,7 +21,7 @@ export interface CreateTaskInput extends StepRef {
 }
 
 export function createTaskActivities({ db }: ActivityDeps) {
-  const tasks = db.collection<TaskDoc>('tasks');
+  const { accounts, outcomes, tasks, users } = collections(db);
 
   /** `csm` means the account's owner; anything else is a user's email or id. */
   async function resolveAssignee(assignee: string, account: AccountDoc): Promise<string> {
@@ -33,9 +33,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
         );
       return account.csm;
     }
-    const user = await db
-      .collection<UserDoc>('users')
-      .findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] });
+    const user = await users.findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] });
     if (!user)
       throw ApplicationFailure.nonRetryable(
         `No user "${assignee}" to assign the task to.`,
@@ -52,7 +50,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
       const existing = await tasks.findOne({ _id });
       if (existing)
         return { taskId: _id, assignee: existing.assignee, title: existing.title, created: false };
-      const account = await db.collection<AccountDoc>('accounts').findOne({ _id: input.accountId });
+      const account = await accounts.findOne({ _id: input.accountId });
       if (!account)
         throw ApplicationFailure.nonRetryable(
           `Account "${input.accountId}" does not exist.`,
@@ -92,7 +90,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
         control: input.control,
         recordedAt: new Date(input.at),
       };
-      await insertIfAbsent(db.collection<OutcomeDoc>('outcomes'), doc);
+      await insertIfAbsent(outcomes, doc);
     },
   };
 }

@@ -14,6 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import Fastify from 'fastify';
 import type { Db } from 'mongodb';
 import { loadConfig } from '../lib/config.js';
+import { collections, ensureIndexes } from '../lib/collections.js';
 import type { TaskDoc } from '../lib/documents.js';
 import { buildApp } from '../server/app.js';
 import type { LoadResult, LoadSpec } from './load.js';
@@ -44,7 +45,7 @@ const benchTaskId = (n: number) => `run:low-usage-rescue:acct-${n}/${benchRunUui
 
 async function seedTasks(db: Db, count: number, csms: string[]): Promise<void> {
   const now = Date.now();
-  const tasks = db.collection<TaskDoc>('tasks');
+  const { tasks } = collections(db);
   for (let i = 0; i < count; i += 2000) {
     const docs: TaskDoc[] = Array.from({ length: Math.min(2000, count - i) }, (_, j) => {
       const n = i + j;
@@ -92,6 +93,7 @@ export const api: Scenario = {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '10000000',
     });
+    await ensureIndexes(db);
     const app = await buildApp({ config, db, temporal: new Client({ connection }) }, { logger: false });
     const bare = Fastify({ logger: false });
     try {
@@ -117,7 +119,7 @@ export const api: Scenario = {
         `api: ${taskCount} tasks for ${csmCount} CSMs inserted in ${((Date.now() - began) / 1000).toFixed(1)} s`,
       );
       const me = csms[0];
-      const tasks = db.collection<TaskDoc>('tasks');
+      const { tasks } = collections(db);
 
       // The same queries as the routes, nothing around them.
       bare.get('/tasks', async () => {

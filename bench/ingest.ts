@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { HealthObservationDoc, TaskDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
+import type { HealthObservationDoc } from '../lib/documents.js';
 import { createCsms, importAccounts } from './accounts.js';
 import {
   figure,
@@ -128,7 +129,7 @@ export const ingest: Scenario = {
       );
 
       // Every acting run's first step is a call task for the account's CSM.
-      const tasks = db.collection<TaskDoc>('tasks');
+      const { tasks } = collections(db);
       const found = await until(
         `${actionRuns} rescue tasks`,
         async () => {
@@ -211,9 +212,12 @@ async function insertManyBaseline(db: Db, all: Update[], batchSize: number): Pro
     score: u.score,
     band: u.score >= 70 ? 'green' : u.score < 40 ? 'red' : 'yellow',
     previousBand: 'none',
+    previousScore: 0,
     observedAt: new Date(u.observedAt),
     receivedAt: new Date(),
+    stale: false,
   }));
+  // A scratch collection of the bench's own, beside the real `healthObservations`.
   const collection = db.collection<HealthObservationDoc>('baselineObservations');
   const batches = Array.from({ length: Math.ceil(docs.length / batchSize) }, (_, b) =>
     docs.slice(b * batchSize, (b + 1) * batchSize),

@@ -16,7 +16,8 @@ import { createEngine } from '../engine/index.js';
 import { validatePlaybook } from '../language/validate.js';
 import type { Playbook } from '../language/schema.js';
 import { loadConfig } from '../lib/config.js';
-import type { AccountDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
+import { newAccountDoc, type AccountDoc } from '../lib/documents.js';
 import { createWorkerActivities } from '../worker/activities.js';
 import type { RunInput } from '../workflows/contract.js';
 import { figure, root, scenarioDb, type Figure, type Scenario } from './support.js';
@@ -36,23 +37,22 @@ function onboardingPlaybook(): Playbook {
 /** A tech-touch account with a primary and an admin contact, as the bench's runs need. */
 export function benchAccount(id: string): AccountDoc {
   const now = new Date();
-  return {
-    _id: id,
-    name: `Account ${id}`,
-    segment: 'tech-touch',
-    plan: 'starter',
-    mrr: 49,
-    csm: '',
-    contacts: [
-      { email: `${id}@customer.test`, name: 'Pat Primary', role: 'primary' },
-      { email: `${id}-ops@customer.test`, name: 'Ola Ops', role: 'admin' },
-    ],
-    startedAt: now,
-    lifecycle: 'onboarding',
-    attributes: {},
-    createdAt: now,
-    updatedAt: now,
-  };
+  return newAccountDoc(
+    {
+      id,
+      name: `Account ${id}`,
+      segment: 'tech-touch',
+      plan: 'starter',
+      mrr: 49,
+      csm: '',
+      contacts: [
+        { email: `${id}@customer.test`, name: 'Pat Primary', role: 'primary' },
+        { email: `${id}-ops@customer.test`, name: 'Ola Ops', role: 'admin' },
+      ],
+      startedAt: now,
+    },
+    now,
+  );
 }
 
 interface Variant {
@@ -105,7 +105,7 @@ export const interpreter: Scenario = {
       const variant = async (label: string, workflow: Variant['workflow']): Promise<Variant> => {
         const ids = Array.from({ length: runs }, (_, i) => `${label}-${i}`);
         for (let i = 0; i < ids.length; i += 1000)
-          await db.collection<AccountDoc>('accounts').insertMany(ids.slice(i, i + 1000).map(benchAccount));
+          await collections(db).accounts.insertMany(ids.slice(i, i + 1000).map(benchAccount));
         const began = Date.now();
         const handles = await Promise.all(
           ids.map((accountId) => {
@@ -127,9 +127,10 @@ export const interpreter: Scenario = {
         );
         const results = await Promise.all(handles.map((h) => h.result()));
         const wallMs = Date.now() - began;
-        const emails = await db
-          .collection('emails')
-          .countDocuments({ runId: { $regex: `^bench:${label}:` }, status: 'sent' });
+        const emails = await collections(db).emails.countDocuments({
+          runId: { $regex: `^bench:${label}:` },
+          status: 'sent',
+        });
         const outcomes: Record<string, number> = { emails };
         for (const r of results) outcomes[r.outcome ?? 'none'] = (outcomes[r.outcome ?? 'none'] ?? 0) + 1;
         // Every run takes the same path (nobody activates), so a sample tells the per-run counts.

@@ -16,6 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
+import { collections, ensureIndexes } from '../lib/collections.js';
 import type { AccountDoc } from '../lib/documents.js';
 import { loadConfig } from '../lib/config.js';
 import { startMongo } from '../lib/stack-mongo.js';
@@ -130,6 +131,7 @@ async function measure(
     LOG_LEVEL: 'warn',
   });
   const connection = Connection.lazy({ address: '127.0.0.1:1' }); // GET /v1/kpis never calls Temporal
+  await ensureIndexes(db);
   const app = await buildApp({ config, db, temporal: new Client({ connection }) }, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -211,7 +213,7 @@ export async function runKpiBench(opts: {
     })) as AccountDoc[];
     const loadMs = await time(async () => {
       for (let i = 0; i < docs.length; i += 2000)
-        await db.collection<AccountDoc>('accounts').insertMany(docs.slice(i, i + 2000));
+        await collections(db).accounts.insertMany(docs.slice(i, i + 2000));
       await importHistory(db, { accounts: docs, events, nps });
     });
     log(

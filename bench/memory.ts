@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { FileTemplateCatalog } from '../catalog/template-catalog.js';
 import { validatePlaybook } from '../language/validate.js';
-import type { AccountDoc, RunDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
 import { Client, Connection } from '@temporalio/client';
 import { accountEvent, type RunInput } from '../workflows/contract.js';
 import { benchAccount } from './interpreter.js';
@@ -52,7 +52,7 @@ export const memory: Scenario = {
     try {
       const ids = Array.from({ length: runs }, (_, i) => `hold-${i}`);
       for (let i = 0; i < ids.length; i += 2000)
-        await db.collection<AccountDoc>('accounts').insertMany(ids.slice(i, i + 2000).map(benchAccount));
+        await collections(db).accounts.insertMany(ids.slice(i, i + 2000).map(benchAccount));
       await processes.startWorker();
       const worker = processes.worker!;
       await sleep(3_000);
@@ -78,7 +78,7 @@ export const memory: Scenario = {
         workflowIds.push(handle.workflowId);
       });
       // A run has persisted its audit up to the wait before it blocks on the timer.
-      const runsCollection = db.collection<RunDoc>('runs');
+      const runsCollection = collections(db).runs;
       let peak = idle;
       await until(
         `${runs} runs waiting`,

@@ -9,31 +9,13 @@
  * content live again, change it (a comment is enough) so it becomes a new version.
  */
 import { createHash } from 'node:crypto';
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
+import { collections } from '../lib/collections.js';
+import type { PlaybookVersionDoc } from '../lib/documents.js';
+import { isDuplicateKey } from '../lib/mongo.js';
 import type { Diagnostic } from '../language/diagnostics.js';
-import type { Playbook } from '../language/schema.js';
 import type { TemplateCatalog } from '../language/template-catalog.js';
 import { validatePlaybook } from '../language/validate.js';
-
-export interface PlaybookVersionDoc {
-  /** `<playbookId>@<version>` */
-  _id: string;
-  playbookId: string;
-  version: number;
-  /** sha256 of `source`, hex. */
-  hash: string;
-  source: string;
-  definition: Playbook;
-  createdAt: Date;
-  createdBy?: string;
-}
-
-export interface PlaybookIndexDoc {
-  _id: string;
-  name: string;
-  latestVersion: number;
-  retired: boolean;
-}
 
 export type PublishResult =
   | {
@@ -55,24 +37,14 @@ export interface PublishOptions {
   now?: () => Date;
 }
 
-const versionsOf = (db: Db) => db.collection<PlaybookVersionDoc>('playbookVersions');
-const indexOf = (db: Db) => db.collection<PlaybookIndexDoc>('playbooks');
+const versionsOf = (db: Db) => collections(db).playbookVersions;
+const indexOf = (db: Db) => collections(db).playbooks;
 /** Enough for any realistic burst of concurrent publishes of one playbook. */
 const maxAttempts = 20;
 
 export function sourceHash(source: string): string {
   return createHash('sha256').update(source, 'utf8').digest('hex');
 }
-
-export async function ensurePlaybookIndexes(db: Db): Promise<void> {
-  // One index per command: FerretDB 1.24 drops the connection when a multi-index
-  // createIndexes names indexes that already exist.
-  const versions = versionsOf(db);
-  await versions.createIndex({ playbookId: 1, version: 1 }, { name: 'playbook_version', unique: true });
-  await versions.createIndex({ playbookId: 1, hash: 1 }, { name: 'playbook_hash', unique: true });
-}
-
-const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === 11000;
 
 /**
  * Moves the index to `version` unless it already is at or past it. The filter only matches an

@@ -5,7 +5,7 @@
  * not worked out here, so a preview shows what would be sent. Kept apart from the command so
  * tests can render the shipped templates against the same context.
  */
-import type { AccountDoc, Contact } from '../lib/documents.js';
+import { newAccountDoc, type AccountDoc, type Contact } from '../lib/documents.js';
 import {
   csmFromOwner,
   internalContext,
@@ -77,21 +77,13 @@ export function checkPreviewAccount(value: unknown): PreviewAccount {
 export function previewAccountDoc(account: PreviewAccount, options: PreviewOptions): AccountDoc {
   const { now } = options;
   const score = options.healthScore ?? account.health?.score ?? DEFAULT_SCORE;
-  return {
-    _id: account.id,
-    name: account.name,
-    segment: account.segment,
-    plan: account.plan,
-    mrr: account.mrr,
-    csm: account.csm,
-    contacts: account.contacts,
+  const dates = {
     startedAt: iso(account.startedAt, 'startedAt'),
     ...(account.renewalAt ? { renewalAt: iso(account.renewalAt, 'renewalAt') } : {}),
-    lifecycle: account.lifecycle ?? 'onboarding',
-    attributes: account.attributes ?? {},
+  };
+  return {
+    ...newAccountDoc({ ...account, ...dates }, now),
     health: { score, band: healthBand(score, options.thresholds), observedAt: now },
-    createdAt: now,
-    updatedAt: now,
   };
 }
 

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AccountDoc } from '../lib/documents.js';
+import { newAccountDoc, type AccountDoc } from '../lib/documents.js';
 import type { Playbook } from '../language/schema.js';
 import { validatePlaybook } from '../language/validate.js';
 import { FileTemplateCatalog } from '../catalog/template-catalog.js';
@@ -63,17 +63,7 @@ export async function loadPlaybook(file: string, templatesDir: string): Promise<
 export function accountFromFile(value: unknown, now: Date): AccountDoc {
   const a = checkPreviewAccount(value);
   return {
-    _id: a.id,
-    name: a.name,
-    segment: a.segment,
-    plan: a.plan,
-    mrr: a.mrr,
-    csm: a.csm,
-    contacts: a.contacts ?? [],
-    startedAt: new Date(a.startedAt),
-    ...(a.renewalAt ? { renewalAt: new Date(a.renewalAt) } : {}),
-    lifecycle: a.lifecycle ?? 'onboarding',
-    attributes: a.attributes ?? {},
+    ...newAccountDoc({ ...a, contacts: a.contacts ?? [] }, now),
     ...(a.health
       ? {
           health: {
@@ -83,8 +73,6 @@ export function accountFromFile(value: unknown, now: Date): AccountDoc {
           },
         }
       : {}),
-    createdAt: now,
-    updatedAt: now,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Db } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { RunDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
 import { durationMs } from '../language/durations.js';
 import { runWorkflowId } from '../workflows/contract.js';
 
@@ -23,9 +23,8 @@ export async function lastRun(
 ): Promise<LastRun> {
   const workflowId = runWorkflowId(playbookId, accountId);
   const [doc, described] = await Promise.all([
-    db
-      .collection<RunDoc>('runs')
-      .find({ playbookId, accountId, endedAt: { $exists: true } }, { projection: { endedAt: 1 } })
+    collections(db)
+      .runs.find({ playbookId, accountId, endedAt: { $exists: true } }, { projection: { endedAt: 1 } })
       .sort({ endedAt: -1 })
       .limit(1)
       .next(),

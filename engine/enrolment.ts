@@ -7,12 +7,12 @@
  */
 import type { Db } from 'mongodb';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { AccountDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
+import type { AccountDoc, EnrolmentDoc, EnrolmentResult } from '../lib/documents.js';
 import type { EventView, HealthView } from '../language/context.js';
 import type { TriggerOn } from '../language/schema.js';
 import { runWorkflowId, type RunInput, type TriggerRecord } from '../workflows/contract.js';
 import { cooldownUntil, lastRun } from './cooldown.js';
-import type { EnrolmentDoc, EnrolmentResult } from './documents.js';
 import { checkEligibility } from './eligibility.js';
 import { isControl } from './holdout.js';
 import type { LivePlaybook } from './playbook-catalog.js';
@@ -127,6 +127,6 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
     ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
     enrolledAt: now,
   };
-  await insertIfAbsent(deps.db.collection<EnrolmentDoc>('enrolments'), doc);
+  await insertIfAbsent(collections(deps.db).enrolments, doc);
   return { ...base, runId, control, status: 'started' };
 }

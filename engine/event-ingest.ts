@@ -5,9 +5,9 @@
  * the first answer.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccountEventDoc, EnrolmentResult } from './documents.js';
+import { collections } from '../lib/collections.js';
+import type { AccountEventDoc, EnrolmentResult } from '../lib/documents.js';
 import { accountNotFound } from './errors.js';
-import type { AccountWithHealth } from './health-ingest.js';
 import type { EngineDeps } from './engine-deps.js';
 import { signalOtherLiveRuns } from './signals.js';
 import { eventTrigger, fireTrigger } from './triggers/index.js';
@@ -34,8 +34,8 @@ export async function ingestEvent(
   input: AccountEventInput,
 ): Promise<EventIngestResult> {
   const now = deps.now();
-  const events = deps.db.collection<AccountEventDoc>('accountEvents');
-  const account = await deps.db.collection<AccountWithHealth>('accounts').findOne({ _id: accountId });
+  const { accountEvents: events, accounts } = collections(deps.db);
+  const account = await accounts.findOne({ _id: accountId });
   if (!account) throw accountNotFound(accountId);
   const id = input.idempotencyKey ? `${accountId}:${input.idempotencyKey}` : randomUUID();
   const doc: AccountEventDoc = {

@@ -11,10 +11,11 @@
  * replays the same answer instead of losing or repeating the trigger.
  */
 import { randomUUID } from 'node:crypto';
-import { MongoServerError, type Db } from 'mongodb';
-import type { AccountDoc, HealthObservationDoc } from '../lib/documents.js';
+import type { Db } from 'mongodb';
+import { collections } from '../lib/collections.js';
+import type { AccountDoc, EnrolmentResult, HealthObservationDoc, HealthState } from '../lib/documents.js';
+import { isDuplicateKey } from '../lib/mongo.js';
 import type { HealthBand } from '../language/context.js';
-import type { HealthState, EnrolmentResult } from './documents.js';
 import { accountNotFound } from './errors.js';
 import { healthBand, type HealthThresholds } from '../language/health-band.js';
 import { healthView } from '../language/context.js';
@@ -40,43 +41,22 @@ export interface HealthIngestResult {
   enrolments: EnrolmentResult[];
 }
 
-export type AccountWithHealth = AccountDoc & { health?: HealthState; previousHealth?: HealthState | null };
-
-export type ObservationDoc = HealthObservationDoc & {
-  previousScore: number;
-  stale: boolean;
-  processed?: { at: Date; enrolments: EnrolmentResult[] };
-};
-
 export interface Swapped {
-  account: AccountWithHealth;
+  account: AccountDoc;
   current: HealthState;
   previous: HealthState | null;
   stale: boolean;
 }
 
-/**
- * Which observation succeeded which: `_id` is `<account>:<key of the health it replaced>`, so
- * exactly one observation can succeed a given one. The insert is the compare-and-set: FerretDB
- * does not make a filtered updateOne atomic under concurrency, but it does enforce unique ids.
- */
-interface HealthSuccessionDoc {
-  _id: string;
-  next: HealthState;
-  previous: HealthState | null;
-}
-
-const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
-
 /** Compare-and-set of `account.health`; retries when a concurrent ingest won the race. */
 export async function swapHealth(db: Db, accountId: string, next: HealthState, now: Date): Promise<Swapped> {
-  const accounts = db.collection<AccountWithHealth>('accounts');
-  const successions = db.collection<HealthSuccessionDoc>('healthSuccessions');
+  // `healthSuccessions` (lib/documents.ts): which observation succeeded which, the compare-and-set.
+  const { accounts, healthSuccessions: successions } = collections(db);
   for (let attempt = 0; ; attempt++) {
     const account = await accounts.findOne({ _id: accountId });
     if (!account) throw accountNotFound(accountId);
     const current = account.health;
-    if (current?.key === next.key)
+    if (current && current.key === next.key)
       return { account, current, previous: account.previousHealth ?? null, stale: false };
     if (current && new Date(current.observedAt) > next.observedAt)
       return { account, current, previous: current, stale: true };
@@ -115,12 +95,12 @@ export async function recordObservation(
   input: HealthIngest,
   thresholds: HealthThresholds,
   now: Date,
-): Promise<{ observation: ObservationDoc; account: AccountWithHealth }> {
-  const observations = db.collection<ObservationDoc>('healthObservations');
+): Promise<{ observation: HealthObservationDoc; account: AccountDoc }> {
+  const { accounts, healthObservations: observations } = collections(db);
   const key = input.idempotencyKey ? `${input.accountId}:${input.idempotencyKey}` : randomUUID();
   const existing = await observations.findOne({ _id: key });
   if (existing) {
-    const account = await db.collection<AccountWithHealth>('accounts').findOne({ _id: input.accountId });
+    const account = await accounts.findOne({ _id: input.accountId });
     if (!account) throw accountNotFound(input.accountId);
     return { observation: existing, account };
   }
@@ -128,7 +108,7 @@ export async function recordObservation(
   const band = healthBand(input.score, thresholds);
   const swapped = await swapHealth(db, input.accountId, { score: input.score, band, observedAt, key }, now);
   const previous = healthView(swapped.previous);
-  const observation: ObservationDoc = {
+  const observation: HealthObservationDoc = {
     _id: key,
     accountId: input.accountId,
     score: input.score,
@@ -154,18 +134,6 @@ export async function recordObservation(
   }
 }
 
-/**
- * What processing an observation enrolled, kept beside it (`_id` = the observation's) so
- * that a retry replays it. Written once by insert, for the same reason as the observation.
- */
-interface ObservationProcessedDoc {
-  _id: string;
-  at: Date;
-  enrolments: EnrolmentResult[];
-}
-
-const processedCollection = (db: Db) => db.collection<ObservationProcessedDoc>('healthObservationsProcessed');
-
 export async function markObservationProcessed(
   db: Db,
   id: string,
@@ -173,16 +141,19 @@ export async function markObservationProcessed(
   now: Date,
 ): Promise<void> {
   try {
-    await processedCollection(db).insertOne({ _id: id, at: now, enrolments });
+    await collections(db).healthObservationsProcessed.insertOne({ _id: id, at: now, enrolments });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
 }
 
-async function processedBefore(db: Db, observation: ObservationDoc): Promise<ObservationDoc['processed']> {
+async function processedBefore(
+  db: Db,
+  observation: HealthObservationDoc,
+): Promise<HealthObservationDoc['processed']> {
   // Observations recorded before the separate collection existed carry it themselves.
   if (observation.processed) return observation.processed;
-  const done = await processedCollection(db).findOne({ _id: observation._id });
+  const done = await collections(db).healthObservationsProcessed.findOne({ _id: observation._id });
   return done ? { at: done.at, enrolments: done.enrolments } : undefined;
 }
 

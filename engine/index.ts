@@ -6,18 +6,13 @@
  */
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
-import type { AccountDoc } from '../lib/documents.js';
-import type { EnrolmentResult } from './documents.js';
+import { collections } from '../lib/collections.js';
+import type { AccountDoc, EnrolmentResult } from '../lib/documents.js';
 import type { EngineDeps } from './engine-deps.js';
 import { accountNotFound } from './errors.js';
 import { ingestEvent, type AccountEventInput, type EventIngestResult } from './event-ingest.js';
 import { defaultThresholds, type HealthThresholds } from '../language/health-band.js';
-import {
-  ingestHealth,
-  type AccountWithHealth,
-  type HealthIngest,
-  type HealthIngestResult,
-} from './health-ingest.js';
+import { ingestHealth, type HealthIngest, type HealthIngestResult } from './health-ingest.js';
 import { PlaybookCatalog } from './playbook-catalog.js';
 import { scanRenewals, type RenewalScanResult } from './renewal-scan.js';
 import { ensureRenewalSchedule } from './renewal-schedule.js';
@@ -45,7 +40,7 @@ export function createEngine(options: EngineOptions) {
     catalog: new PlaybookCatalog(options.db),
     now: options.now ?? (() => new Date()),
   };
-  const accounts = () => deps.db.collection<AccountWithHealth>('accounts');
+  const accounts = () => collections(deps.db).accounts;
 
   return {
     deps,
@@ -53,9 +48,7 @@ export function createEngine(options: EngineOptions) {
     /** `account.created` triggers, once per account and playbook however often it is retried. */
     async accountCreated(accountOrId: AccountDoc | string): Promise<EnrolmentResult[]> {
       const account =
-        typeof accountOrId === 'string'
-          ? await accounts().findOne({ _id: accountOrId })
-          : (accountOrId as AccountWithHealth);
+        typeof accountOrId === 'string' ? await accounts().findOne({ _id: accountOrId }) : accountOrId;
       if (!account) throw accountNotFound(String(accountOrId));
       return fireTrigger(deps, accountCreatedTrigger, account);
     },
@@ -128,7 +121,6 @@ export { EngineError } from './errors.js';
 export { healthBand, defaultThresholds, type HealthThresholds } from '../language/health-band.js';
 export { holdoutDraw, isControl } from './holdout.js';
 export { renewalScheduleId, renewalScanType } from './renewal-schedule.js';
-export type { EnrolmentResult, EnrolmentStatus, AccountEventDoc, EnrolmentDoc } from './documents.js';
 export type { HealthIngest, HealthIngestResult } from './health-ingest.js';
 export type { AccountEventInput, EventIngestResult } from './event-ingest.js';
 export type { TaskCompletionResult } from './task-completion.js';

@@ -6,16 +6,8 @@
  */
 import type { Collection, Db } from 'mongodb';
 import type { Playbook, TriggerOn } from '../language/schema.js';
-import type { PlaybookVersionDoc } from '../catalog/playbook-store.js';
-
-export type { PlaybookVersionDoc };
-
-export interface PlaybookIndexDoc {
-  _id: string;
-  name: string;
-  latestVersion: number;
-  retired?: boolean | Date | null;
-}
+import { collections } from '../lib/collections.js';
+import type { PlaybookIndexDoc, PlaybookVersionDoc } from '../lib/documents.js';
 
 export interface LivePlaybook {
   id: string;
@@ -29,8 +21,7 @@ export class PlaybookCatalog {
   private readonly snapshots = new Map<string, Playbook>();
 
   constructor(db: Db) {
-    this.index = db.collection<PlaybookIndexDoc>('playbooks');
-    this.versions = db.collection<PlaybookVersionDoc>('playbookVersions');
+    ({ playbooks: this.index, playbookVersions: this.versions } = collections(db));
   }
 
   /** Every playbook id, retired ones included (they may still have runs in flight). */

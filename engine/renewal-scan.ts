@@ -4,9 +4,9 @@
  * enrols it in every playbook whose `daysBefore` it is within, once per renewal. The scan may
  * run any number of times a day (schedule catch-up, retries, a manual trigger).
  */
-import type { EnrolmentResult } from './documents.js';
+import { collections } from '../lib/collections.js';
+import type { EnrolmentResult } from '../lib/documents.js';
 import type { EngineDeps } from './engine-deps.js';
-import type { AccountWithHealth } from './health-ingest.js';
 import { fireTrigger, listeningTo, renewalApproachingTrigger, renewalWindow } from './triggers/index.js';
 
 export interface RenewalScanResult {
@@ -31,9 +31,8 @@ export async function scanRenewals(
   const listening = await listeningTo(deps, 'renewal.approaching');
   const renewing = renewalWindow(listening, now);
   if (!renewing) return result;
-  const cursor = deps.db
-    .collection<AccountWithHealth>('accounts')
-    .find({ renewalAt: { $gte: renewing.from, $lte: renewing.to } })
+  const cursor = collections(deps.db)
+    .accounts.find({ renewalAt: { $gte: renewing.from, $lte: renewing.to } })
     .sort({ _id: 1 });
   for await (const account of cursor) {
     // The query matched `renewalAt`, so every account read has one.

@@ -6,9 +6,8 @@
 import type { Db } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { cancelRun as cancelRunSignal } from '../workflows/contract.js';
-import type { EnrolmentDoc } from './documents.js';
+import { collections } from '../lib/collections.js';
 import { playbookNotFound, runNotFound } from './errors.js';
-import type { PlaybookIndexDoc } from './playbook-catalog.js';
 
 export interface RunControlDeps {
   db: Db;
@@ -32,10 +31,9 @@ export async function cancelRun(
     return 'cancelling';
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    const known = await deps.db.collection('runs').countDocuments({ _id: runId as never }, { limit: 1 });
-    const enrolled = await deps.db
-      .collection<EnrolmentDoc>('enrolments')
-      .countDocuments({ _id: runId }, { limit: 1 });
+    const { runs, enrolments } = collections(deps.db);
+    const known = await runs.countDocuments({ _id: runId }, { limit: 1 });
+    const enrolled = await enrolments.countDocuments({ _id: runId }, { limit: 1 });
     if (known + enrolled === 0) throw runNotFound(runId);
     return 'already_ended';
   }
@@ -53,15 +51,16 @@ export async function retirePlaybook(
   playbookId: string,
   opts: { cancelRunning?: boolean; reason?: string } = {},
 ): Promise<RetireResult> {
-  const res = await deps.db
-    .collection<PlaybookIndexDoc & { retiredAt?: Date }>('playbooks')
-    .updateOne({ _id: playbookId }, { $set: { retired: true, retiredAt: deps.now() } });
+  const res = await collections(deps.db).playbooks.updateOne(
+    { _id: playbookId },
+    { $set: { retired: true, retiredAt: deps.now() } },
+  );
   if (res.matchedCount === 0) throw playbookNotFound(playbookId);
   const cancelled: string[] = [];
   if (opts.cancelRunning) {
     // Enrolments (written at start) rather than run docs (written by the workflow a moment
     // later): a run started just before the retire is not missed.
-    const ids = await deps.db.collection<EnrolmentDoc>('enrolments').distinct('_id', { playbookId });
+    const ids = await collections(deps.db).enrolments.distinct('_id', { playbookId });
     const reason = opts.reason ?? `playbook ${playbookId} retired`;
     for (const runId of ids) {
       const result = await cancelRun(deps, runId, reason).catch(() => 'already_ended' as const);

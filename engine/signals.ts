@@ -6,7 +6,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { runWorkflowId } from '../workflows/contract.js';
-import type { EnrolmentResult } from './documents.js';
+import type { EnrolmentResult } from '../lib/documents.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 
 /** Returns the workflow ids that received the signal. */

@@ -6,6 +6,7 @@
  */
 import type { Db } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { collections } from '../lib/collections.js';
 import type { TaskDoc } from '../lib/documents.js';
 import { taskCompleted } from '../workflows/contract.js';
 import { EngineError, taskNotFound } from './errors.js';
@@ -13,14 +14,8 @@ import { EngineError, taskNotFound } from './errors.js';
 /** How long one delivery attempt may take before the completion is left for the retry loop. */
 const deliveryDeadlineMs = 3_000;
 
-export type CompletableTask = TaskDoc & {
-  pendingDelivery?: boolean;
-  completedBy?: string;
-  deliveredAt?: Date;
-};
-
 export interface TaskCompletionResult {
-  task: CompletableTask;
+  task: TaskDoc;
   /** delivered: the run got it; pending: recorded, delivery retried later; run_closed: the run had already ended. */
   delivery: 'delivered' | 'pending' | 'run_closed';
 }
@@ -31,7 +26,7 @@ export async function completeTask(
   input: { outcome?: string | null; note?: string },
   actor: string,
 ): Promise<TaskCompletionResult> {
-  const tasks = deps.db.collection<CompletableTask>('tasks');
+  const { tasks } = collections(deps.db);
   const task = await tasks.findOne({ _id: taskId });
   if (!task) throw taskNotFound(taskId);
   const outcome = input.outcome ?? null;
@@ -66,16 +61,16 @@ export async function completeTask(
       );
     }
   }
-  const completed = (await tasks.findOne({ _id: taskId })) as CompletableTask;
+  const completed = (await tasks.findOne({ _id: taskId })) as TaskDoc;
   const delivery = completed.pendingDelivery ? await deliver(deps, completed) : 'delivered';
-  return { task: (await tasks.findOne({ _id: taskId })) as CompletableTask, delivery };
+  return { task: (await tasks.findOne({ _id: taskId })) as TaskDoc, delivery };
 }
 
 async function deliver(
   deps: { db: Db; temporal: Client; now: () => Date },
-  task: CompletableTask,
+  task: TaskDoc,
 ): Promise<TaskCompletionResult['delivery']> {
-  const tasks = deps.db.collection<CompletableTask>('tasks');
+  const { tasks } = collections(deps.db);
   const firstExecutionRunId = task.runId.slice(task.workflowId.length + 1) || undefined;
   let delivery: TaskCompletionResult['delivery'];
   try {
@@ -104,11 +99,7 @@ export async function deliverPendingCompletions(
   deps: { db: Db; temporal: Client; now: () => Date },
   limit = 500,
 ): Promise<number> {
-  const pending = await deps.db
-    .collection<CompletableTask>('tasks')
-    .find({ pendingDelivery: true })
-    .limit(limit)
-    .toArray();
+  const pending = await collections(deps.db).tasks.find({ pendingDelivery: true }).limit(limit).toArray();
   let delivered = 0;
   for (const task of pending) if ((await deliver(deps, task)) !== 'pending') delivered++;
   return delivered;

@@ -3,7 +3,9 @@
  * folded from its events. The same shape is the store's per-account summary (`kpiAccounts`),
  * so the pure computation and the database path share one interpretation of the events.
  */
-export type Segment = 'high-touch' | 'low-touch' | 'tech-touch';
+import type { Segment } from '../language/schema.js';
+
+export type { Segment };
 
 export interface KpiAccount {
   id: string;

@@ -14,27 +14,13 @@
  * smaller one was seen taken. The hint only moves up ($max) and never passes a written entry.
  */
 import type { Db } from 'mongodb';
-import { MongoServerError } from 'mongodb';
-
-export type JournalKind = 'account' | 'nps';
-
-export interface JournalEntry {
-  _id: string;
-  seq: number;
-  kind: JournalKind;
-  /** Account ids (kind account) or NPS response ids (kind nps). */
-  ids: string[];
-  at: Date;
-}
-
-interface MetaDoc {
-  _id: string;
-  next: number;
-}
+import { collections } from '../lib/collections.js';
+import type { JournalEntry, JournalKind } from '../lib/documents.js';
+import { isDuplicateKey } from '../lib/mongo.js';
 
 const key = (seq: number) => `j${String(seq).padStart(15, '0')}`;
-const journal = (db: Db) => db.collection<JournalEntry>('kpiJournal');
-const meta = (db: Db) => db.collection<MetaDoc>('kpiMeta');
+const journal = (db: Db) => collections(db).kpiJournal;
+const meta = (db: Db) => collections(db).kpiMeta;
 
 async function hint(db: Db): Promise<number> {
   return (await meta(db).findOne({ _id: 'journal' }))?.next ?? 1;
@@ -48,7 +34,7 @@ export async function appendJournal(db: Db, kind: JournalKind, ids: string[]): P
       await journal(db).insertOne({ _id: key(id), seq: id, kind, ids, at: new Date() });
       break;
     } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      if (!isDuplicateKey(err)) throw err;
       // Taken: move up; after a few collisions, jump to the head (many writers, or a stale hint).
       id = attempt % 8 === 7 ? await journalHead(db, id + 1) : id + 1;
     }
@@ -57,7 +43,7 @@ export async function appendJournal(db: Db, kind: JournalKind, ids: string[]): P
     await meta(db).updateOne({ _id: 'journal' }, { $max: { next: id + 1 } }, { upsert: true });
   } catch (err) {
     // Two first writers both upserting the hint: one insert loses; the hint exists now.
-    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    if (!isDuplicateKey(err)) throw err;
     await meta(db).updateOne({ _id: 'journal' }, { $max: { next: id + 1 } });
   }
   return id;

@@ -4,7 +4,7 @@
  * figures by the pure code (effectiveness.ts, operations.ts).
  */
 import type { Db } from 'mongodb';
-import type { RunDoc, TaskDoc } from '../lib/documents.js';
+import { collections } from '../lib/collections.js';
 import type { HealthThresholds } from '../language/health-band.js';
 import { playbookEffectiveness, type PlaybookEffectiveness } from './effectiveness.js';
 import { bandDistribution, tasksPerCsm, type Band, type CsmTaskFigures } from './operations.js';
@@ -13,9 +13,8 @@ export async function playbookEffectivenessFromDb(
   db: Db,
   period: { from: Date; to: Date },
 ): Promise<PlaybookEffectiveness[]> {
-  const runs = await db
-    .collection<RunDoc>('runs')
-    .find(
+  const runs = await collections(db)
+    .runs.find(
       { startedAt: { $gte: period.from, $lt: period.to } },
       { projection: { _id: 0, playbookId: 1, startedAt: 1, endedAt: 1, goalReached: 1, control: 1 } },
     )
@@ -36,16 +35,14 @@ export async function operationsFromDb(
   thresholds: HealthThresholds,
 ): Promise<Operations> {
   const period = 'at' in when ? { from: when.at, to: when.at } : when;
-  const points = await db
-    .collection<{ accountId: string; score: number; observedAt: Date }>('healthObservations')
-    .find(
+  const points = await collections(db)
+    .healthObservations.find(
       { observedAt: { $lte: period.to } },
       { projection: { _id: 0, accountId: 1, score: 1, observedAt: 1 } },
     )
     .toArray();
-  const tasks = await db
-    .collection<TaskDoc>('tasks')
-    .find(
+  const tasks = await collections(db)
+    .tasks.find(
       { createdAt: { $lt: period.to } },
       {
         projection: { _id: 0, assignee: 1, status: 1, due: 1, createdAt: 1, completedAt: 1, cancelledAt: 1 },

@@ -13,33 +13,13 @@
  * views see at their next periodic reload rather than at once.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, MongoServerError, type Db } from 'mongodb';
-import type { AccountDoc } from '../lib/documents.js';
-import { applyEvent, mrrChangeTypes, type AccountHistory, type MrrChange, type Segment } from './history.js';
+import type { Db } from 'mongodb';
+import { collections } from '../lib/collections.js';
+import type { AccountDoc, KpiAccountDoc, Segment } from '../lib/documents.js';
+import { isDuplicateKey, isOnlyDuplicateKeys } from '../lib/mongo.js';
+import { applyEvent, mrrChangeTypes, type AccountHistory, type MrrChange } from './history.js';
 import { appendJournal } from './journal.js';
 
-/** A history whose account may not be recorded yet (its events arrived first). */
-export type KpiAccountDoc = { _id: string; mrrChanges: Array<MrrChange & { id?: string }> } & Partial<
-  Omit<AccountHistory, 'id' | 'mrrChanges'>
->;
-export type KpiEventDoc = {
-  _id: string;
-  accountId: string;
-  type: string;
-  occurredAt: Date;
-  mrr?: number;
-  product?: string;
-  receivedAt: Date;
-};
-export interface NpsDoc {
-  _id: string;
-  accountId: string;
-  score: number;
-  respondedAt: Date;
-  contactEmail?: string;
-  comment?: string;
-  receivedAt: Date;
-}
 export interface KpiEventInput {
   /** Makes a retried write harmless: the same id is folded once. Random when absent. */
   id?: string;
@@ -52,11 +32,10 @@ export interface KpiEventInput {
 
 const kpiEventTypes = new Set(['churned', 'renewed', 'onboarding_completed', ...mrrChangeTypes]);
 
-export const kpiCollections = (db: Db) => ({
-  accounts: db.collection<KpiAccountDoc>('kpiAccounts'),
-  events: db.collection<KpiEventDoc>('kpiEvents'),
-  nps: db.collection<NpsDoc>('npsResponses'),
-});
+const kpiCollections = (db: Db) => {
+  const { kpiAccounts: accounts, kpiEvents: events, npsResponses: nps } = collections(db);
+  return { accounts, events, nps };
+};
 
 export function historyOf(doc: KpiAccountDoc): AccountHistory {
   return {
@@ -70,8 +49,6 @@ export function historyOf(doc: KpiAccountDoc): AccountHistory {
     ...(doc.onboardingCompletedAt ? { onboardingCompletedAt: doc.onboardingCompletedAt } : {}),
   };
 }
-
-const isDuplicate = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
 /** The $update folding events into a history: idempotent ($min, $addToSet of whole entries). */
 function foldUpdate(events: Array<KpiEventInput & { id: string }>): Record<string, Record<string, unknown>> {
@@ -123,7 +100,7 @@ export async function recordAccountEvent(db: Db, event: KpiEventInput): Promise<
   try {
     await kpiCollections(db).events.insertOne({ _id: id, ...fields, receivedAt: new Date() });
   } catch (err) {
-    if (!isDuplicate(err)) throw err; // a retry: fold it again, harmlessly
+    if (!isDuplicateKey(err)) throw err; // a retry: fold it again, harmlessly
   }
   const update = foldUpdate([{ ...event, id }]);
   if (Object.keys(update).length === 0) return; // renewed: kept in kpiEvents, no figure reads it
@@ -174,10 +151,8 @@ async function insertIgnoringDuplicates<T extends { _id: string }>(
     try {
       await insert(chunk);
     } catch (err) {
-      if (!(err instanceof MongoBulkWriteError)) throw err;
-      const writeErrors = [err.writeErrors].flat();
-      if (writeErrors.some((w) => w.code !== 11000)) throw err;
-      for (const w of writeErrors) existing.add(chunk[w.index]._id);
+      if (!isOnlyDuplicateKeys(err)) throw err;
+      for (const w of [err.writeErrors].flat()) existing.add(chunk[w.index]._id);
     }
   }
   return existing;

@@ -20,7 +20,9 @@ import type { Db } from 'mongodb';
 import { computeKpisOver, type KpiOptions, type KpiReport, type NpsResponse } from './compute.js';
 import type { AccountHistory } from './history.js';
 import { journalHead, readJournal } from './journal.js';
-import { historyOf, kpiCollections, type KpiAccountDoc, type NpsDoc } from './store.js';
+import { collections } from '../lib/collections.js';
+import type { KpiAccountDoc, NpsDoc } from '../lib/documents.js';
+import { historyOf } from './store.js';
 
 export interface KpiViewOptions {
   reloadEveryMs?: number;
@@ -72,7 +74,7 @@ export class KpiView {
     for (const e of entries) for (const id of e.ids) (e.kind === 'account' ? accountIds : npsIds).add(id);
     if (entries.length > this.maxIncremental || accountIds.size + npsIds.size > this.maxIncremental)
       return this.reload();
-    const { accounts, nps } = kpiCollections(this.db);
+    const { kpiAccounts: accounts, npsResponses: nps } = collections(this.db);
     await inParallel([...accountIds], async (id) => {
       const doc = await accounts.findOne({ _id: id });
       const history = doc && startedHistory(doc);
@@ -90,7 +92,7 @@ export class KpiView {
   private async reload(): Promise<void> {
     // The head is taken first: entries written during the scan are read again next time.
     const head = await journalHead(this.db);
-    const { accounts, nps } = kpiCollections(this.db);
+    const { kpiAccounts: accounts, npsResponses: nps } = collections(this.db);
     const histories = new Map<string, AccountHistory>();
     for await (const doc of accounts.find({})) {
       const history = startedHistory(doc);

@@ -7,13 +7,14 @@
  * booleans, objects), never BigInt or Date. Pure and sandbox-safe: the workflow imports it.
  */
 import type { AccountDoc, Contact } from '../lib/documents.js';
+import type { Segment } from './schema.js';
 
 export type HealthBand = 'green' | 'yellow' | 'red';
 
 export interface AccountView {
   id: string;
   name: string;
-  segment: 'high-touch' | 'low-touch' | 'tech-touch';
+  segment: Segment;
   plan: string;
   mrr: number;
   /** onboarding | adoption | expansion | … (free text set by `update` steps or the API). */

@@ -1,11 +1,26 @@
 /**
- * The shapes of the MongoDB documents shared by the API, the engine, activities and KPIs.
- * Ids are strings chosen by us (external ids, or `<runId>:<stepId>` for per-step records) so
- * that retried writes upsert the same document instead of inserting a twin.
+ * The shapes of every MongoDB document Retain stores, one declaration each; lib/collections.ts
+ * names the collection each lives in and its indexes. Ids are strings chosen by us (external
+ * ids, or `<runId>:<stepId>` for per-step records) so that a retried write finds the same
+ * document instead of inserting a twin.
  */
 import type { HealthBand } from '../language/context.js';
+import type { Playbook, Segment, TriggerOn } from '../language/schema.js';
+import type { AccountHistory, MrrChange } from '../kpis/history.js';
 
-export type Segment = 'high-touch' | 'low-touch' | 'tech-touch';
+export type { Segment };
+
+/** The account's health as the engine keeps it. */
+export interface HealthState {
+  score: number;
+  band: HealthBand;
+  observedAt: Date;
+  /**
+   * Idempotency key of the observation that set it; lets a retried ingest find the `previous`
+   * it saw. Absent on a health given with the account itself (`retain simulate`'s account file).
+   */
+  key?: string;
+}
 
 export interface Contact {
   email: string;
@@ -28,11 +43,51 @@ export interface AccountDoc {
   renewalAt?: Date;
   lifecycle: string;
   attributes: Record<string, string | number | boolean>;
-  health?: { score: number; band: HealthBand; observedAt: Date };
+  health?: HealthState;
+  /** The health `health` replaced (null: none), kept so a retried ingest replays its answer. */
+  previousHealth?: HealthState | null;
   /** Set on accounts brought in by POST /v1/history: the batch's key (a retried batch finds its own). */
   importBatch?: string;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** What an account is created from (POST /v1/accounts, POST /v1/history, an account file). */
+export interface NewAccount {
+  id: string;
+  name: string;
+  segment: Segment;
+  plan: string;
+  mrr: number;
+  /** The owning CSM's user id. */
+  csm: string;
+  contacts: Contact[];
+  startedAt: Date | string;
+  renewalAt?: Date | string;
+  lifecycle?: string;
+  attributes?: Record<string, string | number | boolean>;
+}
+
+/** The lifecycle of an account created without one. */
+export const defaultLifecycle = 'onboarding';
+
+/** The one way an account document is made: every creator gets the same defaults. */
+export function newAccountDoc(input: NewAccount, now: Date): AccountDoc {
+  return {
+    _id: input.id,
+    name: input.name,
+    segment: input.segment,
+    plan: input.plan,
+    mrr: input.mrr,
+    csm: input.csm,
+    contacts: input.contacts,
+    startedAt: new Date(input.startedAt),
+    ...(input.renewalAt ? { renewalAt: new Date(input.renewalAt) } : {}),
+    lifecycle: input.lifecycle ?? defaultLifecycle,
+    attributes: input.attributes ?? {},
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 export interface HealthObservationDoc {
@@ -41,9 +96,13 @@ export interface HealthObservationDoc {
   score: number;
   band: HealthBand;
   previousBand: HealthBand | 'none';
+  previousScore: number;
   components?: Record<string, number>;
   observedAt: Date;
   receivedAt: Date;
+  /** Older than the account's current health: recorded, but changed nothing. */
+  stale: boolean;
+  processed?: { at: Date; enrolments: EnrolmentResult[] };
 }
 
 export interface RunDoc {
@@ -66,6 +125,8 @@ export interface RunDoc {
     event: string;
     detail: Record<string, unknown>;
   }>;
+  /** How many audit entries are stored: the compare-and-set of a concurrent append. */
+  auditLength?: number;
   startedAt: Date;
   endedAt?: Date;
   cancelReason?: string;
@@ -92,6 +153,11 @@ export interface TaskDoc {
   snoozedUntil?: Date;
   createdAt: Date;
   completedAt?: Date;
+  /** Who completed it (a user id); absent when the assignee did. */
+  completedBy?: string;
+  /** Completed, but the run has not been told yet (Temporal was unreachable). */
+  pendingDelivery?: boolean;
+  deliveredAt?: Date;
   cancelledAt?: Date;
 }
 
@@ -104,6 +170,8 @@ export interface EmailDoc {
   template: string;
   category: string;
   to: string[];
+  /** The recipients the SMTP server accepted, once sent. */
+  sentTo?: string[];
   subject: string;
   status: 'pending' | 'sent' | 'suppressed' | 'failed';
   messageId?: string;
@@ -129,4 +197,198 @@ export interface SuppressionDoc {
   email: string;
   category: string;
   createdAt: Date;
+}
+
+export type Role = 'admin' | 'csm' | 'integration';
+
+/** An API user; the token itself is shown once and stored only as its SHA-256 hash. */
+export interface UserDoc {
+  _id: string;
+  email: string;
+  name: string;
+  role: Role;
+  tokenHash: string;
+  createdAt: Date;
+}
+
+/** A request's `Idempotency-Key` and the answer it got. */
+export interface IdempotencyDoc {
+  /** `<principal id>:<key>`: keys are scoped per caller. */
+  _id: string;
+  requestHash: string;
+  /** null while the first request is still being answered. */
+  status: number | null;
+  body: string | null;
+  createdAt: Date;
+  completedAt?: Date;
+}
+
+/** One recipient's copy of an outbox email, accepted by the SMTP server. */
+export interface EmailDeliveryDoc {
+  _id: string;
+  emailId: string;
+  to: string;
+  messageId: string;
+  at: Date;
+}
+
+/** An immutable playbook version. */
+export interface PlaybookVersionDoc {
+  /** `<playbookId>@<version>` */
+  _id: string;
+  playbookId: string;
+  version: number;
+  /** sha256 of `source`, hex. */
+  hash: string;
+  source: string;
+  definition: Playbook;
+  createdAt: Date;
+  createdBy?: string;
+}
+
+/** The `playbooks` index: per playbook, its latest version and whether it is retired. */
+export interface PlaybookIndexDoc {
+  _id: string;
+  name: string;
+  latestVersion: number;
+  retired: boolean;
+  /** Set when it was retired. */
+  retiredAt?: Date;
+}
+
+/** An account event pushed by an integration (billing, CRM, product analytics). */
+export interface AccountEventDoc {
+  /** The caller's idempotency key, or a generated one. */
+  _id: string;
+  accountId: string;
+  type: string;
+  occurredAt: Date;
+  data: Record<string, string | number | boolean>;
+  receivedAt: Date;
+  /** Set once triggers and signals were handed to Temporal: a retried ingest replays this. */
+  processed?: { at: Date; enrolments: EnrolmentResult[] };
+}
+
+/** What a trigger did for one playbook: the API's enrolment schema is built from this list. */
+export const enrolmentStatuses = [
+  'started',
+  'already_running',
+  'cooldown',
+  'not_eligible',
+  'retired',
+  'already_enrolled',
+] as const;
+export type EnrolmentStatus = (typeof enrolmentStatuses)[number];
+
+export interface EnrolmentResult {
+  playbookId: string;
+  playbookVersion: number | null;
+  /** `<workflowId>/<runId>` (the run doc id) when started; null otherwise. */
+  runId: string | null;
+  workflowId: string;
+  control: boolean;
+  status: EnrolmentStatus;
+  /** Why not, in words a CS-ops person understands. */
+  reason?: string;
+}
+
+/**
+ * One document per run the engine started, written right after Temporal accepted the start.
+ * The run's own document (`runs`) is written by the workflow a moment later; this one has no
+ * such gap, so retiring with cancelRunning and cooldown checks never miss a just-started run.
+ */
+export interface EnrolmentDoc {
+  /** Same id as the run doc: `<workflowId>/<firstExecutionRunId>`. */
+  _id: string;
+  workflowId: string;
+  accountId: string;
+  playbookId: string;
+  playbookVersion: number;
+  control: boolean;
+  trigger: TriggerOn;
+  sourceKey?: string;
+  enrolledAt: Date;
+}
+
+/**
+ * Date-based triggers fire on every daily scan while the date is in range: a claim per
+ * (playbook, account, renewal date) makes the scan enrol once per renewal.
+ */
+export interface TriggerClaimDoc {
+  _id: string;
+  playbookId: string;
+  accountId: string;
+  claimedAt: Date;
+  result: EnrolmentResult;
+}
+
+/**
+ * Which observation succeeded which: `_id` is `<account>:<key of the health it replaced>`, so
+ * exactly one observation can succeed a given one. The insert is the compare-and-set: FerretDB
+ * does not make a filtered updateOne atomic under concurrency, but it does enforce unique ids.
+ */
+export interface HealthSuccessionDoc {
+  _id: string;
+  next: HealthState;
+  previous: HealthState | null;
+}
+
+/**
+ * What processing an observation enrolled, kept beside it (`_id` = the observation's) so
+ * that a retry replays it. Written once by insert, for the same reason as the observation.
+ */
+export interface ObservationProcessedDoc {
+  _id: string;
+  at: Date;
+  enrolments: EnrolmentResult[];
+}
+
+/** A KPI history (kpis/history.ts) whose account may not be recorded yet (its events arrived first). */
+export type KpiAccountDoc = { _id: string; mrrChanges: Array<MrrChange & { id?: string }> } & Partial<
+  Omit<AccountHistory, 'id' | 'mrrChanges'>
+>;
+
+export interface KpiEventDoc {
+  _id: string;
+  accountId: string;
+  type: string;
+  occurredAt: Date;
+  mrr?: number;
+  product?: string;
+  receivedAt: Date;
+}
+
+export interface NpsDoc {
+  _id: string;
+  accountId: string;
+  score: number;
+  respondedAt: Date;
+  contactEmail?: string;
+  comment?: string;
+  receivedAt: Date;
+}
+
+export type JournalKind = 'account' | 'nps';
+
+/** An entry of the KPI change journal (kpis/journal.ts). */
+export interface JournalEntry {
+  _id: string;
+  seq: number;
+  kind: JournalKind;
+  /** Account ids (kind account) or NPS response ids (kind nps). */
+  ids: string[];
+  at: Date;
+}
+
+/** `kpiMeta`: the journal's next-id hint (`_id: 'journal'`). */
+export interface KpiMetaDoc {
+  _id: string;
+  next: number;
+}
+
+/** The self-check's one write (activities/self-check.ts). */
+export interface SelfCheckDoc {
+  _id: string;
+  note: string;
+  workflowRecordedAt: Date;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { watchServerMonitor } from './mongo-monitor-watchdog.js';
 import {
+  MongoBulkWriteError,
   MongoClient,
   MongoError,
   MongoNetworkError,
@@ -78,8 +79,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return err instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(err.message);
 }
 
+const duplicateKeyCode = 11000;
+
+/** A write refused because a document with the same `_id` (or unique key) exists. */
 export const isDuplicateKey = (err: unknown): boolean =>
-  err instanceof MongoServerError && err.code === 11000;
+  err instanceof MongoServerError && err.code === duplicateKeyCode;
+
+/** An unordered bulk insert whose every refused document was refused as a duplicate key. */
+export const isOnlyDuplicateKeys = (err: unknown): err is MongoBulkWriteError =>
+  err instanceof MongoBulkWriteError && [err.writeErrors].flat().every((w) => w.code === duplicateKeyCode);
 
 /**
  * Writes `doc` unless a document with its `_id` exists; true when this call wrote it. The same

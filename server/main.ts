@@ -4,6 +4,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { ensureIndexes } from '../lib/collections.js';
 import { connectMongo } from '../lib/mongo.js';
 import { createEngine } from '../engine/index.js';
 import { buildApp } from './app.js';
@@ -12,6 +13,9 @@ async function main() {
   const log = createLogger('api');
   const config = loadConfigOrExit(log);
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
+  // The indexes of lib/collections.ts, before the API serves anything (unique emails and
+  // playbook versions are enforced by them).
+  await ensureIndexes(mongo.db);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const engine = createEngine({

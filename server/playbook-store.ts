@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { FileTemplateCatalog } from '../catalog/template-catalog.js';
 import type { Db } from 'mongodb';
-import { ensurePlaybookIndexes, publishPlaybook } from '../catalog/playbook-store.js';
+import { publishPlaybook } from '../catalog/playbook-store.js';
 import { validatePlaybook } from '../language/validate.js';
 import type { ApiPlaybookStore } from './app.js';
 
@@ -28,13 +28,6 @@ export function createPlaybookPublisher(
   templatesDir = shippedTemplatesDir,
 ): ApiPlaybookStore['publish'] {
   const templates = new FileTemplateCatalog(templatesDir);
-  let indexes: Promise<void> | undefined;
-  return async (source) => {
-    indexes ??= ensurePlaybookIndexes(db).catch((err) => {
-      indexes = undefined;
-      throw err;
-    });
-    await indexes;
-    return publishPlaybook(db, source, { templates, file: uploadName });
-  };
+  // The unique indexes that decide concurrent publishes are created at start (ensureIndexes).
+  return async (source) => publishPlaybook(db, source, { templates, file: uploadName });
 }

@@ -6,11 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import {
-  createSelfCheckActivities,
-  selfCheckCollection,
-  type SelfCheckDocument,
-} from '../activities/self-check.js';
+import { createSelfCheckActivities } from '../activities/self-check.js';
+import { collections } from '../lib/collections.js';
 import { Worker } from '@temporalio/worker';
 import { createTimeSkippingEnvironment } from '../lib/stack.js';
 import { selfCheck } from '../workflows/self-check.js';
@@ -40,7 +37,7 @@ describe('the wiring of worker, Temporal, MongoDB and SMTP', () => {
       }),
     );
 
-    const stored = await it.db.collection<SelfCheckDocument>(selfCheckCollection).findOne({ _id: checkId });
+    const stored = await collections(it.db).selfChecks.findOne({ _id: checkId });
     expect(stored).toMatchObject({ _id: checkId, note: 'wired' });
     expect(stored?.workflowRecordedAt).toBeInstanceOf(Date);
 

@@ -15,6 +15,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
+import { collections } from '../../lib/collections.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import type { Playbook } from '../../language/schema.js';
 import { startSmtpCapture, type CapturedMail } from '../../lib/smtp-capture.js';
@@ -136,17 +137,19 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
       health: { ...health, band: healthBand(health.score, thresholds), observedAt: now, key: 'simulation-0' },
       updatedAt: now,
     };
-    await db.collection<AccountDoc>('accounts').insertOne(account);
-    await db.collection('playbookVersions').insertOne({
-      _id: `${input.playbook.id}@1` as never,
+    const { accounts, playbooks, playbookVersions } = collections(db);
+    await accounts.insertOne(account);
+    await playbookVersions.insertOne({
+      _id: `${input.playbook.id}@1`,
       playbookId: input.playbook.id,
       version: 1,
       hash: 'simulation',
       source: '',
       definition: input.playbook,
+      createdAt: now,
     });
-    await db.collection('playbooks').insertOne({
-      _id: input.playbook.id as never,
+    await playbooks.insertOne({
+      _id: input.playbook.id,
       name: input.playbook.name,
       latestVersion: 1,
       retired: false,

@@ -5,7 +5,8 @@
  * (and the start, which the one-live-run id makes harmless), never loses it.
  */
 import type { Db } from 'mongodb';
-import type { EnrolmentResult, EnrolmentStatus, TriggerClaimDoc } from '../documents.js';
+import { collections } from '../../lib/collections.js';
+import type { EnrolmentResult, EnrolmentStatus } from '../../lib/documents.js';
 
 export async function enrolOnce(
   db: Db,
@@ -13,7 +14,7 @@ export async function enrolOnce(
   decide: () => Promise<EnrolmentResult>,
   now: Date,
 ): Promise<EnrolmentResult> {
-  const claims = db.collection<TriggerClaimDoc>('triggerClaims');
+  const claims = collections(db).triggerClaims;
   const existing = await claims.findOne({ _id: claim.id });
   if (existing)
     return {

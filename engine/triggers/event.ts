@@ -2,12 +2,11 @@
  * `event`: an integration posted an account event; the playbooks whose `trigger.event` is its
  * type fire. No claim: the ingest keeps what an event enrolled on it and replays that on a retry.
  */
-import type { AccountEventDoc } from '../documents.js';
-import type { AccountWithHealth } from '../health-ingest.js';
+import type { AccountDoc, AccountEventDoc } from '../../lib/documents.js';
 import { storedHealth, type TriggerKind } from './fire.js';
 
 export interface AccountEventFact {
-  account: AccountWithHealth;
+  account: AccountDoc;
   /** The stored event: its `_id` is the enrolment's source. */
   event: AccountEventDoc;
 }

@@ -4,12 +4,10 @@
  * it has one. Playbooks are independent, so they are tried in parallel. The listening playbooks
  * are an argument, so a batch of facts shares one read of the catalog.
  */
-import type { AccountDoc } from '../../lib/documents.js';
+import type { AccountDoc, EnrolmentResult, EnrolmentStatus } from '../../lib/documents.js';
 import type { EventView, HealthView } from '../../language/context.js';
 import type { TriggerOn } from '../../language/schema.js';
-import type { EnrolmentResult, EnrolmentStatus } from '../documents.js';
 import { enrol, type EnrolmentDeps } from '../enrolment.js';
-import type { AccountWithHealth } from '../health-ingest.js';
 import type { LivePlaybook, PlaybookCatalog } from '../playbook-catalog.js';
 import { healthView } from '../../language/context.js';
 import { enrolOnce } from './claims.js';
@@ -69,7 +67,7 @@ export function fire<On extends TriggerOn, Fact>(
 }
 
 /** The account's health as stored: what a trigger that brings no health of its own sees. */
-export function storedHealth(account: AccountWithHealth): { health: HealthView; previous: HealthView } {
+export function storedHealth(account: AccountDoc): { health: HealthView; previous: HealthView } {
   const health = healthView(account.health);
   return { health, previous: account.previousHealth ? healthView(account.previousHealth) : health };
 }

@@ -19,7 +19,7 @@
  *   3. its caller: the ingest, scan or route that learns the fact and calls `fireTrigger`.
  */
 import type { TriggerOn } from '../../language/schema.js';
-import type { EnrolmentResult } from '../documents.js';
+import type { EnrolmentResult } from '../../lib/documents.js';
 import type { LivePlaybook } from '../playbook-catalog.js';
 import { accountCreatedTrigger } from './account-created.js';
 import { eventTrigger } from './event.js';

@@ -2,13 +2,13 @@
  * `manual`: a person enrols an account in a playbook they name (`POST /v1/playbooks/{id}/runs`),
  * whatever that playbook's own trigger. A person decided, so only the audience still applies.
  */
-import type { EnrolmentResult } from '../documents.js';
+import { collections } from '../../lib/collections.js';
+import type { AccountDoc, EnrolmentResult } from '../../lib/documents.js';
 import { accountNotFound, playbookNotFound } from '../errors.js';
-import type { AccountWithHealth } from '../health-ingest.js';
 import { fire, storedHealth, type TriggerDeps, type TriggerKind } from './fire.js';
 
 export interface ManualEnrolment {
-  account: AccountWithHealth;
+  account: AccountDoc;
   /** Who enrolled the account, recorded as the enrolment's source. */
   actor?: string;
 }
@@ -43,7 +43,7 @@ export async function enrollManually(
       reason: 'the playbook is retired',
     };
   }
-  const account = await deps.db.collection<AccountWithHealth>('accounts').findOne({ _id: accountId });
+  const account = await collections(deps.db).accounts.findOne({ _id: accountId });
   if (!account) throw accountNotFound(accountId);
   const [result] = await fire(deps, manualTrigger, { account, actor }, [playbook]);
   return result;

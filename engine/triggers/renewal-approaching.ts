@@ -5,15 +5,15 @@
  * its own. Once per playbook, account and renewal date, however often the scan runs (schedule
  * catch-up, retries, a manual trigger).
  */
+import type { AccountDoc } from '../../lib/documents.js';
 import type { LivePlaybook } from '../playbook-catalog.js';
-import type { AccountWithHealth } from '../health-ingest.js';
 import { storedHealth, type TriggerKind } from './fire.js';
 
 const dayMs = 86_400_000;
 const daysBefore = (playbook: LivePlaybook) => playbook.definition.trigger.daysBefore ?? 90;
 
 export interface RenewalApproaching {
-  account: AccountWithHealth;
+  account: AccountDoc;
   renewalAt: Date;
   /** When the scan looked: every window counts from here. */
   scannedAt: Date;

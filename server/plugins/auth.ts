@@ -6,18 +6,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from 'mongodb';
+import { collections } from '../../lib/collections.js';
+import type { Role } from '../../lib/documents.js';
 import { ApiError } from '../errors.js';
-
-export type Role = 'admin' | 'csm' | 'integration';
-
-export interface UserDoc {
-  _id: string;
-  email: string;
-  name: string;
-  role: Role;
-  tokenHash: string;
-  createdAt: Date;
-}
 
 export interface Principal {
   id: string;
@@ -68,7 +59,7 @@ export async function authenticate(
     throw new ApiError(401, 'unauthenticated', 'Send your API token as "Authorization: Bearer <token>".');
   const token = match[1];
   if (adminToken && sameSecret(token, adminToken)) return bootstrapAdmin;
-  const user = await db.collection<UserDoc>('users').findOne({ tokenHash: hashToken(token) });
+  const user = await collections(db).users.findOne({ tokenHash: hashToken(token) });
   if (!user) throw new ApiError(401, 'invalid_token', 'This API token is unknown or was revoked.');
   return { id: user._id, email: user.email, name: user.name, role: user.role };
 }

@@ -9,7 +9,10 @@
 import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
+import { collections } from '../../lib/collections.js';
+import type { IdempotencyDoc } from '../../lib/documents.js';
+import { isDuplicateKey } from '../../lib/mongo.js';
 import { ApiError, conflict } from '../errors.js';
 
 declare module 'fastify' {
@@ -26,17 +29,6 @@ declare module 'fastify' {
      */
     idempotencyIncomplete?: boolean;
   }
-}
-
-export interface IdempotencyDoc {
-  /** `<principal id>:<key>`: keys are scoped per caller. */
-  _id: string;
-  requestHash: string;
-  /** null while the first request is still being answered. */
-  status: number | null;
-  body: string | null;
-  createdAt: Date;
-  completedAt?: Date;
 }
 
 const keyPattern = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -62,14 +54,14 @@ function hashRequest(request: FastifyRequest): string {
 }
 
 export default fp(async function idempotency(app: FastifyInstance, opts: { db: Db }) {
-  const keys = opts.db.collection<IdempotencyDoc>('idempotencyKeys');
+  const keys = collections(opts.db).idempotencyKeys;
 
   async function claim(id: string, requestHash: string): Promise<IdempotencyDoc | null> {
     try {
       await keys.insertOne({ _id: id, requestHash, status: null, body: null, createdAt: new Date() });
       return null;
     } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     const stale = new Date(Date.now() - staleClaimMs);
     const takenOver = await keys.findOneAndUpdate(

@@ -5,11 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MongoServerError, type Filter, type UpdateFilter } from 'mongodb';
-import type { AccountDoc } from '../../lib/documents.js';
+import type { Filter, UpdateFilter } from 'mongodb';
+import { collections } from '../../lib/collections.js';
+import { newAccountDoc, type AccountDoc } from '../../lib/documents.js';
+import { isDuplicateKey } from '../../lib/mongo.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden } from '../errors.js';
-import type { UserDoc } from '../plugins/auth.js';
 import { errors, page, Params } from '../schemas/common.js';
 import { Account, AccountListQuery, AccountPage, AccountPatch, NewAccount } from '../schemas/accounts.js';
 import { accountView, loadAccount } from './account-access.js';
@@ -17,10 +18,7 @@ import { accountView, loadAccount } from './account-access.js';
 export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine, kpis } = opts.deps;
-  const accounts = db.collection<AccountDoc>('accounts');
-  const users = db.collection<UserDoc>('users');
-  await accounts.createIndex({ csm: 1 });
-  await accounts.createIndex({ segment: 1 });
+  const { accounts, users } = collections(db);
 
   /** The owning CSM by id or email; integrations know CSMs by email. */
   async function resolveCsm(ref: string): Promise<string> {
@@ -43,27 +41,14 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
     },
     async (request, reply) => {
       const body = request.body;
-      const now = new Date();
-      const account: AccountDoc = {
-        _id: body.id ?? `acc_${randomUUID()}`,
-        name: body.name,
-        segment: body.segment,
-        plan: body.plan,
-        mrr: body.mrr,
-        csm: await resolveCsm(body.csm),
-        contacts: body.contacts,
-        startedAt: new Date(body.startedAt),
-        ...(body.renewalAt ? { renewalAt: new Date(body.renewalAt) } : {}),
-        lifecycle: body.lifecycle ?? 'onboarding',
-        attributes: body.attributes ?? {},
-        createdAt: now,
-        updatedAt: now,
-      };
+      const account = newAccountDoc(
+        { ...body, id: body.id ?? `acc_${randomUUID()}`, csm: await resolveCsm(body.csm) },
+        new Date(),
+      );
       try {
         await accounts.insertOne(account);
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === 11000)
-          throw conflict('account_exists', `Account "${account._id}" already exists.`);
+        if (isDuplicateKey(err)) throw conflict('account_exists', `Account "${account._id}" already exists.`);
         throw err;
       }
       await kpis.recordAccount(db, account);

@@ -4,7 +4,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Filter } from 'mongodb';
-import type { AccountDoc, EmailDoc, SuppressionDoc } from '../../lib/documents.js';
+import { collections } from '../../lib/collections.js';
+import type { EmailDoc, SuppressionDoc } from '../../lib/documents.js';
+import { isDuplicateKey } from '../../lib/mongo.js';
 import type { ApiDeps } from '../app.js';
 import { verifyUnsubscribeToken } from '../../activities/unsubscribe-token.js';
 import { errors, page } from '../schemas/common.js';
@@ -27,13 +29,10 @@ const invalidLink = htmlPage(
   'The unsubscribe link is incomplete or was altered. Please use the link from the most recent email, or reply to it and we will remove you by hand.',
 );
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number } | null)?.code === 11000;
-
 export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, config } = opts.deps;
-  const emails = db.collection<EmailDoc>('emails');
-  await emails.createIndex({ accountId: 1, createdAt: -1 });
+  const { accounts, emails, suppressions } = collections(db);
 
   app.get(
     '/emails',
@@ -50,13 +49,10 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
       const { accountId, limit = 50, offset = 0 } = request.query;
       const filter: Filter<EmailDoc> = {};
       if (accountId) {
-        await loadAccount(db.collection<AccountDoc>('accounts'), request.principal, accountId);
+        await loadAccount(accounts, request.principal, accountId);
         filter.accountId = accountId;
       } else if (request.principal.role === 'csm') {
-        const own = await db
-          .collection<AccountDoc>('accounts')
-          .find({ csm: request.principal.id }, { projection: { _id: 1 } })
-          .toArray();
+        const own = await accounts.find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
         filter.accountId = { $in: own.map((a) => a._id) };
       }
       const [docs, total] = await Promise.all([
@@ -84,7 +80,6 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
     },
   );
 
-  const suppressions = db.collection<SuppressionDoc>('suppressions');
   const unsubscribe = async (token: string | undefined, reply: FastifyReply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     const claim = token ? verifyUnsubscribeToken(config.unsubscribeSecret, token) : null;

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AccountDoc } from '../../lib/documents.js';
+import { collections } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError } from '../errors.js';
 import { errors, Params } from '../schemas/common.js';
@@ -14,7 +14,7 @@ import { loadAccount } from './account-access.js';
 export async function eventRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine, kpis } = opts.deps;
-  const accounts = db.collection<AccountDoc>('accounts');
+  const { accounts } = collections(db);
 
   app.post(
     '/accounts/:id/events',

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
-import type { AccountDoc } from '../../lib/documents.js';
+import { collections } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { EngineError } from '../../engine/errors.js';
 import { ApiError } from '../errors.js';
@@ -25,7 +25,7 @@ const batchConcurrency = 8;
 export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine } = opts.deps;
-  const accounts = db.collection<AccountDoc>('accounts');
+  const { accounts } = collections(db);
 
   async function ingest(accountId: string, input: HealthInput, idempotencyKey: string | undefined) {
     const result = await engine.ingestHealth({

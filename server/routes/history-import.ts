@@ -11,12 +11,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MongoBulkWriteError } from 'mongodb';
-import type { AccountDoc } from '../../lib/documents.js';
+import { collections } from '../../lib/collections.js';
+import { newAccountDoc, type AccountDoc } from '../../lib/documents.js';
+import { isOnlyDuplicateKeys } from '../../lib/mongo.js';
 import { batchItemId, importHistory } from '../../kpis/index.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict } from '../errors.js';
-import type { UserDoc } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
 import { mrrEventTypes } from '../schemas/events.js';
 import { HistoryImportInput, HistoryImportResult } from '../schemas/history.js';
@@ -37,8 +37,7 @@ async function inParallel<T, R>(items: T[], fn: (item: T) => Promise<R>, width =
 export async function historyImportRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = opts.deps;
-  const accounts = db.collection<AccountDoc>('accounts');
-  const users = db.collection<UserDoc>('users');
+  const { accounts, users } = collections(db);
 
   app.post(
     '/history',
@@ -103,28 +102,15 @@ export async function historyImportRoutes(parent: FastifyInstance, opts: { deps:
 
       const now = new Date();
       const docs: AccountDoc[] = newAccounts.map((a) => ({
-        _id: a.id,
-        name: a.name,
-        segment: a.segment,
-        plan: a.plan,
-        mrr: a.mrr,
-        csm: csmIds.get(a.csm)!,
-        contacts: a.contacts,
-        startedAt: new Date(a.startedAt),
-        ...(a.renewalAt ? { renewalAt: new Date(a.renewalAt) } : {}),
-        lifecycle: a.lifecycle ?? 'adoption',
-        attributes: a.attributes ?? {},
+        ...newAccountDoc({ ...a, csm: csmIds.get(a.csm)! }, now),
         importBatch: batch,
-        createdAt: now,
-        updatedAt: now,
       }));
       for (let i = 0; i < docs.length; i += 1000) {
         try {
           await accounts.insertMany(docs.slice(i, i + 1000), { ordered: false });
         } catch (err) {
           // Only the batch's own accounts can collide here (checked above): a retry.
-          if (!(err instanceof MongoBulkWriteError) || [err.writeErrors].flat().some((w) => w.code !== 11000))
-            throw err;
+          if (!isOnlyDuplicateKeys(err)) throw err;
         }
       }
       await importHistory(db, {

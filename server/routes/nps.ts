@@ -1,7 +1,7 @@
 /** NPS survey responses: a KPI input (KPIS.md) and a signal CSMs read on the account. */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AccountDoc } from '../../lib/documents.js';
+import { collections } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { errors } from '../schemas/common.js';
 import { NpsInput, NpsResult } from '../schemas/nps.js';
@@ -14,7 +14,7 @@ function category(score: number) {
 export async function npsRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, kpis } = opts.deps;
-  const accounts = db.collection<AccountDoc>('accounts');
+  const { accounts } = collections(db);
 
   app.post(
     '/nps',

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Filter } from 'mongodb';
-import type { PlaybookIndexDoc, PlaybookVersionDoc } from '../../engine/playbook-catalog.js';
+import { collections } from '../../lib/collections.js';
+import type { PlaybookIndexDoc } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, notFound } from '../errors.js';
 import { errors, page, PlaybookParams } from '../schemas/common.js';
@@ -24,16 +25,8 @@ import {
   yamlContentTypes,
 } from '../schemas/playbooks.js';
 
-type IndexDoc = PlaybookIndexDoc & { retiredAt?: Date };
-type VersionDoc = PlaybookVersionDoc & { publishedAt?: Date };
-
-function retiredAt(doc: IndexDoc): Date | undefined {
-  if (doc.retiredAt) return doc.retiredAt;
-  return doc.retired instanceof Date ? doc.retired : undefined;
-}
-
-function summary(doc: IndexDoc) {
-  const at = retiredAt(doc);
+function summary(doc: PlaybookIndexDoc) {
+  const at = doc.retiredAt;
   return {
     id: doc._id,
     name: doc.name,
@@ -46,8 +39,7 @@ function summary(doc: IndexDoc) {
 export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine, playbooks: store } = opts.deps;
-  const index = db.collection<IndexDoc>('playbooks');
-  const versions = db.collection<VersionDoc>('playbookVersions');
+  const { playbooks: index, playbookVersions: versions } = collections(db);
 
   // YAML arrives as text; this parser is scoped to the playbook routes.
   app.addContentTypeParser(
@@ -112,12 +104,8 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
     },
     async (request) => {
       const { status, limit = 50, offset = 0 } = request.query;
-      const filter: Filter<IndexDoc> =
-        status === 'live'
-          ? { retired: { $in: [null, false] } }
-          : status === 'retired'
-            ? { retired: { $nin: [null, false] } }
-            : {};
+      const filter: Filter<PlaybookIndexDoc> =
+        status === 'live' ? { retired: { $ne: true } } : status === 'retired' ? { retired: true } : {};
       const [docs, total] = await Promise.all([
         index.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
         index.countDocuments(filter),
@@ -148,11 +136,7 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       return {
         ...summary(doc),
         trigger: (latest?.definition.trigger ?? {}) as Record<string, unknown>,
-        versions: all.map((v) => ({
-          version: v.version,
-          hash: v.hash,
-          ...(v.publishedAt ? { publishedAt: v.publishedAt.toISOString() } : {}),
-        })),
+        versions: all.map((v) => ({ version: v.version, hash: v.hash })),
       };
     },
   );
@@ -205,7 +189,7 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       return {
         id: doc._id,
         status: 'retired' as const,
-        retiredAt: (retiredAt(after) ?? new Date()).toISOString(),
+        retiredAt: (after.retiredAt ?? new Date()).toISOString(),
         cancelledRuns: cancelled,
       };
     },

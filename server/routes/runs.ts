@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Filter } from 'mongodb';
-import type { AccountDoc, RunDoc } from '../../lib/documents.js';
-import type { EnrolmentDoc, EnrolmentResult } from '../../engine/documents.js';
+import { collections } from '../../lib/collections.js';
+import type { EnrolmentDoc, EnrolmentResult, RunDoc } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
@@ -66,10 +66,7 @@ const refusals: Record<Exclude<EnrolmentResult['status'], 'started'>, [number, s
 export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine } = opts.deps;
-  const accounts = db.collection<AccountDoc>('accounts');
-  const runs = db.collection<RunDoc>('runs');
-  const enrolments = db.collection<EnrolmentDoc>('enrolments');
-  await runs.createIndex({ accountId: 1, startedAt: -1 });
+  const { accounts, runs, enrolments, playbooks } = collections(db);
 
   async function loadRun(principal: Principal, id: string): Promise<RunDoc> {
     const run =
@@ -99,9 +96,7 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     async (request, reply) => {
       const playbookId = request.params.id;
       await loadAccount(accounts, request.principal, request.body.accountId);
-      if (
-        !(await db.collection('playbooks').findOne({ _id: playbookId as never }, { projection: { _id: 1 } }))
-      )
+      if (!(await playbooks.findOne({ _id: playbookId }, { projection: { _id: 1 } })))
         throw notFound('Playbook', playbookId);
       const result = await engine.enrollManually(playbookId, request.body.accountId);
       if (result.status !== 'started') {

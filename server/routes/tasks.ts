@@ -5,10 +5,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Filter } from 'mongodb';
+import { collections } from '../../lib/collections.js';
 import type { TaskDoc } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
-import type { Principal, UserDoc } from '../plugins/auth.js';
+import type { Principal } from '../plugins/auth.js';
 import { errors, page } from '../schemas/common.js';
 import {
   CommentTask,
@@ -21,9 +22,7 @@ import {
   TaskParams,
 } from '../schemas/tasks.js';
 
-type StoredTask = TaskDoc & { completedBy?: string };
-
-export function taskView(t: StoredTask, delivery?: string) {
+export function taskView(t: TaskDoc, delivery?: string) {
   return {
     id: t._id,
     runId: t.runId,
@@ -50,12 +49,9 @@ export function taskView(t: StoredTask, delivery?: string) {
 export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine } = opts.deps;
-  const tasks = db.collection<StoredTask>('tasks');
-  const users = db.collection<UserDoc>('users');
-  await tasks.createIndex({ assignee: 1, status: 1, due: 1 });
-  await tasks.createIndex({ accountId: 1, due: 1 });
+  const { tasks, users } = collections(db);
 
-  async function loadTask(principal: Principal, id: string): Promise<StoredTask> {
+  async function loadTask(principal: Principal, id: string): Promise<TaskDoc> {
     const task = await tasks.findOne({ _id: id });
     if (!task) throw notFound('Task', id);
     if (principal.role === 'csm' && task.assignee !== principal.id)
@@ -79,7 +75,7 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
     async (request) => {
       const { assignee, status, accountId, dueBefore, limit = 50, offset = 0 } = request.query;
       const me = request.principal;
-      const filter: Filter<StoredTask> = {};
+      const filter: Filter<TaskDoc> = {};
       if (me.role === 'csm') {
         if (
           assignee &&

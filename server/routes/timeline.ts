@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db, Document } from 'mongodb';
-import type { AccountDoc } from '../../lib/documents.js';
+import { collections, untypedCollection, type CollectionKey } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { errors, page, Params } from '../schemas/common.js';
 import { TimelinePage, TimelineQuery, type TimelineKind } from '../schemas/timeline.js';
@@ -24,7 +24,8 @@ export interface TimelineItem {
 }
 
 interface Source {
-  collection: string;
+  /** Its index `{ accountId: 1, <field>: -1 }` is declared in lib/collections.ts. */
+  collection: CollectionKey;
   /** The instant the item is placed at; documents without it are not part of this source. */
   field: string;
   projection?: Document;
@@ -140,10 +141,6 @@ const sources: Source[] = [
   },
 ];
 
-export async function ensureTimelineIndexes(db: Db): Promise<void> {
-  for (const s of sources) await db.collection(s.collection).createIndex({ accountId: 1, [s.field]: -1 });
-}
-
 export async function accountTimeline(
   db: Db,
   accountId: string,
@@ -155,7 +152,7 @@ export async function accountTimeline(
       // `$exists` keeps documents that lack the instant (an open task has no completedAt) out of
       // both the page and the count, so `total` is exactly what paging through would return.
       const filter = { accountId, [s.field]: before ? { $lt: before } : { $exists: true } };
-      const collection = db.collection(s.collection);
+      const collection = untypedCollection(db, s.collection);
       const [docs, count] = await Promise.all([
         collection
           .find(filter, s.projection ? { projection: s.projection } : {})
@@ -178,7 +175,6 @@ export async function accountTimeline(
 export async function timelineRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = opts.deps;
-  await ensureTimelineIndexes(db);
 
   app.get(
     '/accounts/:id/timeline',
@@ -193,7 +189,7 @@ export async function timelineRoutes(parent: FastifyInstance, opts: { deps: ApiD
       },
     },
     async (request) => {
-      await loadAccount(db.collection<AccountDoc>('accounts'), request.principal, request.params.id);
+      await loadAccount(collections(db).accounts, request.principal, request.params.id);
       const { limit = 50, offset = 0, before } = request.query;
       const { items, total } = await accountTimeline(db, request.params.id, {
         limit,

@@ -5,9 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MongoServerError, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
+import { collections } from '../../lib/collections.js';
+import type { UserDoc } from '../../lib/documents.js';
+import { isDuplicateKey } from '../../lib/mongo.js';
 import { conflict } from '../errors.js';
-import { hashToken, newToken, type UserDoc } from '../plugins/auth.js';
+import { hashToken, newToken } from '../plugins/auth.js';
 import { errors, page } from '../schemas/common.js';
 import { CreatedUser, Me, NewUser, UserListQuery, UserPage } from '../schemas/users.js';
 
@@ -23,9 +26,7 @@ export function userView(user: UserDoc) {
 
 export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const users = opts.db.collection<UserDoc>('users');
-  await users.createIndex({ email: 1 }, { unique: true });
-  await users.createIndex({ tokenHash: 1 }, { unique: true });
+  const { users } = collections(opts.db);
 
   app.post(
     '/users',
@@ -52,7 +53,7 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
       try {
         await users.insertOne(user);
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === 11000)
+        if (isDuplicateKey(err))
           throw conflict('email_taken', `A user with email "${email}" already exists.`);
         throw err;
       }

@@ -29,11 +29,8 @@ export const DateTime = Type.String({
   format: 'date-time',
   description: 'ISO 8601 date-time, e.g. 2025-01-31T09:00:00Z.',
 });
-export const Segment = Type.Union([
-  Type.Literal('high-touch'),
-  Type.Literal('low-touch'),
-  Type.Literal('tech-touch'),
-]);
+/** The playbook language's own (language/schema.ts): one list of segments. */
+export { Segment } from '../../language/schema.js';
 export const HealthBand = Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')]);
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('csm'), Type.Literal('integration')]);
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { enrolmentStatuses } from '../../lib/documents.js';
 import { closed, DateTime, HealthBand, Id, NumericMap, PlaybookId } from './common.js';
 
 /** What a trigger did for one playbook: started a run, or why not. */
@@ -11,14 +12,7 @@ export const Enrolment = Type.Object(
     }),
     workflowId: Type.String(),
     control: Type.Boolean({ description: 'Enrolled in the holdout (control) group: no action is taken.' }),
-    status: Type.Union([
-      Type.Literal('started'),
-      Type.Literal('already_running'),
-      Type.Literal('cooldown'),
-      Type.Literal('not_eligible'),
-      Type.Literal('retired'),
-      Type.Literal('already_enrolled'),
-    ]),
+    status: Type.Enum([...enrolmentStatuses]),
     reason: Type.Optional(Type.String()),
   },
   closed,

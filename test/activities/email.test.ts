@@ -20,6 +20,7 @@ import {
   type PreviewAccount,
   type PreviewOptions,
 } from '../../cli/preview-context.js';
+import { collections } from '../../lib/collections.js';
 
 const it = useIntegration('email-activity', { smtp: true });
 const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.meta.url));
@@ -58,7 +59,7 @@ async function account(
     createdAt: now,
     updatedAt: now,
   };
-  await it.db.collection<AccountDoc>('accounts').insertOne(doc);
+  await collections(it.db).accounts.insertOne(doc);
   return doc;
 }
 
@@ -130,8 +131,8 @@ describe('the email activity', () => {
   test('an address that unsubscribed from the category is not written to', async () => {
     const acct = await account();
     const email = acct.contacts[0].email;
-    await it.db.collection('suppressions').insertOne({
-      _id: `${email}:product-tips` as never,
+    await collections(it.db).suppressions.insertOne({
+      _id: `${email}:product-tips`,
       email,
       category: 'product-tips',
       createdAt: new Date(),
@@ -195,7 +196,7 @@ describe('the email activity', () => {
     const file = { ...sample, id: `acct-${randomUUID()}`, health: { score: 82 } };
     const now = new Date();
     const options: PreviewOptions = { playbookId: 'renewal-upsell', now, thresholds: defaultThresholds };
-    await it.db.collection<AccountDoc>('accounts').insertOne(previewAccountDoc(file, options));
+    await collections(it.db).accounts.insertOne(previewAccountDoc(file, options));
     const input = {
       ...step(file.id),
       playbookId: 'renewal-upsell',

@@ -11,10 +11,11 @@ import { useIntegration } from '../harness/index.js';
 import { createTaskActivities } from '../../activities/tasks.js';
 import { createNotifyActivities } from '../../activities/notify.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import type { AccountDoc, TaskDoc } from '../../lib/documents.js';
+import type { AccountDoc } from '../../lib/documents.js';
 import type { TaskStep } from '../../language/schema.js';
 import { validatePlaybook } from '../../language/validate.js';
 import { testTemplates } from '../language/fixtures.js';
+import { collections } from '../../lib/collections.js';
 
 const it = useIntegration('inline-text', { smtp: true });
 const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.meta.url));
@@ -36,8 +37,8 @@ function deps(): ActivityDeps {
 async function account(attributes: AccountDoc['attributes'] = {}): Promise<AccountDoc> {
   const now = new Date();
   const csmId = `csm-${randomUUID().slice(0, 8)}`;
-  await it.db.collection('users').insertOne({
-    _id: csmId as never,
+  await collections(it.db).users.insertOne({
+    _id: csmId,
     email: `${csmId}@retain.test`,
     name: 'Maya Patel',
     role: 'csm',
@@ -61,7 +62,7 @@ async function account(attributes: AccountDoc['attributes'] = {}): Promise<Accou
     createdAt: now,
     updatedAt: now,
   };
-  await it.db.collection<AccountDoc>('accounts').insertOne(doc);
+  await collections(it.db).accounts.insertOne(doc);
   return doc;
 }
 
@@ -102,7 +103,7 @@ describe('inline texts through the activities', () => {
     };
     const expected = 'Call Dana Whitfield at Acme Logistics ($1,250.50), Maya Patel';
     expect(created.title).toBe(expected);
-    const stored = await it.db.collection<TaskDoc>('tasks').findOne({ _id: `${input.runId}:call` });
+    const stored = await collections(it.db).tasks.findOne({ _id: `${input.runId}:call` });
     expect(stored?.title).toBe(expected);
   });
 
@@ -117,7 +118,7 @@ describe('inline texts through the activities', () => {
       nonRetryable: true,
       message: expect.stringContaining('money: "gold" is not an amount'),
     });
-    expect(await it.db.collection<TaskDoc>('tasks').findOne({ _id: `${input.runId}:call` })).toBeNull();
+    expect(await collections(it.db).tasks.findOne({ _id: `${input.runId}:call` })).toBeNull();
   });
 
   test('a notify message renders with the helpers for the CSM', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useApiStack } from './helpers.js';
+import { collections } from '../../lib/collections.js';
 
 describe('API accounts', () => {
   const api = useApiStack('accounts');
@@ -27,9 +28,10 @@ describe('API accounts', () => {
     await api.publish(api.playbookYaml('api-welcome', 'account.created'));
     const res = await api.call('POST', '/v1/accounts', { body: api.accountBody({ id: 'welcomed-1' }) });
     expect(res.statusCode).toBe(201);
-    const enrolment = await api.db
-      .collection('enrolments')
-      .findOne({ accountId: 'welcomed-1', playbookId: 'api-welcome' });
+    const enrolment = await collections(api.db).enrolments.findOne({
+      accountId: 'welcomed-1',
+      playbookId: 'api-welcome',
+    });
     expect(enrolment).not.toBeNull();
   });
 

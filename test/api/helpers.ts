@@ -11,6 +11,7 @@ import type { Db } from 'mongodb';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { createEngine } from '../../engine/index.js';
+import { ensureIndexes } from '../../lib/collections.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { buildApp, type AppDeps } from '../../server/app.js';
 import { useIntegration } from '../harness/index.js';
@@ -150,6 +151,8 @@ export function useApiStack(label: string, options: ApiStackOptions = {}): ApiSt
       });
       running = worker.run();
     }
+    // As server/main.ts does before it builds the app.
+    await ensureIndexes(it.db);
     const app = await buildApp(
       { config, db: it.db, temporal: it.client, ...options.deps },
       { logger: false },

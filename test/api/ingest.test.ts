@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useApiStack } from './helpers.js';
+import { collections } from '../../lib/collections.js';
 
 describe('API ingest: health, account events, NPS', () => {
   const api = useApiStack('ingest');
@@ -52,7 +53,7 @@ describe('API ingest: health, account events, NPS', () => {
     expect(retry.statusCode).toBe(first.statusCode);
     expect(retry.json()).toEqual(first.json());
     expect(retry.headers['idempotent-replayed']).toBe('true');
-    expect(await api.db.collection('healthObservations').countDocuments({ accountId: 'h-2' })).toBe(1);
+    expect(await collections(api.db).healthObservations.countDocuments({ accountId: 'h-2' })).toBe(1);
   });
 
   it('answers 409 idempotency_conflict for a reused key with another body', async () => {
@@ -110,7 +111,7 @@ describe('API ingest: health, account events, NPS', () => {
       occurredAt: '2025-03-01T00:00:00.000Z',
       enrolments: [],
     });
-    expect(await api.db.collection('accountEvents').findOne({ _id: res.json().id })).toMatchObject({
+    expect(await collections(api.db).accountEvents.findOne({ _id: res.json().id })).toMatchObject({
       type: 'upsell',
       data: { mrr: 2000 },
     });

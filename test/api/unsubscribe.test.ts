@@ -6,11 +6,12 @@
 import { describe, expect, test } from 'vitest';
 import { signUnsubscribeToken } from '../../activities/unsubscribe-token.js';
 import { useApiStack } from './helpers.js';
+import { collections } from '../../lib/collections.js';
 
 const api = useApiStack('unsubscribe');
 
 const link = (token: string, extra = '') => `/v1/unsubscribe?token=${encodeURIComponent(token)}${extra}`;
-const suppressed = (email: string) => api.db.collection('suppressions').find({ email }).toArray();
+const suppressed = (email: string) => collections(api.db).suppressions.find({ email }).toArray();
 
 describe('unsubscribe link', () => {
   test('works without a token and answers with an HTML confirmation', async () => {
@@ -99,9 +100,9 @@ describe('unsubscribe link', () => {
       expect(res.body, url).toContain('This link is not valid');
     }
     expect(
-      await api.db
-        .collection('suppressions')
-        .countDocuments({ email: { $in: ['sam@acme.example', 'boss@acme.example'] } }),
+      await collections(api.db).suppressions.countDocuments({
+        email: { $in: ['sam@acme.example', 'boss@acme.example'] },
+      }),
     ).toBe(0);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useApiStack } from './helpers.js';
+import { collections } from '../../lib/collections.js';
 
 describe('API users', () => {
   const api = useApiStack('users');
@@ -21,7 +22,7 @@ describe('API users', () => {
       body: { email: 'hash@example.com', name: 'Hash', role: 'integration' },
     });
     const { user, token } = res.json();
-    const doc = await api.db.collection('users').findOne({ _id: user.id });
+    const doc = await collections(api.db).users.findOne({ _id: user.id });
     expect(JSON.stringify(doc)).not.toContain(token);
   });
 

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { useApiStack } from '../api/helpers.js';
 import { prng } from './generators.js';
+import { collections } from '../../lib/collections.js';
 
 const api = useApiStack('bad_playbooks');
 const root = new URL('../../', import.meta.url);
@@ -118,7 +119,7 @@ function hostile(): Array<{ kind: string; body: string; contentType?: string }> 
 
 describe('hostile playbook uploads', () => {
   test('each is refused with errors in bounded time; nothing stored', async () => {
-    const versions = api.db.collection('playbookVersions');
+    const versions = collections(api.db).playbookVersions;
     const before = await versions.countDocuments();
     const cases = hostile();
     const refusedByKind = new Map<string, number>();

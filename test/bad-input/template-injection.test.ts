@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { createEmailActivities } from '../../activities/email.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import { useIntegration } from '../harness/index.js';
+import { collections } from '../../lib/collections.js';
 
 const it = useIntegration('template_injection', { smtp: true });
 const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.meta.url));
@@ -50,7 +51,7 @@ async function send(field: (typeof fields)[number], value: string) {
     createdAt: now,
     updatedAt: now,
   };
-  await it.db.collection<AccountDoc>('accounts').insertOne(doc);
+  await collections(it.db).accounts.insertOne(doc);
   const runId = `run:inj:${doc._id}/${randomUUID()}`;
   const activities = createEmailActivities({
     db: it.db,

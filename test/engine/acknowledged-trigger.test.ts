@@ -12,6 +12,7 @@ import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { runWorkflowId } from '../../workflows/contract.js';
 import { account, insertAccounts, publish, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
+import { probeRuns } from './support/probe-activities.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let servers: EngineServers;
@@ -105,7 +106,7 @@ it(
 
     startWorkerProcess();
     const progress = await eventually('the run to get going', () =>
-      servers.db.collection('probeRuns').findOne({ accountId: 'ack-1' }),
+      probeRuns(servers.db).findOne({ accountId: 'ack-1' }),
     );
     expect(`${progress.workflowId}/${progress.runId}`).toBe(acknowledged.enrolments[0].runId);
   },

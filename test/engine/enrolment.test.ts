@@ -7,6 +7,7 @@ import { createEngine, type Engine } from '../../engine/index.js';
 import { runWorkflowId, type RunInput } from '../../workflows/contract.js';
 import { account, insertAccounts, publish, rescuePlaybook, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
+import { collections } from '../../lib/collections.js';
 
 let servers: EngineServers;
 let engine: Engine;
@@ -94,7 +95,7 @@ describe('one live run per account and playbook', () => {
     );
     expect(results.filter((r) => r.status === 'started')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'already_running')).toHaveLength(49);
-    expect(await servers.db.collection('enrolments').countDocuments({ accountId: 'race-1' })).toBe(1);
+    expect(await collections(servers.db).enrolments.countDocuments({ accountId: 'race-1' })).toBe(1);
   });
 });
 
@@ -226,8 +227,6 @@ describe('renewal.approaching', () => {
     const [second, third] = await Promise.all([engine.scanRenewals(), engine.scanRenewals()]);
     for (const scan of [second, third])
       expect(scan.enrolments.filter((e) => e.status === 'started')).toEqual([]);
-    expect(await servers.db.collection('enrolments').countDocuments({ playbookId: 'renewal-upsell' })).toBe(
-      2,
-    );
+    expect(await collections(servers.db).enrolments.countDocuments({ playbookId: 'renewal-upsell' })).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
 import type { Db } from 'mongodb';
 import type { AccountDoc, Segment } from '../../lib/documents.js';
 import type { Playbook } from '../../language/schema.js';
-import type { PlaybookIndexDoc, PlaybookVersionDoc } from '../../engine/playbook-catalog.js';
+import { collections } from '../../lib/collections.js';
 
 export function account(id: string, over: Partial<AccountDoc> = {}): AccountDoc {
   const now = new Date();
@@ -27,15 +27,15 @@ export function account(id: string, over: Partial<AccountDoc> = {}): AccountDoc 
 }
 
 export async function insertAccounts(db: Db, accounts: AccountDoc[]): Promise<void> {
-  if (accounts.length) await db.collection<AccountDoc>('accounts').insertMany(accounts);
+  if (accounts.length) await collections(db).accounts.insertMany(accounts);
 }
 
 /** Publishes `definition` as the next version of its playbook (what the playbook store does). */
 export async function publish(db: Db, definition: Playbook): Promise<number> {
-  const index = db.collection<PlaybookIndexDoc>('playbooks');
+  const index = collections(db).playbooks;
   const current = await index.findOne({ _id: definition.id });
   const version = (current?.latestVersion ?? 0) + 1;
-  await db.collection<PlaybookVersionDoc>('playbookVersions').insertOne({
+  await collections(db).playbookVersions.insertOne({
     _id: `${definition.id}@${version}`,
     playbookId: definition.id,
     version,

@@ -10,6 +10,7 @@ import { createRenewalScanActivities } from '../../activities/renewal-scan.js';
 import { createEngine } from '../../engine/index.js';
 import { account, insertAccounts, publish, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
+import { collections } from '../../lib/collections.js';
 
 let servers: EngineServers;
 const day = 86_400_000;
@@ -63,6 +64,6 @@ it('runs the scan from a daily Schedule and enrols each renewing account once', 
       expect(summary.counts).toEqual(i === 0 ? { started: 1 } : { already_enrolled: 1 });
     }
   });
-  expect(await db.collection('enrolments').countDocuments({ playbookId: 'renewal-upsell' })).toBe(1);
+  expect(await collections(db).enrolments.countDocuments({ playbookId: 'renewal-upsell' })).toBe(1);
   await env.client.schedule.getHandle(scheduleId).delete();
 });

@@ -10,6 +10,7 @@ import { freePort } from '../../lib/free-port.js';
 import { runWorkflowId } from '../../workflows/contract.js';
 import { account, insertAccounts, publish, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
+import { collections } from '../../lib/collections.js';
 
 let servers: EngineServers;
 let engine: Engine;
@@ -46,7 +47,7 @@ async function openTask(accountId: string): Promise<TaskDoc> {
     comments: [],
     createdAt: new Date(),
   };
-  await servers.db.collection<TaskDoc>('tasks').insertOne(task);
+  await collections(servers.db).tasks.insertOne(task);
   return task;
 }
 
@@ -101,7 +102,7 @@ it('keeps a completion pending while Temporal is unreachable and delivers it lat
 
   expect(await engine.deliverPendingCompletions()).toBe(1);
   expect(await signalsReceived(task.workflowId)).toHaveLength(1);
-  expect(await servers.db.collection('tasks').findOne({ _id: task._id as never })).toMatchObject({
+  expect(await collections(servers.db).tasks.findOne({ _id: task._id })).toMatchObject({
     pendingDelivery: false,
   });
   await deadConnection.close().catch(() => undefined);

@@ -7,8 +7,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
-import type { EmailDoc } from '../../lib/documents.js';
 import { usePlaybookEnv } from './playbook-env.js';
+import { collections } from '../../lib/collections.js';
 
 const attempts: Array<{ stepId: string; attempt: number }> = [];
 const pe = usePlaybookEnv('delivery-retries', {
@@ -54,9 +54,8 @@ describe('email steps under retries', () => {
     );
     expect(pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name))).toHaveLength(1);
 
-    const outbox = await pe.it.db
-      .collection<EmailDoc>('emails')
-      .find({ accountId: account._id })
+    const outbox = await collections(pe.it.db)
+      .emails.find({ accountId: account._id })
       .sort({ createdAt: 1 })
       .toArray();
     expect(outbox.map((e) => [e.stepId, e.status])).toEqual([

@@ -13,8 +13,9 @@ import { createTaskActivities } from '../../activities/tasks.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { auditQuery, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
 import type { Playbook } from '../../language/schema.js';
-import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
+import type { TaskDoc } from '../../lib/documents.js';
 import { WorkflowFailedError } from '@temporalio/client';
+import { collections } from '../../lib/collections.js';
 
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 const it = useIntegration('interp-smoke');
@@ -55,7 +56,7 @@ describe('the playbook interpreter', () => {
   test('a completed task moves the waiting run on, the branch sees its outcome, the run ends with it', async () => {
     const accountId = `acct-${randomUUID()}`;
     const now = new Date();
-    await it.db.collection<AccountDoc>('accounts').insertOne({
+    await collections(it.db).accounts.insertOne({
       _id: accountId,
       name: 'Acme <Logistics>',
       segment: 'high-touch',
@@ -92,7 +93,7 @@ describe('the playbook interpreter', () => {
         workflowId: runWorkflowId('smoke', accountId),
         args: [input],
       });
-      const tasks = it.db.collection<TaskDoc>('tasks');
+      const tasks = collections(it.db).tasks;
       let task: TaskDoc | null = null;
       for (let i = 0; i < 100 && !task; i++) {
         task = await tasks.findOne({ accountId });
@@ -116,17 +117,17 @@ describe('the playbook interpreter', () => {
       branch: 'then',
       seen: { steps: { call: { outcome: 'reached' } } },
     });
-    const run = await it.db.collection<RunDoc>('runs').findOne({ _id: result.runId });
+    const run = await collections(it.db).runs.findOne({ _id: result.runId });
     expect(run).toMatchObject({ status: 'completed', outcome: 'reached_customer', goalReached: false });
     expect(run?.audit.length).toBe(result.audit.length);
-    const account = await it.db.collection<AccountDoc>('accounts').findOne({ _id: accountId });
+    const account = await collections(it.db).accounts.findOne({ _id: accountId });
     expect(account?.lifecycle).toBe('adoption');
   });
 
   test('an account deleted mid-run ends the run as failed, its open task cancelled', async () => {
     const accountId = `acct-${randomUUID()}`;
     const now = new Date();
-    await it.db.collection<AccountDoc>('accounts').insertOne({
+    await collections(it.db).accounts.insertOne({
       _id: accountId,
       name: 'Short-lived Ltd',
       segment: 'low-touch',
@@ -173,13 +174,13 @@ describe('the playbook interpreter', () => {
         workflowId: runWorkflowId('smoke-goal', accountId),
         args: [input],
       });
-      const tasks = it.db.collection<TaskDoc>('tasks');
+      const tasks = collections(it.db).tasks;
       let task: TaskDoc | null = null;
       for (let i = 0; i < 100 && !task; i++) {
         task = await tasks.findOne({ accountId });
         if (!task) await new Promise((r) => setTimeout(r, 100));
       }
-      await it.db.collection<AccountDoc>('accounts').deleteOne({ _id: accountId });
+      await collections(it.db).accounts.deleteOne({ _id: accountId });
       await handle.signal(taskCompleted, { taskId: task!._id, stepId: 'call', outcome: 'reached' });
       const error = await handle.result().then(
         () => null,
@@ -189,16 +190,13 @@ describe('the playbook interpreter', () => {
     });
     expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
     expect(String((outcome.error as WorkflowFailedError).cause?.message)).toMatch(/does not exist/);
-    const run = await it.db.collection<RunDoc>('runs').findOne({ _id: outcome.runId });
+    const run = await collections(it.db).runs.findOne({ _id: outcome.runId });
     expect(run).toMatchObject({ status: 'failed', outcome: null });
     expect(run?.audit.find((e) => e.event === 'failed')?.detail).toMatchObject({
       error: expect.stringContaining(accountId),
     });
     expect(
-      (await it.db.collection<TaskDoc>('tasks').find({ accountId }).toArray()).map((t) => [
-        t.stepId,
-        t.status,
-      ]),
+      (await collections(it.db).tasks.find({ accountId }).toArray()).map((t) => [t.stepId, t.status]),
     ).toEqual([['call', 'cancelled']]);
   });
 });

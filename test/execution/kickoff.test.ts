@@ -7,6 +7,7 @@ import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import { auditQuery, stateQuery } from '../../workflows/contract.js';
 import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
+import { collections } from '../../lib/collections.js';
 
 const pe = usePlaybookEnv('kickoff-e2e');
 let playbook: Playbook;
@@ -15,7 +16,7 @@ beforeAll(() => {
 });
 // Signed, not yet onboarding: the run's last steps move the account on.
 const newAccount = (over: Partial<AccountDoc> = {}) => pe.account({ lifecycle: 'signed', ...over });
-const accountDoc = async (id: string) => pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: id });
+const accountDoc = async (id: string) => collections(pe.it.db).accounts.findOne({ _id: id });
 const csmMail = (account: AccountDoc) =>
   pe.mailTo('maya@retain.test').filter((s) => s.includes(account.name));
 
@@ -63,7 +64,7 @@ describe('kickoff', () => {
       attributes: { kickoffCompleted: true },
     });
     expect(csmMail(account)).toHaveLength(0);
-    const outcomes = await pe.it.db.collection('outcomes').find({ accountId: account._id }).toArray();
+    const outcomes = await collections(pe.it.db).outcomes.find({ accountId: account._id }).toArray();
     expect(outcomes.map((o) => o.name)).toEqual(['goals_agreed']);
     await recordHistory('kickoff-goals-agreed', handle);
   });

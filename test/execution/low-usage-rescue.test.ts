@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
+import { collections } from '../../lib/collections.js';
 
 const pe = usePlaybookEnv('rescue-e2e');
 const turnedRed = { health: { score: 30, band: 'red' }, previous: { score: 75, band: 'green' } };
@@ -109,7 +110,7 @@ describe('low-usage-rescue', () => {
     expect(pe.mailTo(account.contacts[0].email)).toHaveLength(1);
     await pe.completeTask(handle, 'check_in_call', 'churn_risk');
     await pe.env.sleep('1d');
-    const stored = await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id });
+    const stored = await collections(pe.it.db).accounts.findOne({ _id: account._id });
     expect(stored?.attributes).toMatchObject({ churnRisk: true });
     expect(pe.webhookCalls.filter((c) => c.accountId === account._id)).toEqual([
       expect.objectContaining({ message: expect.stringContaining('Churn risk reported') }),
@@ -175,7 +176,7 @@ describe('low-usage-rescue', () => {
     expect((await pe.tasks(account._id)).map((t) => [t.stepId, t.status, t.outcome])).toEqual([
       ['rescue_call', 'completed', 'reached'],
     ]);
-    const stored = await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id });
+    const stored = await collections(pe.it.db).accounts.findOne({ _id: account._id });
     expect(stored?.attributes).not.toHaveProperty('churnRisk');
   });
 

@@ -4,15 +4,15 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
-import type { AccountDoc } from '../../lib/documents.js';
 import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
+import { collections } from '../../lib/collections.js';
 
 const pe = usePlaybookEnv('onboarding-e2e');
 let playbook: Playbook;
 beforeAll(() => {
   playbook = loadShippedPlaybook('onboarding');
 });
-const accounts = () => pe.it.db.collection<AccountDoc>('accounts');
+const accounts = () => collections(pe.it.db).accounts;
 const techTouch = () =>
   pe.account({ segment: 'tech-touch', plan: 'starter', csm: '', attributes: { activated: false } });
 
@@ -36,7 +36,7 @@ describe('onboarding', () => {
     expect(run?.audit.find((e) => e.kind === 'goal' && e.event === 'reached')?.detail).toMatchObject({
       seen: { account: { attributes: { activated: true } } },
     });
-    const outcomes = await pe.it.db.collection('outcomes').find({ accountId: account._id }).toArray();
+    const outcomes = await collections(pe.it.db).outcomes.find({ accountId: account._id }).toArray();
     expect(outcomes.map((o) => o.name)).toEqual(['onboarding_completed']);
     await recordHistory('onboarding-activated', handle);
   });

@@ -20,6 +20,7 @@ import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
 import { createTimeSkippingEnvironment } from '../../lib/stack.js';
 import { healthChanged, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
 import { useIntegration, workflowBundle, type Integration } from '../harness/index.js';
+import { collections } from '../../lib/collections.js';
 
 const root = new URL('../../', import.meta.url);
 export const templatesDir = fileURLToPath(new URL('playbooks/templates/', root));
@@ -124,8 +125,8 @@ export function usePlaybookEnv(
       }),
     });
     running = worker.run();
-    await it.db.collection('users').updateOne(
-      { _id: 'csm-maya' as never },
+    await collections(it.db).users.updateOne(
+      { _id: 'csm-maya' },
       {
         $set: {
           email: 'maya@retain.test',
@@ -172,7 +173,7 @@ export function usePlaybookEnv(
         updatedAt: now,
         ...over,
       };
-      await it.db.collection<AccountDoc>('accounts').insertOne(doc);
+      await collections(it.db).accounts.insertOne(doc);
       return doc;
     },
     start(playbook, account, opts = {}) {
@@ -192,30 +193,33 @@ export function usePlaybookEnv(
     },
     async setHealth(handle, account, score, band, previous) {
       const observedAt = new Date();
-      await it.db
-        .collection<AccountDoc>('accounts')
-        .updateOne({ _id: account._id }, { $set: { health: { score, band, observedAt } } });
+      await collections(it.db).accounts.updateOne(
+        { _id: account._id },
+        { $set: { health: { score, band, observedAt } } },
+      );
       await (handle as unknown as { signal: (s: typeof healthChanged, a: unknown) => Promise<void> }).signal(
         healthChanged,
         { health: { score, band }, previous, observedAt: observedAt.toISOString() },
       );
     },
     async completeTask(handle, stepId, outcome) {
-      const task = await it.db
-        .collection<TaskDoc>('tasks')
-        .findOne({ workflowId: handle.workflowId, stepId, status: 'open' });
+      const task = await collections(it.db).tasks.findOne({
+        workflowId: handle.workflowId,
+        stepId,
+        status: 'open',
+      });
       expect(task, `an open task for ${stepId}`).not.toBeNull();
-      await it.db
-        .collection<TaskDoc>('tasks')
-        .updateOne({ _id: task!._id }, { $set: { status: 'completed', outcome, completedAt: new Date() } });
+      await collections(it.db).tasks.updateOne(
+        { _id: task!._id },
+        { $set: { status: 'completed', outcome, completedAt: new Date() } },
+      );
       await (handle as unknown as { signal: (s: typeof taskCompleted, a: unknown) => Promise<void> }).signal(
         taskCompleted,
         { taskId: task!._id, stepId, outcome },
       );
     },
     mailTo: (email) => it.inbox.messages.filter((m) => m.envelopeTo.includes(email)).map((m) => m.subject),
-    run: (workflowId) => it.db.collection<RunDoc>('runs').findOne({ workflowId }),
-    tasks: (accountId) =>
-      it.db.collection<TaskDoc>('tasks').find({ accountId }).sort({ createdAt: 1 }).toArray(),
+    run: (workflowId) => collections(it.db).runs.findOne({ workflowId }),
+    tasks: (accountId) => collections(it.db).tasks.find({ accountId }).sort({ createdAt: 1 }).toArray(),
   };
 }

@@ -8,6 +8,7 @@ import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import { accountEvent, cancelRun } from '../../workflows/contract.js';
 import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
+import { collections } from '../../lib/collections.js';
 
 const pe = usePlaybookEnv('renewal-e2e');
 let playbook: Playbook;
@@ -28,7 +29,7 @@ const renewing = (
     renewalAt: new Date(Date.now() + 90 * 86_400_000),
   });
 const outcomesOf = async (accountId: string) =>
-  (await pe.it.db.collection('outcomes').find({ accountId }).sort({ recordedAt: 1 }).toArray()).map(
+  (await collections(pe.it.db).outcomes.find({ accountId }).sort({ recordedAt: 1 }).toArray()).map(
     (o) => o.name,
   );
 const csmMail = (account: AccountDoc) =>
@@ -69,7 +70,7 @@ describe('renewal-upsell: the upsell check', () => {
     await handle.signal(accountEvent, renewed);
     expect(await handle.result()).toEqual({ status: 'completed', outcome: 'renewed', goalReached: false });
     expect(await outcomesOf(account._id)).toEqual(['upsell', 'renewed']);
-    expect(await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: account._id })).toMatchObject({
+    expect(await collections(pe.it.db).accounts.findOne({ _id: account._id })).toMatchObject({
       lifecycle: 'expansion',
     });
     await recordHistory('renewal-upsell-upsell-renewed', handle);

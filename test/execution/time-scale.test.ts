@@ -12,7 +12,7 @@ import { createTaskActivities } from '../../activities/tasks.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { runWorkflowId, type RunInput } from '../../workflows/contract.js';
 import type { Playbook } from '../../language/schema.js';
-import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
+import { collections } from '../../lib/collections.js';
 
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 const it = useIntegration('time-scale');
@@ -32,7 +32,7 @@ const playbook: Playbook = {
 test('with timeScale 86,400 a day lasts a second: 3-day wait, 2-day due date, 10-day window', async () => {
   const accountId = `acct-${randomUUID()}`;
   const now = new Date();
-  await it.db.collection<AccountDoc>('accounts').insertOne({
+  await collections(it.db).accounts.insertOne({
     _id: accountId,
     name: 'Scaled Co',
     segment: 'low-touch',
@@ -86,8 +86,8 @@ test('with timeScale 86,400 a day lasts a second: 3-day wait, 2-day due date, 10
   expect(result).toMatchObject({ status: 'completed', outcome: 'not_done', goalReached: false });
   expect(elapsed).toBeGreaterThanOrEqual(9_000);
   expect(elapsed).toBeLessThan(60_000);
-  const task = await it.db.collection<TaskDoc>('tasks').findOne({ accountId });
-  const run = await it.db.collection<RunDoc>('runs').findOne({ accountId });
+  const task = await collections(it.db).tasks.findOne({ accountId });
+  const run = await collections(it.db).runs.findOne({ accountId });
   // Due two scaled days (two seconds) after the run started.
   const dueAfterStart = task!.due.getTime() - run!.startedAt.getTime();
   expect(dueAfterStart).toBeGreaterThanOrEqual(1_900);

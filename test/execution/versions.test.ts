@@ -7,8 +7,9 @@ import { describe, expect, test } from 'vitest';
 import { publishPlaybook } from '../../catalog/playbook-store.js';
 import { FileTemplateCatalog } from '../../catalog/template-catalog.js';
 import { createEngine } from '../../engine/index.js';
-import type { AccountDoc, RunDoc } from '../../lib/documents.js';
+import type { AccountDoc } from '../../lib/documents.js';
 import { templatesDir, usePlaybookEnv } from './playbook-env.js';
+import { collections } from '../../lib/collections.js';
 
 const pe = usePlaybookEnv('versions-e2e');
 
@@ -49,9 +50,9 @@ async function enrol(account: AccountDoc) {
   return { enrolment, handle: pe.env.client.workflow.getHandle(enrolment.workflowId) };
 }
 
-const runOf = (workflowId: string) => pe.it.db.collection<RunDoc>('runs').findOne({ workflowId });
+const runOf = (workflowId: string) => collections(pe.it.db).runs.findOne({ workflowId });
 const lifecycleOf = async (id: string) =>
-  (await pe.it.db.collection<AccountDoc>('accounts').findOne({ _id: id }))?.lifecycle;
+  (await collections(pe.it.db).accounts.findOne({ _id: id }))?.lifecycle;
 
 describe('playbook versions and runs in flight', () => {
   test('a new version published while a run waits: the run finishes on its own version, new runs take the new one', async () => {

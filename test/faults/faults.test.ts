@@ -15,6 +15,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { drill, FaultStack, invariants, sleep, until, type Invariants } from './support.js';
 import { prng } from '../bad-input/generators.js';
+import { collections } from '../../lib/collections.js';
 
 const long = process.env.FAULTS_LONG === '1';
 const stack = new FaultStack();
@@ -190,9 +191,8 @@ describe('fault scenarios', () => {
       expect(res.status).toBeLessThan(300);
     }
     const inv = await settle('drill-mongo', runs);
-    const observations = await stack.db
-      .collection<{ accountId: string }>('healthObservations')
-      .find({ accountId: { $in: accounts } })
+    const observations = await collections(stack.db)
+      .healthObservations.find({ accountId: { $in: accounts } })
       .toArray();
     const perAccount = new Map<string, number>();
     for (const o of observations) perAccount.set(o.accountId, (perAccount.get(o.accountId) ?? 0) + 1);
@@ -247,9 +247,8 @@ describe('fault scenarios', () => {
       });
       expect(res.status, JSON.stringify(res.json)).toBeLessThan(300);
     }
-    const observations = await stack.db
-      .collection<{ accountId: string }>('healthObservations')
-      .find({ accountId: { $in: accounts } })
+    const observations = await collections(stack.db)
+      .healthObservations.find({ accountId: { $in: accounts } })
       .toArray();
     const perAccount = new Map<string, number>();
     for (const o of observations) perAccount.set(o.accountId, (perAccount.get(o.accountId) ?? 0) + 1);

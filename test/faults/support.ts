@@ -24,6 +24,7 @@ import {
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { temporalCliPath } from '../../lib/stack-temporal.js';
 import { startPostgres, type Postgres } from '../../lib/stack-postgres.js';
+import { collections } from '../../lib/collections.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /**
@@ -262,9 +263,8 @@ export class FaultStack {
 
   /** For a failure message: the runs of `playbookId` not completed, and what Temporal says of them. */
   async unfinishedRuns(playbookId: string): Promise<string> {
-    const open = await this.db
-      .collection<{ _id: string; workflowId: string; status: string }>('runs')
-      .find({ playbookId, status: { $ne: 'completed' } })
+    const open = await collections(this.db)
+      .runs.find({ playbookId, status: { $ne: 'completed' } })
       .toArray();
     const connection = await Connection.connect({ address: this.env().TEMPORAL_ADDRESS });
     try {
@@ -378,16 +378,12 @@ export interface Invariants {
 
 /** Checks the invariants of every run of `playbookId`: one task, two emails, one outcome each. */
 export async function invariants(stack: FaultStack, playbookId: string): Promise<Invariants> {
-  const runs = await stack.db
-    .collection<{ _id: string; status: string }>('runs')
-    .find({ playbookId })
-    .toArray();
+  const runs = await collections(stack.db).runs.find({ playbookId }).toArray();
   const ids = new Set(runs.map((r) => r._id));
-  const tasks = await stack.db
-    .collection<{ runId: string; stepId: string }>('tasks')
-    .find({ runId: { $in: [...ids] } })
+  const tasks = await collections(stack.db)
+    .tasks.find({ runId: { $in: [...ids] } })
     .toArray();
-  const outcomes = await stack.db.collection<{ runId: string }>('outcomes').find({ playbookId }).toArray();
+  const outcomes = await collections(stack.db).outcomes.find({ playbookId }).toArray();
   const perRunStep = new Map<string, number>();
   for (const m of stack.mails) {
     const run = m.header('x-retain-run');

@@ -22,6 +22,7 @@ import {
 import { defaultThresholds } from '../../language/health-band.js';
 import { useIntegration } from '../harness/index.js';
 import { accounts, d, events, from, nps, to } from './fixture.js';
+import { collections } from '../../lib/collections.js';
 
 const it = useIntegration('kpis');
 
@@ -177,14 +178,12 @@ describe('NPS, runs and operations in the database', () => {
       startedAt: d(startedAt),
       ...(endedAt ? { endedAt: d(endedAt) } : {}),
     });
-    await it.db
-      .collection('runs')
-      .insertMany([
-        run('r1', false, true, '2025-01-02T00:00:00Z', '2025-01-06T00:00:00Z'),
-        run('r2', false, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
-        run('r3', true, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
-        run('r4', false, null, '2025-02-03T00:00:00Z'),
-      ] as never[]);
+    await collections(it.db).runs.insertMany([
+      run('r1', false, true, '2025-01-02T00:00:00Z', '2025-01-06T00:00:00Z'),
+      run('r2', false, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
+      run('r3', true, false, '2025-01-03T00:00:00Z', '2025-01-20T00:00:00Z'),
+      run('r4', false, null, '2025-02-03T00:00:00Z'),
+    ] as never[]);
     const [rescue] = await playbookEffectivenessFromDb(it.db, { from, to });
     // treated r1, r2: 1 of 2 → 50 %, 4 days; control r3: 0 of 1 → 0 %; lift 50 points; r4 is in February
     expect(rescue).toEqual({
@@ -198,12 +197,12 @@ describe('NPS, runs and operations in the database', () => {
       lift: 50,
     });
 
-    await it.db.collection('healthObservations').insertMany([
+    await collections(it.db).healthObservations.insertMany([
       { accountId: 'A', score: 75, band: 'green', observedAt: d('2025-01-05T00:00:00Z') },
       { accountId: 'A', score: 30, band: 'red', observedAt: d('2025-01-25T00:00:00Z') },
       { accountId: 'B', score: 50, band: 'yellow', observedAt: d('2025-01-05T00:00:00Z') },
     ] as never[]);
-    await it.db.collection('tasks').insertMany([
+    await collections(it.db).tasks.insertMany([
       {
         _id: 't1',
         assignee: 'maya',

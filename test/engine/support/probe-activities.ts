@@ -1,6 +1,18 @@
 import type { Db } from 'mongodb';
 
 /** The probe workflow's one side effect: a document saying the run got going. */
+export interface ProbeRunDoc {
+  _id: string;
+  workflowId: string;
+  runId: string;
+  accountId: string;
+  control: boolean;
+  at: Date;
+}
+
+/** A collection of the tests' own (not one of lib/collections.ts): the probe's record. */
+export const probeRuns = (db: Db) => db.collection<ProbeRunDoc>('probeRuns');
+
 export function createProbeActivities(db: Db) {
   return {
     async recordRunProgress(progress: {
@@ -10,9 +22,11 @@ export function createProbeActivities(db: Db) {
       control: boolean;
     }): Promise<void> {
       const id = `${progress.workflowId}/${progress.runId}`;
-      await db
-        .collection('probeRuns')
-        .updateOne({ _id: id as never }, { $setOnInsert: { ...progress, at: new Date() } }, { upsert: true });
+      await probeRuns(db).updateOne(
+        { _id: id },
+        { $setOnInsert: { ...progress, at: new Date() } },
+        { upsert: true },
+      );
     },
   };
 }
