@@ -20,6 +20,8 @@ import { collections } from '../lib/collections.js';
 import { newAccountDoc, type AccountDoc } from '../lib/documents.js';
 import { createWorkerActivities } from '../worker/activities.js';
 import type { RunInput } from '../workflows/contract.js';
+import { playbookRun } from '../workflows/playbook-run.js';
+import { handwrittenOnboarding } from './workflows/handwritten-onboarding.js';
 import { figure, root, scenarioDb, type Figure, type Scenario } from './support.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -57,7 +59,8 @@ export function benchAccount(id: string): AccountDoc {
 
 interface Variant {
   label: string;
-  workflow: 'playbookRun' | 'handwrittenOnboarding';
+  /** The workflow's type name. */
+  workflow: string;
   wallMs: number;
   workflowTasks: number;
   historyEvents: number;
@@ -102,7 +105,10 @@ export const interpreter: Scenario = {
         }),
       });
 
-      const variant = async (label: string, workflow: Variant['workflow']): Promise<Variant> => {
+      const variant = async (
+        label: string,
+        workflow: typeof playbookRun | typeof handwrittenOnboarding,
+      ): Promise<Variant> => {
         const ids = Array.from({ length: runs }, (_, i) => `${label}-${i}`);
         for (let i = 0; i < ids.length; i += 1000)
           await collections(db).accounts.insertMany(ids.slice(i, i + 1000).map(benchAccount));
@@ -139,7 +145,7 @@ export const interpreter: Scenario = {
           median(sample.map((h) => (h.events ?? []).filter((e) => e.eventType === type).length));
         const v: Variant = {
           label,
-          workflow,
+          workflow: workflow.name,
           wallMs,
           workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
           historyEvents: median(sample.map((h) => (h.events ?? []).length)),
@@ -154,8 +160,8 @@ export const interpreter: Scenario = {
 
       const [hand, engine] = await worker.runUntil(async () => {
         // The baseline first, so any warm-up favours the engine's figures.
-        const hand = await variant('hand', 'handwrittenOnboarding');
-        const engine = await variant('playbook', 'playbookRun');
+        const hand = await variant('hand', handwrittenOnboarding);
+        const engine = await variant('playbook', playbookRun);
         return [hand, engine];
       });
       // Both must have done the same work; a run whose window closed before its last email did less.

@@ -11,6 +11,7 @@ import { validatePlaybook } from '../language/validate.js';
 import { collections } from '../lib/collections.js';
 import { Client, Connection } from '@temporalio/client';
 import { accountEvent, type RunInput } from '../workflows/contract.js';
+import { playbookRun } from '../workflows/playbook-run.js';
 import { benchAccount } from './interpreter.js';
 import {
   figure,
@@ -70,7 +71,7 @@ export const memory: Scenario = {
           control: false,
           trigger: { on: 'manual', at: new Date().toISOString(), seen: {} },
         };
-        const handle = await client.workflow.start('playbookRun', {
+        const handle = await client.workflow.start(playbookRun, {
           taskQueue,
           workflowId: `bench:hold:${accountId}`,
           args: [input],

@@ -12,6 +12,7 @@ import type { AccountDoc, EnrolmentDoc, EnrolmentResult } from '../lib/documents
 import type { EventView, HealthView } from '../language/context.js';
 import type { TriggerOn } from '../language/schema.js';
 import { runWorkflowId, type RunInput, type TriggerRecord } from '../workflows/contract.js';
+import { playbookRun } from '../workflows/playbook-run.js';
 import { cooldownUntil, lastRun } from './cooldown.js';
 import { checkEligibility } from './eligibility.js';
 import { isControl } from './holdout.js';
@@ -37,9 +38,6 @@ export interface EnrolmentRequest {
   /** A person decided (`manual`): only the audience applies, not `trigger.when`. */
   skipTriggerWhen?: boolean;
 }
-
-/** The workflow type name registered by workflows/index.ts. */
-export const playbookRunType = 'playbookRun';
 
 export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise<EnrolmentResult> {
   const { playbook, account } = req;
@@ -96,7 +94,7 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
 
   let firstRunId: string;
   try {
-    const handle = await deps.temporal.workflow.start(playbookRunType, {
+    const handle = await deps.temporal.workflow.start(playbookRun, {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],

@@ -27,7 +27,7 @@ import {
   type RunInput,
   type RunResult,
 } from '../../workflows/contract.js';
-import { playbookRunType } from '../enrolment.js';
+import { playbookRun } from '../../workflows/playbook-run.js';
 import { defaultThresholds, healthBand, type HealthThresholds } from '../../language/health-band.js';
 import { swapHealth } from '../health-ingest.js';
 import { startLocalMongo } from './local-mongo.js';
@@ -194,7 +194,7 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
     let result!: RunResult;
     let enrolledAt = now;
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(playbookRunType, {
+      const handle = await env.client.workflow.start(playbookRun, {
         taskQueue,
         workflowId: runWorkflowId(input.playbook.id, account._id),
         args: [runInput],

@@ -12,6 +12,7 @@ import { createRunRecordActivities } from '../../activities/run-records.js';
 import { createTaskActivities } from '../../activities/tasks.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { auditQuery, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
+import { playbookRun } from '../../workflows/playbook-run.js';
 import type { Playbook } from '../../language/schema.js';
 import type { TaskDoc } from '../../lib/documents.js';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -88,7 +89,7 @@ describe('the playbook interpreter', () => {
       },
     });
     const result = await worker.runUntil(async () => {
-      const handle = await it.client.workflow.start('playbookRun', {
+      const handle = await it.client.workflow.start(playbookRun, {
         taskQueue: it.taskQueue,
         workflowId: runWorkflowId('smoke', accountId),
         args: [input],
@@ -169,7 +170,7 @@ describe('the playbook interpreter', () => {
       },
     });
     const outcome = await worker.runUntil(async () => {
-      const handle = await it.client.workflow.start('playbookRun', {
+      const handle = await it.client.workflow.start(playbookRun, {
         taskQueue: it.taskQueue,
         workflowId: runWorkflowId('smoke-goal', accountId),
         args: [input],

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect } from 'vitest';
@@ -19,6 +20,7 @@ import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
 import { createTimeSkippingEnvironment } from '../../lib/stack.js';
 import { healthChanged, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
+import { playbookRun } from '../../workflows/playbook-run.js';
 import { useIntegration, workflowBundle, type Integration } from '../harness/index.js';
 import { collections } from '../../lib/collections.js';
 
@@ -64,7 +66,7 @@ export interface PlaybookEnv {
     playbook: Playbook,
     account: AccountDoc,
     opts?: { control?: boolean; seen?: Record<string, unknown> },
-  ): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof playbookRun>>;
   setHealth(
     handle: { signal: (...args: never[]) => Promise<void> },
     account: AccountDoc,
@@ -185,7 +187,7 @@ export function usePlaybookEnv(
         control: opts.control ?? false,
         trigger: { on: playbook.trigger.on, at: new Date().toISOString(), seen: opts.seen ?? {} },
       };
-      return env.client.workflow.start('playbookRun', {
+      return env.client.workflow.start(playbookRun, {
         taskQueue,
         workflowId: runWorkflowId(playbook.id, account._id),
         args: [input],

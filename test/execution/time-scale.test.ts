@@ -11,6 +11,7 @@ import { createRunRecordActivities } from '../../activities/run-records.js';
 import { createTaskActivities } from '../../activities/tasks.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { runWorkflowId, type RunInput } from '../../workflows/contract.js';
+import { playbookRun } from '../../workflows/playbook-run.js';
 import type { Playbook } from '../../language/schema.js';
 import { collections } from '../../lib/collections.js';
 
@@ -75,7 +76,7 @@ test('with timeScale 86,400 a day lasts a second: 3-day wait, 2-day due date, 10
   });
   const began = Date.now();
   const result = await worker.runUntil(
-    it.client.workflow.execute('playbookRun', {
+    it.client.workflow.execute(playbookRun, {
       taskQueue: it.taskQueue,
       workflowId: runWorkflowId('scaled', accountId),
       args: [input],
