@@ -3,7 +3,14 @@
  * taken on current data (the account is re-read before each), and everything it does is
  * written to the run's audit trail.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  patched,
+  sleep,
+} from '@temporalio/workflow';
 import { stepKind, type Step } from '../language/schema.js';
 import { durationMs } from '../language/durations.js';
 import { activities } from './activities-proxy.js';
@@ -207,6 +214,8 @@ export class Interpreter {
       'waiting',
       spec.task ? { task: spec.task, timeout: spec.timeout } : { event: spec.event, timeout: spec.timeout },
     );
+    // An event that arrives while the run stores that it waits must release it: count from here.
+    const seqAtWait = this.run.lastEventSeq;
     await this.beforeBlocking();
     let arrived: boolean;
     if (spec.task) {
@@ -216,7 +225,8 @@ export class Interpreter {
         timeout,
       );
     } else {
-      const since = this.run.lastEventSeq;
+      // Runs recorded before the fix read the sequence after storing; replay keeps their reading.
+      const since = patched('waitfor-event-since-wait') ? seqAtWait : this.run.lastEventSeq;
       arrived = await condition(
         () => this.run.events.some((e) => e.seq > since && e.name === spec.event),
         timeout,

@@ -199,29 +199,23 @@ describe('task and waitFor', () => {
     expect(r.result).toEqual(completed(outcome));
   });
 
-  // Known bug, reported, not fixed here: waitFor reads the event sequence only after storing
-  // its "waiting" audit entry, so an event that arrives during that write is taken for an
-  // earlier one and the run times out. Fixing it changes replay for runs that hit the window
-  // (a patched() change in workflows/interpreter.ts). `test.fails` turns red once it is fixed.
-  test.fails(
-    'waitFor an event: one that arrives while the run stores that it waits releases it',
-    async () => {
-      const r = await run({
-        playbook: playbook(hold([])),
-        drive: async ({ handle, stubs }) => {
-          const held = stubs.hold(waiting('hold'), 'the wait being stored');
-          await held.call;
-          await handle.signal(accountEvent, {
-            name: 'invoice_paid',
-            data: {},
-            occurredAt: new Date().toISOString(),
-          });
-          held.release();
-        },
-      });
-      expect(r.effects).toEqual(['outcome paid']);
-    },
-  );
+  // The event sequence is read before the "waiting" entry is stored (a patched() change).
+  test('waitFor an event: one that arrives while the run stores that it waits releases it', async () => {
+    const r = await run({
+      playbook: playbook(hold([])),
+      drive: async ({ handle, stubs }) => {
+        const held = stubs.hold(waiting('hold'), 'the wait being stored');
+        await held.call;
+        await handle.signal(accountEvent, {
+          name: 'invoice_paid',
+          data: {},
+          occurredAt: new Date().toISOString(),
+        });
+        held.release();
+      },
+    });
+    expect(r.effects).toEqual(['outcome paid']);
+  });
 });
 
 describe('wait', () => {
