@@ -52,11 +52,18 @@ const declare = <T extends Document>(name: string, indexes: IndexDeclaration[] =
   indexes,
 });
 
-/** Newest first per account: what the account timeline (server/routes/timeline.ts) reads. */
-const newestFirst = (field: string): IndexDeclaration => ({ key: { accountId: 1, [field]: -1 } });
+/**
+ * The indexes that serve the API's lists (server/repositories/) end in `_id: 1`, the tie-break
+ * of every list's sort: MongoDB serves the sort `{ due: 1, _id: 1 }` from an index only if the
+ * index holds both keys in that order.
+ */
+const sorted = (key: Record<string, 1 | -1>): IndexDeclaration => ({ key: { ...key, _id: 1 } });
+
+/** Newest first per account: what the account timeline (server/repositories/timeline.ts) reads. */
+const newestFirst = (field: string): IndexDeclaration => sorted({ accountId: 1, [field]: -1 });
 
 const declarations = {
-  accounts: declare<AccountDoc>('accounts', [{ key: { csm: 1 } }, { key: { segment: 1 } }]),
+  accounts: declare<AccountDoc>('accounts', [sorted({ csm: 1 }), sorted({ segment: 1 })]),
   users: declare<UserDoc>('users', [
     { key: { email: 1 }, unique: true },
     { key: { tokenHash: 1 }, unique: true },
@@ -70,19 +77,31 @@ const declarations = {
     { key: { playbookId: 1, hash: 1 }, name: 'playbook_hash', unique: true },
   ]),
 
-  runs: declare<RunDoc>('runs', [newestFirst('startedAt'), newestFirst('endedAt')]),
+  runs: declare<RunDoc>('runs', [
+    newestFirst('startedAt'),
+    newestFirst('endedAt'),
+    /** An admin's run list, every account. */
+    sorted({ startedAt: -1 }),
+  ]),
   enrolments: declare<EnrolmentDoc>('enrolments'),
   triggerClaims: declare<TriggerClaimDoc>('triggerClaims'),
   tasks: declare<TaskDoc>('tasks', [
-    { key: { assignee: 1, status: 1, due: 1 } },
-    { key: { accountId: 1, due: 1 } },
+    /** A CSM's task list, by status and whole; an account's; an admin's, every assignee. */
+    sorted({ assignee: 1, status: 1, due: 1 }),
+    sorted({ assignee: 1, due: 1 }),
+    sorted({ accountId: 1, due: 1 }),
+    sorted({ due: 1 }),
     newestFirst('createdAt'),
     newestFirst('completedAt'),
     newestFirst('cancelledAt'),
   ]),
   outcomes: declare<OutcomeDoc>('outcomes', [newestFirst('recordedAt')]),
   /** The outbox: one document per run and step. */
-  emails: declare<EmailDoc>('emails', [newestFirst('createdAt')]),
+  emails: declare<EmailDoc>('emails', [
+    newestFirst('createdAt'),
+    /** An admin's email log, every account. */
+    sorted({ createdAt: -1 }),
+  ]),
   emailDeliveries: declare<EmailDeliveryDoc>('emailDeliveries'),
   suppressions: declare<SuppressionDoc>('suppressions'),
 

@@ -5,26 +5,49 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Filter, UpdateFilter } from 'mongodb';
-import { collections } from '../../lib/collections.js';
 import { newAccountDoc, type AccountDoc } from '../../lib/documents.js';
-import { isDuplicateKey } from '../../lib/mongo.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden } from '../errors.js';
-import { errors, page, Params } from '../schemas/common.js';
+import { mapPage, pageRequest } from '../repositories/pagination.js';
+import { errors, Params } from '../schemas/common.js';
 import { Account, AccountListQuery, AccountPage, AccountPatch, NewAccount } from '../schemas/accounts.js';
-import { accountView, loadAccount } from './account-access.js';
+
+export function accountView(a: AccountDoc) {
+  return {
+    id: a._id,
+    name: a.name,
+    segment: a.segment,
+    plan: a.plan,
+    mrr: a.mrr,
+    csm: a.csm,
+    contacts: a.contacts,
+    startedAt: a.startedAt.toISOString(),
+    ...(a.renewalAt ? { renewalAt: a.renewalAt.toISOString() } : {}),
+    lifecycle: a.lifecycle,
+    attributes: a.attributes ?? {},
+    ...(a.health
+      ? {
+          health: {
+            score: a.health.score,
+            band: a.health.band,
+            observedAt: a.health.observedAt.toISOString(),
+          },
+        }
+      : {}),
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
 
 export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine, kpis } = opts.deps;
-  const { accounts, users } = collections(db);
+  const { accounts, users } = app.repositories;
 
   /** The owning CSM by id or email; integrations know CSMs by email. */
   async function resolveCsm(ref: string): Promise<string> {
-    const user = await users.findOne({ $or: [{ _id: ref }, { email: ref.toLowerCase() }] });
-    if (!user || user.role === 'integration')
-      throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
+    const user = await users.findStaffByIdOrEmail(ref);
+    if (!user) throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
     return user._id;
   }
 
@@ -45,12 +68,8 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
         { ...body, id: body.id ?? `acc_${randomUUID()}`, csm: await resolveCsm(body.csm) },
         new Date(),
       );
-      try {
-        await accounts.insertOne(account);
-      } catch (err) {
-        if (isDuplicateKey(err)) throw conflict('account_exists', `Account "${account._id}" already exists.`);
-        throw err;
-      }
+      if (!(await accounts.insertAccount(account)))
+        throw conflict('account_exists', `Account "${account._id}" already exists.`);
       await kpis.recordAccount(db, account);
       await engine.accountCreated(account);
       return reply.status(201).send(accountView(account));
@@ -69,23 +88,25 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
       },
     },
     async (request) => {
-      const { segment, band, csm, lifecycle, limit = 50, offset = 0 } = request.query;
-      const filter: Filter<AccountDoc> = {};
-      if (segment) filter.segment = segment;
-      if (band) filter['health.band'] = band;
-      if (lifecycle) filter.lifecycle = lifecycle;
+      const { segment, band, csm, lifecycle } = request.query;
+      let owner: string | undefined;
       if (request.principal.role === 'csm') {
         if (csm && csm !== request.principal.id && csm.toLowerCase() !== request.principal.email)
           throw forbidden('A CSM lists only their own accounts.');
-        filter.csm = request.principal.id;
+        owner = request.principal.id;
       } else if (csm) {
-        filter.csm = await resolveCsm(csm);
+        owner = await resolveCsm(csm);
       }
-      const [docs, total] = await Promise.all([
-        accounts.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
-        accounts.countDocuments(filter),
-      ]);
-      return page(docs.map(accountView), total, limit, offset);
+      const found = await accounts.listAccounts(
+        {
+          ...(segment ? { segment } : {}),
+          ...(band ? { band } : {}),
+          ...(lifecycle ? { lifecycle } : {}),
+          ...(owner ? { csm: owner } : {}),
+        },
+        pageRequest(request.query),
+      );
+      return mapPage(found, accountView);
     },
   );
 
@@ -100,7 +121,8 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
         response: { 200: Account, ...errors(403, 404) },
       },
     },
-    async (request) => accountView(await loadAccount(accounts, request.principal, request.params.id)),
+    async (request) =>
+      accountView(await accounts.findAccountForPrincipal(request.principal, request.params.id)),
   );
 
   app.patch(
@@ -117,29 +139,23 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
     },
     async (request) => {
       const { id } = request.params;
-      const current = await loadAccount(accounts, request.principal, id);
-      const patch = request.body;
-      const set: Record<string, unknown> = { updatedAt: new Date() };
-      const unset: Record<string, ''> = {};
-      for (const field of ['name', 'segment', 'plan', 'contacts', 'lifecycle'] as const) {
-        if (patch[field] !== undefined) set[field] = patch[field];
-      }
-      if (patch.csm !== undefined) {
-        const csm = await resolveCsm(patch.csm);
+      const current = await accounts.findAccountForPrincipal(request.principal, id);
+      const { renewalAt, csm: csmRef, ...rest } = request.body;
+      let csm: string | undefined;
+      if (csmRef !== undefined) {
+        csm = await resolveCsm(csmRef);
         if (csm !== current.csm && request.principal.role !== 'admin')
           throw forbidden('Only CS operations (admin) reassign an account.');
-        set.csm = csm;
       }
-      if (patch.renewalAt === null) unset.renewalAt = '';
-      else if (patch.renewalAt !== undefined) set.renewalAt = new Date(patch.renewalAt);
-      // Attribute keys are validated (no "$", no "."), so they are safe as update paths.
-      for (const [key, value] of Object.entries(patch.attributes ?? {})) {
-        if (value === null) unset[`attributes.${key}`] = '';
-        else set[`attributes.${key}`] = value;
-      }
-      const update: UpdateFilter<AccountDoc> = { $set: set };
-      if (Object.keys(unset).length > 0) update.$unset = unset;
-      const updated = await accounts.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' });
+      const updated = await accounts.updateAccount(
+        id,
+        {
+          ...rest,
+          ...(csm !== undefined ? { csm } : {}),
+          ...(renewalAt !== undefined ? { renewalAt: renewalAt === null ? null : new Date(renewalAt) } : {}),
+        },
+        new Date(),
+      );
       return accountView(updated ?? current);
     },
   );

@@ -3,15 +3,11 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Filter } from 'mongodb';
-import { collections } from '../../lib/collections.js';
-import type { EmailDoc, SuppressionDoc } from '../../lib/documents.js';
-import { isDuplicateKey } from '../../lib/mongo.js';
 import type { ApiDeps } from '../app.js';
 import { verifyUnsubscribeToken } from '../../activities/unsubscribe-token.js';
-import { errors, page } from '../schemas/common.js';
+import { mapPage, pageRequest } from '../repositories/pagination.js';
+import { errors } from '../schemas/common.js';
 import { EmailListQuery, EmailPage, UnsubscribeQuery } from '../schemas/emails.js';
-import { loadAccount } from './account-access.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -31,8 +27,8 @@ const invalidLink = htmlPage(
 
 export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, config } = opts.deps;
-  const { accounts, emails, suppressions } = collections(db);
+  const { config } = opts.deps;
+  const { accounts, emails } = app.repositories;
 
   app.get(
     '/emails',
@@ -46,37 +42,28 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
       },
     },
     async (request) => {
-      const { accountId, limit = 50, offset = 0 } = request.query;
-      const filter: Filter<EmailDoc> = {};
+      const { accountId } = request.query;
+      let scope: string | string[] | undefined;
       if (accountId) {
-        await loadAccount(accounts, request.principal, accountId);
-        filter.accountId = accountId;
+        await accounts.findAccountForPrincipal(request.principal, accountId);
+        scope = accountId;
       } else if (request.principal.role === 'csm') {
-        const own = await accounts.find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
-        filter.accountId = { $in: own.map((a) => a._id) };
+        scope = await accounts.accountIdsOwnedBy(request.principal.id);
       }
-      const [docs, total] = await Promise.all([
-        emails.find(filter).sort({ createdAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(),
-        emails.countDocuments(filter),
-      ]);
-      return page(
-        docs.map((e) => ({
-          id: e._id,
-          runId: e.runId,
-          stepId: e.stepId,
-          accountId: e.accountId,
-          template: e.template,
-          category: e.category,
-          to: e.to,
-          subject: e.subject,
-          status: e.status,
-          createdAt: e.createdAt.toISOString(),
-          ...(e.sentAt ? { sentAt: e.sentAt.toISOString() } : {}),
-        })),
-        total,
-        limit,
-        offset,
-      );
+      const found = await emails.listEmails(scope ? { accountId: scope } : {}, pageRequest(request.query));
+      return mapPage(found, (e) => ({
+        id: e._id,
+        runId: e.runId,
+        stepId: e.stepId,
+        accountId: e.accountId,
+        template: e.template,
+        category: e.category,
+        to: e.to,
+        subject: e.subject,
+        status: e.status,
+        createdAt: e.createdAt.toISOString(),
+        ...(e.sentAt ? { sentAt: e.sentAt.toISOString() } : {}),
+      }));
     },
   );
 
@@ -85,19 +72,12 @@ export async function emailRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
     const claim = token ? verifyUnsubscribeToken(config.unsubscribeSecret, token) : null;
     if (!claim) return reply.status(400).send(invalidLink);
     const email = claim.email.toLowerCase();
-    const { _id, ...fields }: SuppressionDoc = {
+    await emails.suppress({
       _id: `${email}:${claim.category}`,
       email,
       category: claim.category,
       createdAt: new Date(),
-    };
-    try {
-      // Idempotent: a second click (or a mail client's prefetch) finds the suppression in place.
-      await suppressions.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
-    } catch (err) {
-      // Two clicks at once: both upserts miss and one loses the insert race; the row exists.
-      if (!isDuplicateKey(err)) throw err;
-    }
+    });
     return reply
       .status(200)
       .send(

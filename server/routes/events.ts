@@ -4,17 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { collections } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError } from '../errors.js';
 import { errors, Params } from '../schemas/common.js';
 import { AccountEventInput, AccountEventResult, mrrEventTypes } from '../schemas/events.js';
-import { loadAccount } from './account-access.js';
 
 export async function eventRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, engine, kpis } = opts.deps;
-  const { accounts } = collections(db);
+  const { accounts } = app.repositories;
 
   app.post(
     '/accounts/:id/events',
@@ -38,7 +36,7 @@ export async function eventRoutes(parent: FastifyInstance, opts: { deps: ApiDeps
           `A ${type} event carries the account's new total MRR in "mrr".`,
         );
       }
-      await loadAccount(accounts, request.principal, accountId);
+      await accounts.findAccountForPrincipal(request.principal, accountId);
       const occurredAt = new Date(request.body.occurredAt);
       const eventData = {
         ...data,

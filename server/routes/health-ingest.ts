@@ -5,7 +5,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
-import { collections } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { EngineError } from '../../engine/errors.js';
 import { ApiError } from '../errors.js';
@@ -17,15 +16,14 @@ import {
   HealthInput,
   HealthResult,
 } from '../schemas/health.js';
-import { loadAccount } from './account-access.js';
 
 /** Accounts of a batch processed at once; one account's items always run in order. */
 const batchConcurrency = 8;
 
 export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, engine } = opts.deps;
-  const { accounts } = collections(db);
+  const { engine } = opts.deps;
+  const { accounts } = app.repositories;
 
   async function ingest(accountId: string, input: HealthInput, idempotencyKey: string | undefined) {
     const result = await engine.ingestHealth({
@@ -57,7 +55,7 @@ export async function healthIngestRoutes(parent: FastifyInstance, opts: { deps: 
       },
     },
     async (request, reply) => {
-      await loadAccount(accounts, request.principal, request.params.id);
+      await accounts.findAccountForPrincipal(request.principal, request.params.id);
       return reply.status(201).send(await ingest(request.params.id, request.body, request.idempotencyKey));
     },
   );

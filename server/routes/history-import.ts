@@ -11,9 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { collections } from '../../lib/collections.js';
 import { newAccountDoc, type AccountDoc } from '../../lib/documents.js';
-import { isOnlyDuplicateKeys } from '../../lib/mongo.js';
 import { batchItemId, importHistory } from '../../kpis/index.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict } from '../errors.js';
@@ -37,7 +35,7 @@ async function inParallel<T, R>(items: T[], fn: (item: T) => Promise<R>, width =
 export async function historyImportRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = opts.deps;
-  const { accounts, users } = collections(db);
+  const { accounts, users } = app.repositories;
 
   app.post(
     '/history',
@@ -72,18 +70,14 @@ export async function historyImportRoutes(parent: FastifyInstance, opts: { deps:
       }
 
       // Accounts of the batch that exist: refused, unless written by this very batch before.
-      const found = await inParallel([...inBatch], (id) =>
-        accounts.findOne({ _id: id }, { projection: { _id: 1, importBatch: 1 } }),
-      );
-      const taken = found.filter((a) => a && a.importBatch !== batch).map((a) => a!._id);
+      const ids = [...inBatch];
+      const found = await inParallel(ids, (id) => accounts.findImportBatch(id));
+      const taken = ids.filter((_, i) => found[i] && found[i].importBatch !== batch);
       if (taken.length) throw conflict('account_exists', `These accounts exist already: ${listed(taken)}.`);
       const referenced = [...new Set([...events, ...npsResponses].map((x) => x.accountId))].filter(
         (id) => !inBatch.has(id),
       );
-      const known = await inParallel(
-        referenced,
-        async (id) => (await accounts.findOne({ _id: id }, { projection: { _id: 1 } })) !== null,
-      );
+      const known = await inParallel(referenced, (id) => accounts.accountExists(id));
       const unknown = referenced.filter((_, i) => !known[i]);
       if (unknown.length)
         throw new ApiError(
@@ -94,9 +88,8 @@ export async function historyImportRoutes(parent: FastifyInstance, opts: { deps:
 
       const csmIds = new Map<string, string>();
       for (const ref of new Set(newAccounts.map((a) => a.csm))) {
-        const user = await users.findOne({ $or: [{ _id: ref }, { email: ref.toLowerCase() }] });
-        if (!user || user.role === 'integration')
-          throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
+        const user = await users.findStaffByIdOrEmail(ref);
+        if (!user) throw new ApiError(422, 'unknown_csm', `No CSM user has the id or email "${ref}".`);
         csmIds.set(ref, user._id);
       }
 
@@ -105,14 +98,8 @@ export async function historyImportRoutes(parent: FastifyInstance, opts: { deps:
         ...newAccountDoc({ ...a, csm: csmIds.get(a.csm)! }, now),
         importBatch: batch,
       }));
-      for (let i = 0; i < docs.length; i += 1000) {
-        try {
-          await accounts.insertMany(docs.slice(i, i + 1000), { ordered: false });
-        } catch (err) {
-          // Only the batch's own accounts can collide here (checked above): a retry.
-          if (!isOnlyDuplicateKeys(err)) throw err;
-        }
-      }
+      // Only the batch's own accounts can collide here (checked above): a retry.
+      await accounts.insertImportedAccounts(docs);
       await importHistory(db, {
         accounts: docs,
         events: events.map((e, i) => ({

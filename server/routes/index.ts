@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { ApiDeps } from '../app.js';
 import auth from '../plugins/auth.js';
 import idempotency from '../plugins/idempotency.js';
+import repositories from '../plugins/repositories.js';
 import { accountRoutes } from './accounts.js';
 import { eventRoutes } from './events.js';
 import { healthIngestRoutes } from './health-ingest.js';
@@ -27,8 +28,9 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   });
   await app.register(auth, { db: deps.db, adminToken: deps.config.adminToken });
   await app.register(idempotency, { db: deps.db });
+  await app.register(repositories, { db: deps.db });
   // Resource plugins (each helper adds its own line below):
-  await app.register(userRoutes, { db: deps.db });
+  await app.register(userRoutes);
   await app.register(accountRoutes, { deps });
   await app.register(healthIngestRoutes, { deps });
   await app.register(eventRoutes, { deps });
@@ -39,5 +41,5 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
   await app.register(kpiRoutes, { deps });
   await app.register(historyImportRoutes, { deps });
   await app.register(emailRoutes, { deps });
-  await app.register(timelineRoutes, { deps });
+  await app.register(timelineRoutes);
 }

@@ -1,11 +1,9 @@
 /** NPS survey responses: a KPI input (KPIS.md) and a signal CSMs read on the account. */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { collections } from '../../lib/collections.js';
 import type { ApiDeps } from '../app.js';
 import { errors } from '../schemas/common.js';
 import { NpsInput, NpsResult } from '../schemas/nps.js';
-import { loadAccount } from './account-access.js';
 
 function category(score: number) {
   return score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor';
@@ -14,7 +12,7 @@ function category(score: number) {
 export async function npsRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { db, kpis } = opts.deps;
-  const { accounts } = collections(db);
+  const { accounts } = app.repositories;
 
   app.post(
     '/nps',
@@ -29,7 +27,7 @@ export async function npsRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     },
     async (request, reply) => {
       const { accountId, score, contactEmail, comment } = request.body;
-      await loadAccount(accounts, request.principal, accountId);
+      await accounts.findAccountForPrincipal(request.principal, accountId);
       const respondedAt = new Date(request.body.respondedAt);
       const recorded = await kpis.recordNps(db, {
         accountId,

@@ -5,12 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Filter } from 'mongodb';
-import { collections } from '../../lib/collections.js';
 import type { PlaybookIndexDoc } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, notFound } from '../errors.js';
-import { errors, page, PlaybookParams } from '../schemas/common.js';
+import { mapPage, pageRequest } from '../repositories/pagination.js';
+import { errors, PlaybookParams } from '../schemas/common.js';
 import {
   PlaybookDetail,
   PlaybookListQuery,
@@ -38,8 +37,8 @@ function summary(doc: PlaybookIndexDoc) {
 
 export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, engine, playbooks: store } = opts.deps;
-  const { playbooks: index, playbookVersions: versions } = collections(db);
+  const { engine, playbooks: store } = opts.deps;
+  const { playbooks } = app.repositories;
 
   // YAML arrives as text; this parser is scoped to the playbook routes.
   app.addContentTypeParser(
@@ -103,14 +102,9 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       },
     },
     async (request) => {
-      const { status, limit = 50, offset = 0 } = request.query;
-      const filter: Filter<PlaybookIndexDoc> =
-        status === 'live' ? { retired: { $ne: true } } : status === 'retired' ? { retired: true } : {};
-      const [docs, total] = await Promise.all([
-        index.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
-        index.countDocuments(filter),
-      ]);
-      return page(docs.map(summary), total, limit, offset);
+      const { status } = request.query;
+      const found = await playbooks.listPlaybooks(status ? { status } : {}, pageRequest(request.query));
+      return mapPage(found, summary);
     },
   );
 
@@ -126,12 +120,9 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       },
     },
     async (request) => {
-      const doc = await index.findOne({ _id: request.params.id });
+      const doc = await playbooks.findPlaybook(request.params.id);
       if (!doc) throw notFound('Playbook', request.params.id);
-      const all = await versions
-        .find({ playbookId: doc._id }, { projection: { source: 0 } })
-        .sort({ version: 1 })
-        .toArray();
+      const all = await playbooks.listVersions(doc._id);
       const latest = all.find((v) => v.version === doc.latestVersion);
       return {
         ...summary(doc),
@@ -160,7 +151,7 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
     },
     async (request, reply) => {
       const { id, version } = request.params;
-      const doc = await versions.findOne({ _id: `${id}@${version}` });
+      const doc = await playbooks.findVersion(id, version);
       if (!doc) throw notFound('Playbook version', `${id}@${version}`);
       return reply.type('application/yaml; charset=utf-8').send(doc.source);
     },
@@ -179,13 +170,13 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       },
     },
     async (request) => {
-      const doc = await index.findOne({ _id: request.params.id });
+      const doc = await playbooks.findPlaybook(request.params.id);
       if (!doc) throw notFound('Playbook', request.params.id);
       const { cancelled } = await engine.retirePlaybook(doc._id, {
         cancelRunning: request.body?.cancelRunning ?? false,
         reason: `playbook ${doc._id} retired by ${request.principal.email}`,
       });
-      const after = (await index.findOne({ _id: doc._id })) ?? doc;
+      const after = (await playbooks.findPlaybook(doc._id)) ?? doc;
       return {
         id: doc._id,
         status: 'retired' as const,

@@ -4,16 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Filter } from 'mongodb';
-import { collections } from '../../lib/collections.js';
-import type { EnrolmentDoc, EnrolmentResult, RunDoc } from '../../lib/documents.js';
+import type { EnrolmentResult, RunDoc } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
-import { errors, page, PlaybookParams } from '../schemas/common.js';
+import { mayAccess } from '../repositories/accounts.js';
+import { mapPage, pageRequest } from '../repositories/pagination.js';
+import { errors, PlaybookParams } from '../schemas/common.js';
 import { Enrolment } from '../schemas/health.js';
 import { CancelRun, ManualEnrolment, Run, RunListQuery, RunPage, RunParams } from '../schemas/runs.js';
-import { loadAccount, mayAccess } from './account-access.js';
 
 function runView(run: RunDoc) {
   return {
@@ -35,25 +34,6 @@ function runView(run: RunDoc) {
   };
 }
 
-/** The workflow writes its run document a moment after the start; until then the enrolment stands in. */
-function enrolmentAsRun(e: EnrolmentDoc): RunDoc {
-  return {
-    _id: e._id,
-    workflowId: e.workflowId,
-    accountId: e.accountId,
-    playbookId: e.playbookId,
-    playbookVersion: e.playbookVersion,
-    control: e.control,
-    status: 'running',
-    currentStep: null,
-    outcome: null,
-    goalReached: null,
-    trigger: { on: e.trigger },
-    audit: [],
-    startedAt: e.enrolledAt,
-  };
-}
-
 /** Manual enrolment refusals, each with its own stable code. */
 const refusals: Record<Exclude<EnrolmentResult['status'], 'started'>, [number, string]> = {
   already_running: [409, 'run_already_running'],
@@ -65,16 +45,14 @@ const refusals: Record<Exclude<EnrolmentResult['status'], 'started'>, [number, s
 
 export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, engine } = opts.deps;
-  const { accounts, runs, enrolments, playbooks } = collections(db);
+  const { engine } = opts.deps;
+  const { accounts, runs, playbooks } = app.repositories;
 
   async function loadRun(principal: Principal, id: string): Promise<RunDoc> {
-    const run =
-      (await runs.findOne({ _id: id })) ??
-      (await enrolments.findOne({ _id: id }).then((e) => (e ? enrolmentAsRun(e) : null)));
+    const run = await runs.findRunOrEnrolment(id);
     if (!run) throw notFound('Run', id);
     if (principal.role === 'csm') {
-      const account = await accounts.findOne({ _id: run.accountId }, { projection: { csm: 1 } });
+      const account = await accounts.findAccountOwner(run.accountId);
       if (!account || !mayAccess(principal, account))
         throw forbidden('This run belongs to an account owned by another CSM.');
     }
@@ -95,9 +73,8 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
     },
     async (request, reply) => {
       const playbookId = request.params.id;
-      await loadAccount(accounts, request.principal, request.body.accountId);
-      if (!(await playbooks.findOne({ _id: playbookId }, { projection: { _id: 1 } })))
-        throw notFound('Playbook', playbookId);
+      await accounts.findAccountForPrincipal(request.principal, request.body.accountId);
+      if (!(await playbooks.playbookExists(playbookId))) throw notFound('Playbook', playbookId);
       const result = await engine.enrollManually(playbookId, request.body.accountId);
       if (result.status !== 'started') {
         const [status, code] = refusals[result.status];
@@ -119,22 +96,23 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
       },
     },
     async (request) => {
-      const { accountId, playbookId, status, limit = 50, offset = 0 } = request.query;
-      const filter: Filter<RunDoc> = {};
-      if (playbookId) filter.playbookId = playbookId;
-      if (status) filter.status = status;
+      const { accountId, playbookId, status } = request.query;
+      let scope: string | string[] | undefined;
       if (accountId) {
-        await loadAccount(accounts, request.principal, accountId);
-        filter.accountId = accountId;
+        await accounts.findAccountForPrincipal(request.principal, accountId);
+        scope = accountId;
       } else if (request.principal.role === 'csm') {
-        const own = await accounts.find({ csm: request.principal.id }, { projection: { _id: 1 } }).toArray();
-        filter.accountId = { $in: own.map((a) => a._id) };
+        scope = await accounts.accountIdsOwnedBy(request.principal.id);
       }
-      const [docs, total] = await Promise.all([
-        runs.find(filter).sort({ startedAt: -1, _id: 1 }).skip(offset).limit(limit).toArray(),
-        runs.countDocuments(filter),
-      ]);
-      return page(docs.map(runView), total, limit, offset);
+      const found = await runs.listRuns(
+        {
+          ...(scope ? { accountId: scope } : {}),
+          ...(playbookId ? { playbookId } : {}),
+          ...(status ? { status } : {}),
+        },
+        pageRequest(request.query),
+      );
+      return mapPage(found, runView);
     },
   );
 
@@ -175,7 +153,7 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
       if (run.status !== 'running')
         throw conflict('run_finished', `Run "${run._id}" has already ${run.status}.`);
       await engine.cancelRun(run._id, `${request.body.reason} (by ${request.principal.email})`);
-      const after = (await runs.findOne({ _id: run._id })) ?? run;
+      const after = (await runs.findRun(run._id)) ?? run;
       return reply.status(202).send({
         ...runView(after),
         audit: (after.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })),

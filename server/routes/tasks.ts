@@ -4,13 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Filter } from 'mongodb';
-import { collections } from '../../lib/collections.js';
 import type { TaskDoc } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
-import { errors, page } from '../schemas/common.js';
+import { mapPage, pageRequest } from '../repositories/pagination.js';
+import { errors } from '../schemas/common.js';
 import {
   CommentTask,
   CompleteTask,
@@ -48,11 +47,11 @@ export function taskView(t: TaskDoc, delivery?: string) {
 
 export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, engine } = opts.deps;
-  const { tasks, users } = collections(db);
+  const { engine } = opts.deps;
+  const { tasks, users } = app.repositories;
 
   async function loadTask(principal: Principal, id: string): Promise<TaskDoc> {
-    const task = await tasks.findOne({ _id: id });
+    const task = await tasks.findTask(id);
     if (!task) throw notFound('Task', id);
     if (principal.role === 'csm' && task.assignee !== principal.id)
       throw forbidden('This task is assigned to someone else.');
@@ -73,9 +72,9 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
       },
     },
     async (request) => {
-      const { assignee, status, accountId, dueBefore, limit = 50, offset = 0 } = request.query;
+      const { assignee, status, accountId, dueBefore } = request.query;
       const me = request.principal;
-      const filter: Filter<TaskDoc> = {};
+      let owner: string | undefined;
       if (me.role === 'csm') {
         if (
           assignee &&
@@ -84,25 +83,19 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
           assignee.toLowerCase() !== me.email.toLowerCase()
         )
           throw forbidden('A CSM can only list their own tasks.');
-        filter.assignee = me.id;
-      } else if (assignee === 'me') filter.assignee = me.id;
-      else if (assignee)
-        filter.assignee =
-          (await users.findOne({ $or: [{ _id: assignee }, { email: assignee.toLowerCase() }] }))?._id ??
-          assignee;
-      if (status) filter.status = status;
-      if (accountId) filter.accountId = accountId;
-      if (dueBefore) filter.due = { $lt: new Date(dueBefore) };
-      const [docs, total] = await Promise.all([
-        tasks.find(filter).sort({ due: 1, _id: 1 }).skip(offset).limit(limit).toArray(),
-        tasks.countDocuments(filter),
-      ]);
-      return page(
-        docs.map((t) => taskView(t)),
-        total,
-        limit,
-        offset,
+        owner = me.id;
+      } else if (assignee === 'me') owner = me.id;
+      else if (assignee) owner = (await users.findUserByIdOrEmail(assignee))?._id ?? assignee;
+      const found = await tasks.listTasks(
+        {
+          ...(owner ? { assignee: owner } : {}),
+          ...(status ? { status } : {}),
+          ...(accountId ? { accountId } : {}),
+          ...(dueBefore ? { dueBefore: new Date(dueBefore) } : {}),
+        },
+        pageRequest(request.query),
       );
+      return mapPage(found, (t) => taskView(t));
     },
   );
 
@@ -180,11 +173,7 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
       const until = new Date(request.body.until);
       if (until.getTime() <= Date.now())
         throw new ApiError(422, 'snooze_in_past', 'Snooze until a time in the future.');
-      const updated = await tasks.findOneAndUpdate(
-        { _id: task._id, status: 'open' },
-        { $set: { due: until, snoozedUntil: until } },
-        { returnDocument: 'after' },
-      );
+      const updated = await tasks.snoozeOpenTask(task._id, until);
       if (!updated) throw conflict('task_not_open', `Task "${task.title}" is no longer open.`);
       return taskView(updated);
     },
@@ -206,14 +195,10 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
       const task = await loadTask(request.principal, request.params.id);
       if (task.status !== 'open') throw conflict('task_not_open', `Task "${task.title}" is ${task.status}.`);
       const target = request.body.assignee;
-      const user = await users.findOne({ $or: [{ _id: target }, { email: target.toLowerCase() }] });
-      if (!user || user.role === 'integration')
+      const user = await users.findStaffByIdOrEmail(target);
+      if (!user)
         throw new ApiError(422, 'unknown_assignee', `No CSM or admin "${target}" to give the task to.`);
-      const updated = await tasks.findOneAndUpdate(
-        { _id: task._id, status: 'open' },
-        { $set: { assignee: user._id } },
-        { returnDocument: 'after' },
-      );
+      const updated = await tasks.reassignOpenTask(task._id, user._id);
       if (!updated) throw conflict('task_not_open', `Task "${task.title}" is no longer open.`);
       return taskView(updated);
     },
@@ -234,11 +219,7 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
     async (request, reply) => {
       const task = await loadTask(request.principal, request.params.id);
       const comment = { at: new Date(), by: request.principal.id, text: request.body.text };
-      const updated = await tasks.findOneAndUpdate(
-        { _id: task._id },
-        { $push: { comments: comment } },
-        { returnDocument: 'after' },
-      );
+      const updated = await tasks.addTaskComment(task._id, comment);
       return reply.status(201).send(taskView(updated ?? task));
     },
   );

@@ -5,13 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Db } from 'mongodb';
-import { collections } from '../../lib/collections.js';
 import type { UserDoc } from '../../lib/documents.js';
-import { isDuplicateKey } from '../../lib/mongo.js';
 import { conflict } from '../errors.js';
 import { hashToken, newToken } from '../plugins/auth.js';
-import { errors, page } from '../schemas/common.js';
+import { mapPage, pageRequest } from '../repositories/pagination.js';
+import { errors } from '../schemas/common.js';
 import { CreatedUser, Me, NewUser, UserListQuery, UserPage } from '../schemas/users.js';
 
 export function userView(user: UserDoc) {
@@ -24,9 +22,9 @@ export function userView(user: UserDoc) {
   };
 }
 
-export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
+export async function userRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { users } = collections(opts.db);
+  const { users } = app.repositories;
 
   app.post(
     '/users',
@@ -50,13 +48,8 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
         tokenHash: hashToken(token),
         createdAt: new Date(),
       };
-      try {
-        await users.insertOne(user);
-      } catch (err) {
-        if (isDuplicateKey(err))
-          throw conflict('email_taken', `A user with email "${email}" already exists.`);
-        throw err;
-      }
+      if (!(await users.insertUser(user)))
+        throw conflict('email_taken', `A user with email "${email}" already exists.`);
       return reply.status(201).send({ user: userView(user), token });
     },
   );
@@ -73,13 +66,8 @@ export async function userRoutes(parent: FastifyInstance, opts: { db: Db }) {
       },
     },
     async (request) => {
-      const { role, limit = 50, offset = 0 } = request.query;
-      const filter = role ? { role } : {};
-      const [docs, total] = await Promise.all([
-        users.find(filter).sort({ _id: 1 }).skip(offset).limit(limit).toArray(),
-        users.countDocuments(filter),
-      ]);
-      return page(docs.map(userView), total, limit, offset);
+      const { role } = request.query;
+      return mapPage(await users.listUsers(role ? { role } : {}, pageRequest(request.query)), userView);
     },
   );
 

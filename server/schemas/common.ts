@@ -53,7 +53,7 @@ export const NumericMap = Type.Record(Type.String({ pattern: MapKey }), Type.Num
 export const Params = Type.Object({ id: Id }, closed);
 export const PlaybookParams = Type.Object({ id: PlaybookId }, closed);
 
-/** limit/offset pagination: the same query and answer shape on every list endpoint. */
+/** limit/offset pagination: the same query and answer shape on every list endpoint (server/repositories/pagination.ts). */
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
@@ -69,10 +69,6 @@ export function Page<T extends TSchema>(item: T) {
     },
     closed,
   );
-}
-
-export function page<T>(items: T[], total: number, limit: number, offset: number) {
-  return { items, total, limit, offset };
 }
 
 /** Error answers, referenced from the shared `ErrorBody` schema (registered by the platform plugin). */
