@@ -55,6 +55,8 @@ export const diagnosticCodes = {
   'template.unknown_field': 'An inline template that reads a variable or field the context does not have.',
   'template.unknown_helper': 'An inline template that calls a helper that does not exist.',
   'template.unsupported': 'An inline template using partials or decorators.',
+  'template.prototype_access':
+    'A template reading __proto__, constructor or prototype (a path segment or a lookup key).',
   // Expressions
   'expr.syntax': 'An expression that is not valid CEL.',
   'expr.type':

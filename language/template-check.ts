@@ -14,7 +14,12 @@ const CONTEXT_CHANGING = new Set(['each', 'with']);
 export const KNOWN_HELPERS = [...BUILTIN_HELPERS, ...Object.keys(templateHelpers)];
 
 export interface TemplateIssue {
-  code: 'template.unescaped' | 'template.unknown_field' | 'template.unknown_helper' | 'template.unsupported';
+  code:
+    | 'template.unescaped'
+    | 'template.unknown_field'
+    | 'template.unknown_helper'
+    | 'template.unsupported'
+    | 'template.prototype_access';
   message: string;
   /** 1-based, relative to the checked source. */
   line: number;
@@ -158,5 +163,59 @@ export function checkTemplateAst(
   };
 
   statements(program.body, false);
-  return issues;
+  return withPrototypeAccess(issues, program);
+}
+
+/** Names that reach an object's prototype (and through it every object's), never a value. */
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Paths with a `__proto__`, `constructor` or `prototype` segment, and `lookup` given one of them
+ * as its key, wherever they sit (inside `each` and `with` too, and under `account.attributes`,
+ * whose keys are otherwise free): no template needs them, and they are how prototype pollution
+ * starts. Handlebars' render blocks them and prints nothing; the validator says why, at the line.
+ */
+function prototypeAccessIssues(program: hbs.AST.Program): TemplateIssue[] {
+  const found: TemplateIssue[] = [];
+  const refuse = (name: string, what: string, node: Node) =>
+    found.push(
+      issue(
+        'template.prototype_access',
+        `${what} reads "${name}", which reaches an object's prototype instead of a value; templates cannot use __proto__, constructor or prototype.`,
+        node,
+      ),
+    );
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    const node = value as Node & Record<string, unknown>;
+    if (isPath(node)) {
+      const name = node.parts.find((part) => PROTOTYPE_NAMES.has(part));
+      if (name) refuse(name, `"${node.original}"`, node);
+      return;
+    }
+    const call = node as Partial<hbs.AST.SubExpression>;
+    if (call.path && isPath(call.path) && call.path.original === 'lookup')
+      for (const param of call.params ?? [])
+        if (param.type === 'StringLiteral' && PROTOTYPE_NAMES.has((param as hbs.AST.StringLiteral).value))
+          refuse((param as hbs.AST.StringLiteral).value, '"lookup"', param);
+    for (const [key, child] of Object.entries(node)) if (key !== 'loc') visit(child);
+  };
+  visit(program.body);
+  return found;
+}
+
+/**
+ * The checks' issues with the prototype ones merged in, in file order. An unknown_field at the
+ * same place says the same thing less clearly, so it gives way.
+ */
+function withPrototypeAccess(issues: TemplateIssue[], program: hbs.AST.Program): TemplateIssue[] {
+  const found = prototypeAccessIssues(program);
+  if (found.length === 0) return issues;
+  const at = (i: TemplateIssue) => `${i.line}:${i.column}`;
+  const places = new Set(found.map(at));
+  return [
+    ...issues.filter((i) => !(i.code === 'template.unknown_field' && places.has(at(i)))),
+    ...found,
+  ].sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -105,8 +105,9 @@ describe('inline texts (task title and description, notify message)', () => {
   });
 
   it('refuse names of the object prototype, which are no variables', () => {
-    expect(validate('{{constructor}}')).toEqual([expect.stringMatching(/^template.unknown_field/)]);
-    expect(validate('{{account.__proto__}}')).toEqual([expect.stringMatching(/^template.unknown_field/)]);
+    expect(validate('{{constructor}}')).toEqual([expect.stringMatching(/^template.prototype_access/)]);
+    expect(validate('{{account.__proto__}}')).toEqual([expect.stringMatching(/^template.prototype_access/)]);
+    expect(validate('{{account.toString}}')).toEqual([expect.stringMatching(/^template.unknown_field/)]);
   });
 
   it('fail with a TemplateRenderError naming the text when a helper refuses the data', () => {

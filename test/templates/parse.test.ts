@@ -108,6 +108,33 @@ describe('parseTemplate', () => {
     expect(errors.map((e) => e.code)).toEqual(['template.unknown_helper', 'template.unsupported']);
   });
 
+  it('refuses __proto__, constructor and prototype as a path segment or a lookup key, anywhere', () => {
+    const errors = errorsOf(
+      [
+        '---',
+        'subject: "{{account.__proto__.name}}"',
+        'category: onboarding',
+        '---',
+        '<p>{{account.attributes.constructor}}</p>',
+        '{{#with contact}}<p>{{prototype}}</p>{{/with}}',
+        '<p>{{lookup account "__proto__"}}</p>',
+      ].join('\n'),
+    );
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.code}`)).toEqual([
+      '2:3 template.prototype_access', // the subject's columns count from its value
+      '5:6 template.prototype_access',
+      '6:23 template.prototype_access',
+      '7:21 template.prototype_access',
+    ]);
+    expect(errors[0].message).toMatch(/"account\.__proto__\.name" reads "__proto__"/);
+  });
+
+  it('reads only the fields a template has, not those every object inherits', () => {
+    expect(errorsOf('---\nsubject: Hi\ncategory: onboarding\n---\n<p>{{account.toString}}</p>')).toEqual([
+      expect.objectContaining({ code: 'template.unknown_field', line: 5, column: 6 }),
+    ]);
+  });
+
   it('does not check paths inside each/with, whose context is different', () => {
     expect(
       parseTemplate(
