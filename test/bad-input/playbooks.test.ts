@@ -50,9 +50,36 @@ function mutate(source: string, random: () => number): string {
   return lines.join('\n');
 }
 
-function hostile(): Array<{ kind: string; body: string; contentType?: string }> {
+/**
+ * Template tricks in a task title, each with the code that must refuse it. The playbook around
+ * them is valid (its email names a template that exists; see the control below), so a refusal
+ * is the trick's. `{{{ }}}` is no trick here: titles are plain text, rendered without escaping
+ * either way; it is refused in an email's HTML body (test/templates/parse.test.ts).
+ */
+const templateTricks: Array<[title: string, code: string]> = [
+  ['{{#each (lookup this "constructor")}}x{{/each}}', 'template.prototype_access'],
+  ['{{> evil}}', 'template.unsupported'],
+  ['{{constructor.constructor "return process"}}', 'template.unknown_helper'],
+  ['{{#if}}', 'template.syntax'],
+  ['{{account.name', 'template.syntax'],
+  ['{{__proto__}}', 'template.prototype_access'],
+  ['{{account.attributes.__proto__.polluted}}', 'template.prototype_access'],
+  ['{{lookup account "__proto__"}}', 'template.prototype_access'],
+];
+const templateCarrier = (i: number, title: string) =>
+  `${head(`tpl${i}`)}steps:\n  - id: t\n    task: { title: ${JSON.stringify(title)}, due: 1d }\n  - id: m\n    email: { template: kickoff-welcome, to: primary }\n`;
+
+interface Upload {
+  kind: string;
+  body: string;
+  contentType?: string;
+  /** The diagnostic code the refusal must carry. */
+  code?: string;
+}
+
+function hostile(): Upload[] {
   const random = prng(77);
-  const out: Array<{ kind: string; body: string; contentType?: string }> = [];
+  const out: Upload[] = [];
   for (const c of corpus) out.push({ kind: 'corpus', body: c });
   for (let i = 0; i < 600; i++)
     out.push({
@@ -94,20 +121,10 @@ function hostile(): Array<{ kind: string; body: string; contentType?: string }> 
       kind: 'slow expression',
       body: `${head(`slow${i}`)}steps:\n  - if: '${slow[i % slow.length](200 + i * 40)}'\n    then: [{ wait: 1d }]\n`,
     });
-  const templates = [
-    '{{{account.name}}}',
-    '{{#each (lookup this "constructor")}}x{{/each}}',
-    '{{> evil}}',
-    '{{constructor.constructor "return process"}}',
-    '{{#if}}',
-    '{{account.name',
-    '{{__proto__}}',
-  ];
-  for (let i = 0; i < 70; i++)
-    out.push({
-      kind: 'template',
-      body: `${head(`tpl${i}`)}steps:\n  - id: t\n    task: { title: ${JSON.stringify(templates[i % templates.length] + ' '.repeat(i))}, due: 1d }\n  - id: m\n    email: { template: no-such-template-${i}, to: primary }\n`,
-    });
+  for (let i = 0; i < 70; i++) {
+    const [title, code] = templateTricks[i % templateTricks.length];
+    out.push({ kind: 'template', body: templateCarrier(i, title + ' '.repeat(i)), code });
+  }
   for (let i = 0; i < 40; i++)
     out.push({
       kind: 'not YAML',
@@ -119,6 +136,12 @@ function hostile(): Array<{ kind: string; body: string; contentType?: string }> 
 
 describe('hostile playbook uploads', () => {
   test('each is refused with errors in bounded time; nothing stored', async () => {
+    const control = await api.call('POST', '/v1/playbooks/validate', {
+      yaml: templateCarrier(0, 'Call {{account.name}}'),
+    });
+    expect(control.json(), 'the carrier of the template tricks is itself valid').toMatchObject({
+      valid: true,
+    });
     const versions = collections(api.db).playbookVersions;
     const before = await versions.countDocuments();
     const cases = hostile();
@@ -145,10 +168,13 @@ describe('hostile playbook uploads', () => {
         continue;
       }
       const body = res.json() as { error?: { code?: string; details?: unknown[] } };
-      const withErrors =
-        res.statusCode === 422 ? (body.error?.details?.length ?? 0) > 0 : Boolean(body.error?.code);
-      if (res.statusCode < 400 || res.statusCode >= 500 || !withErrors)
-        failures.push(`${c.kind} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+      const details = (body.error?.details ?? []) as Array<{ code?: string }>;
+      const withErrors = res.statusCode === 422 ? details.length > 0 : Boolean(body.error?.code);
+      const forItsReason = !c.code || details.some((d) => d.code === c.code);
+      if (res.statusCode < 400 || res.statusCode >= 500 || !withErrors || !forItsReason)
+        failures.push(
+          `${c.kind}${c.code ? ` (by ${c.code})` : ''} → ${res.statusCode} ${res.body.slice(0, 200)}`,
+        );
       else refusedByKind.set(c.kind, (refusedByKind.get(c.kind) ?? 0) + 1);
     }
     const total = [...refusedByKind.values()].reduce((a, b) => a + b, 0);
