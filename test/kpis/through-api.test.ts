@@ -155,55 +155,79 @@ const eventsByAccount = new Map<string, BookEvent[]>();
 for (const e of book.events)
   eventsByAccount.set(e.accountId, [...(eventsByAccount.get(e.accountId) ?? []), e]);
 
-beforeAll(async () => {
-  expect(book.accounts.length).toBe(10_000);
-  expect(book.events.length).toBeGreaterThanOrEqual(50_000);
-  const csm = api.users.csm.email;
-  const token = api.tokens.integration;
+/** The book's accounts, events and NPS responses except the late and live ones, in batches of 500. */
+const importBatches = (() => {
   const byAccount = new Map<string, BookEvent[]>();
   for (const e of book.events)
     if (!late.has(e) && !liveSet.has(e))
       byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
   const npsOf = new Map<string, BookNps[]>();
   for (const r of book.nps) npsOf.set(r.accountId, [...(npsOf.get(r.accountId) ?? []), r]);
+  const batches: Array<{ key: string; body: (csm: string) => unknown }> = [];
+  for (let i = 0; i < book.accounts.length; i += 500) {
+    const chunk = book.accounts.slice(i, i + 500);
+    batches.push({
+      key: `book-${i}`,
+      body: (csm) => ({
+        accounts: chunk.map((a) => ({
+          id: a.id,
+          name: `Account ${a.id}`,
+          segment: a.segment,
+          plan: a.plan,
+          mrr: a.mrr,
+          csm,
+          contacts: [],
+          startedAt: iso(a.startedAt),
+        })),
+        events: chunk.flatMap((a) =>
+          (byAccount.get(a.id) ?? []).map((e) => ({
+            accountId: e.accountId,
+            type: e.type,
+            occurredAt: iso(e.occurredAt),
+            ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
+          })),
+        ),
+        npsResponses: chunk.flatMap((a) =>
+          (npsOf.get(a.id) ?? []).map((r) => ({
+            accountId: r.accountId,
+            score: r.score,
+            respondedAt: iso(r.respondedAt),
+          })),
+        ),
+      }),
+    });
+  }
+  return batches;
+})();
+/** The first answer to each import batch, by key, for the retry to be compared with. */
+const firstAnswers = new Map<string, string>();
+
+/** Documents in every collection of the database. */
+async function documentCounts(): Promise<Record<string, number>> {
+  const names = (await api.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  return Object.fromEntries(
+    await Promise.all(
+      names.sort().map(async (c) => [c, await api.db.collection(c).countDocuments()] as const),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  expect(book.accounts.length).toBe(10_000);
+  expect(book.events.length).toBeGreaterThanOrEqual(50_000);
+  const csm = api.users.csm.email;
+  const token = api.tokens.integration;
   const phase = (name: string, began: number) =>
     console.log(`[kpi book] ${name}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
   let began = performance.now();
-  for (let i = 0; i < book.accounts.length; i += 500) {
-    const chunk = book.accounts.slice(i, i + 500);
-    const body = {
-      accounts: chunk.map((a) => ({
-        id: a.id,
-        name: `Account ${a.id}`,
-        segment: a.segment,
-        plan: a.plan,
-        mrr: a.mrr,
-        csm,
-        contacts: [],
-        startedAt: iso(a.startedAt),
-      })),
-      events: chunk.flatMap((a) =>
-        (byAccount.get(a.id) ?? []).map((e) => ({
-          accountId: e.accountId,
-          type: e.type,
-          occurredAt: iso(e.occurredAt),
-          ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
-        })),
-      ),
-      npsResponses: chunk.flatMap((a) =>
-        (npsOf.get(a.id) ?? []).map((r) => ({
-          accountId: r.accountId,
-          score: r.score,
-          respondedAt: iso(r.respondedAt),
-        })),
-      ),
-    };
+  for (const batch of importBatches) {
     const res = await api.call('POST', '/v1/history', {
       token,
-      body,
-      headers: { 'idempotency-key': `book-${i}` },
+      body: batch.body(csm),
+      headers: { 'idempotency-key': batch.key },
     });
     expect(res.statusCode, res.body).toBe(201);
+    firstAnswers.set(batch.key, res.body);
   }
   phase('20 import batches', began);
   began = performance.now();
@@ -251,27 +275,38 @@ describe('every figure through the API equals the naive computation', () => {
     });
   }
 
-  test('a retried import batch (same Idempotency-Key) changes no figure', async () => {
-    const q: Query = { from: '2023-01-01', to: '2025-03-01' };
-    const before = (await api.call('GET', `/v1/kpis?from=${q.from}&to=${q.to}`)).json();
-    const chunk = book.accounts.slice(0, 500);
+  test('a retried import batch (same body, same Idempotency-Key) is answered as the first time and writes nothing', async () => {
+    const q = 'from=2023-01-01&to=2025-03-01';
+    const kpisBefore = (await api.call('GET', `/v1/kpis?${q}`)).json();
+    const countsBefore = await documentCounts();
+    const [batch] = importBatches;
     const res = await api.call('POST', '/v1/history', {
       token: api.tokens.integration,
-      headers: { 'idempotency-key': 'book-0' },
-      body: {
-        accounts: chunk.map((a) => ({
-          id: a.id,
-          name: `Account ${a.id}`,
-          segment: a.segment,
-          plan: a.plan,
-          mrr: a.mrr,
-          csm: api.users.csm.email,
-          contacts: [],
-          startedAt: iso(a.startedAt),
-        })),
-      },
+      headers: { 'idempotency-key': batch.key },
+      body: batch.body(api.users.csm.email),
     });
-    expect(res.statusCode).toBeLessThan(500);
-    expect((await api.call('GET', `/v1/kpis?from=${q.from}&to=${q.to}`)).json()).toEqual(before);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(await documentCounts()).toEqual(countsBefore);
+    expect((await api.call('GET', `/v1/kpis?${q}`)).json()).toEqual(kpisBefore);
+    // Answered from the stored first answer, not by importing again.
+    expect(res.headers['idempotent-replayed']).toBe('true');
+    expect(res.body).toBe(firstAnswers.get(batch.key));
+  });
+
+  test('the same Idempotency-Key with a different body is refused with 409 idempotency_conflict, writing nothing', async () => {
+    const q = 'from=2023-01-01&to=2025-03-01';
+    const kpisBefore = (await api.call('GET', `/v1/kpis?${q}`)).json();
+    const countsBefore = await documentCounts();
+    const [batch] = importBatches;
+    const { accounts } = batch.body(api.users.csm.email) as { accounts: unknown[] };
+    const res = await api.call('POST', '/v1/history', {
+      token: api.tokens.integration,
+      headers: { 'idempotency-key': batch.key },
+      body: { accounts }, // the batch without its events and responses
+    });
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().error.code).toBe('idempotency_conflict');
+    expect(await documentCounts()).toEqual(countsBefore);
+    expect((await api.call('GET', `/v1/kpis?${q}`)).json()).toEqual(kpisBefore);
   });
 });
