@@ -1,5 +1,5 @@
 /**
- * The KPI figures of shared/KPIS.md, computed exactly as defined there. Pure: the store loads
+ * The KPI figures of docs/kpis.md, computed exactly as defined there. Pure: the store loads
  * the inputs, this turns them into figures. Periods are half-open [from, to); rates are
  * percentages, unrounded; null where a denominator is 0.
  *

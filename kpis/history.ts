@@ -1,5 +1,5 @@
 /**
- * An account's KPI history: what the figures of shared/KPIS.md need to know about one account,
+ * An account's KPI history: what the figures of docs/kpis.md need to know about one account,
  * folded from its events. The same shape is the store's per-account summary (`kpiAccounts`),
  * so the pure computation and the database path share one interpretation of the events.
  */

@@ -1,4 +1,4 @@
-/** KPIs of shared/KPIS.md: pure computation, playbook effectiveness, operations, and the store behind GET /v1/kpis. */
+/** KPIs of docs/kpis.md: pure computation, playbook effectiveness, operations, and the store behind GET /v1/kpis. */
 export {
   activeBefore,
   buildHistories,

@@ -42,7 +42,7 @@ export function fasterFerretdbBackend(): FerretdbBackend {
 
 /**
  * A MongoDB-protocol server, in order of preference: MONGODB_URI, a `mongod` on the PATH,
- * FerretDB from .tools (the only one the registries can give us, see ENVIRONMENT.md), and
+ * FerretDB from .tools (no package registry ships a mongod; npm run setup builds FerretDB), and
  * mongodb-memory-server (which downloads mongod, so only on a machine with internet).
  */
 /**

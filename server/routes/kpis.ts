@@ -1,5 +1,5 @@
 /**
- * KPIs for CS operations: the figures of shared/KPIS.md for any period, segment and grouping,
+ * KPIs for CS operations: the figures of docs/kpis.md for any period, segment and grouping,
  * and whether each playbook works (goal rate, lift over its holdout).
  */
 import type { FastifyInstance } from 'fastify';

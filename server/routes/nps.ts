@@ -1,4 +1,4 @@
-/** NPS survey responses: a KPI input (KPIS.md) and a signal CSMs read on the account. */
+/** NPS survey responses: a KPI input (docs/kpis.md) and a signal CSMs read on the account. */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../app.js';

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { Attributes, closed, DateTime, Id } from './common.js';
 import { Enrolment } from './health.js';
 
-/** KPIS.md's event types; any other name is accepted too, for `event` triggers. */
+/** The KPI event types of docs/kpis.md; any other name is accepted too, for `event` triggers. */
 export const kpiEventTypes = [
   'churned',
   'upsell',

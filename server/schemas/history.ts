@@ -13,7 +13,7 @@ const ImportedEvent = Type.Object(
     accountId: Id,
     type: Type.Union(
       kpiEventTypes.map((t) => Type.Literal(t)),
-      { description: 'A KPI event type (KPIS.md).' },
+      { description: 'A KPI event type (docs/kpis.md).' },
     ),
     occurredAt: DateTime,
     mrr: Type.Optional(

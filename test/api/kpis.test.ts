@@ -1,6 +1,6 @@
 /**
  * KPIs through HTTP: a small book of accounts, events and NPS answers pushed through the
- * ingest API, and the figures of shared/KPIS.md for March 2025 computed by hand below.
+ * ingest API, and the figures of docs/kpis.md for March 2025 computed by hand below.
  * Playbook effectiveness from real runs is covered by the story test.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -63,7 +63,7 @@ beforeAll(async () => {
 const march = 'from=2025-03-01&to=2025-04-01';
 
 describe('GET /v1/kpis', () => {
-  test('every figure of KPIS.md for the whole book', async () => {
+  test('every figure of docs/kpis.md for the whole book', async () => {
     const res = await api.call('GET', `/v1/kpis?${march}`);
     expect(res.statusCode, res.body).toBe(200);
     const { total, period, groups } = res.json();

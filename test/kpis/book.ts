@@ -5,7 +5,8 @@
  * exactly midnight (period boundaries), onboarding exactly at the 30-day deadline, a churn
  * reported twice, events after a churn, and accounts started and churned in the same month.
  *
- * No two MRR changes of one account share an instant (KPIS.md does not say which wins).
+ * No two MRR changes of one account share an instant: the naive computation does not apply the
+ * rule of docs/kpis.md for a tie (the higher MRR is taken).
  */
 export interface BookAccount {
   id: string;

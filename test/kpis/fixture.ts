@@ -1,6 +1,6 @@
 /**
  * A hand-made book of accounts for January 2025 covering every boundary rule of
- * shared/KPIS.md. The expected figures are worked out by hand in compute.test.ts.
+ * docs/kpis.md. The expected figures are worked out by hand in compute.test.ts.
  */
 import type { AccountEvent, KpiAccount, NpsResponse } from '../../kpis/index.js';
 

@@ -1,6 +1,6 @@
 /**
  * KPIs of a realistic book, loaded through the API and read back through the API, checked
- * against a second, deliberately naive computation written here from shared/KPIS.md alone
+ * against a second, deliberately naive computation written here from docs/kpis.md alone
  * (it shares no code with kpis/): for every account and figure, the definition read literally.
  *
  * The book (book.ts): 10,000 accounts and ~51,000 events over two years. Most arrives by
@@ -26,7 +26,7 @@ interface Query {
   grossMargin?: number;
 }
 
-/** KPIS.md, literally. */
+/** docs/kpis.md, literally. */
 function naiveBlock(
   accounts: BookAccount[],
   eventsOf: (id: string) => BookEvent[],
