@@ -1,8 +1,8 @@
 /**
  * Faults, the way Temporal and MongoDB test themselves: real servers as processes, killed or
  * restarted at bad moments while playbooks run, then the invariants checked — every run that
- * should finish finished, none stuck, no task, email or outcome twice for one run and step,
- * every acknowledged request processed exactly once.
+ * should finish finished, none stuck, no task or email twice for one account and step, one
+ * outcome per run, every acknowledged request processed exactly once.
  *
  * Default sizes keep the file to a few minutes; FAULTS_LONG=1 runs the full sizes of the issue
  * (200 concurrent runs and 10 worker kills, longer outages). FerretDB stores on PostgreSQL where

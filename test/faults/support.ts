@@ -369,42 +369,50 @@ export interface Invariants {
   finished: number;
   stuck: number;
   tasks: number;
+  /** Accounts and steps with more than one task. */
   duplicateTasks: number;
   emails: number;
+  /** Recipients and steps that SMTP received more than one email for. */
   duplicateEmails: number;
   missingEmails: number;
   outcomes: number;
 }
 
-/** Checks the invariants of every run of `playbookId`: one task, two emails, one outcome each. */
+/**
+ * Checks the invariants of every run of `playbookId`: one task, two emails, one outcome each.
+ * A double is counted by what doubling would repeat, never by an id that cannot repeat (a
+ * task's `_id` is `<run>:<step>`): tasks per account and step over all the playbook's tasks,
+ * whatever run wrote them (a second run of an account, a retry that wrote under another id),
+ * and emails per recipient and step as SMTP received them (a resent message, a second run's).
+ * Each drill account is enrolled once and has one recipient, so every such count is 1.
+ */
 export async function invariants(stack: FaultStack, playbookId: string): Promise<Invariants> {
   const runs = await collections(stack.db).runs.find({ playbookId }).toArray();
   const ids = new Set(runs.map((r) => r._id));
-  const tasks = await collections(stack.db)
-    .tasks.find({ runId: { $in: [...ids] } })
-    .toArray();
+  const tasks = await collections(stack.db).tasks.find({ playbookId }).toArray();
   const outcomes = await collections(stack.db).outcomes.find({ playbookId }).toArray();
-  const perRunStep = new Map<string, number>();
+  const count = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const sent = new Set<string>();
+  const perRecipientStep = new Map<string, number>();
   for (const m of stack.mails) {
     const run = m.header('x-retain-run');
-    if (run && ids.has(run))
-      perRunStep.set(
-        `${run}|${m.header('x-retain-step')}`,
-        (perRunStep.get(`${run}|${m.header('x-retain-step')}`) ?? 0) + 1,
-      );
+    if (!run || !ids.has(run)) continue;
+    const step = m.header('x-retain-step');
+    sent.add(`${run}|${step}`);
+    for (const to of m.envelopeTo) count(perRecipientStep, `${to.toLowerCase()}|${step}`);
   }
-  const taskKeys = new Map<string, number>();
-  for (const t of tasks)
-    taskKeys.set(`${t.runId}|${t.stepId}`, (taskKeys.get(`${t.runId}|${t.stepId}`) ?? 0) + 1);
+  const perAccountStep = new Map<string, number>();
+  for (const t of tasks) count(perAccountStep, `${t.accountId}|${t.stepId}`);
+  const doubled = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
   return {
     runs: runs.length,
     finished: runs.filter((r) => r.status === 'completed').length,
     stuck: runs.filter((r) => r.status === 'running').length,
     tasks: tasks.length,
-    duplicateTasks: [...taskKeys.values()].filter((n) => n > 1).length,
-    emails: [...perRunStep.values()].reduce((a, b) => a + b, 0),
-    duplicateEmails: [...perRunStep.values()].filter((n) => n > 1).length,
-    missingEmails: runs.length * 2 - perRunStep.size,
+    duplicateTasks: doubled(perAccountStep),
+    emails: [...perRecipientStep.values()].reduce((a, b) => a + b, 0),
+    duplicateEmails: doubled(perRecipientStep),
+    missingEmails: runs.length * 2 - sent.size,
     outcomes: outcomes.filter((o) => ids.has(o.runId)).length,
   };
 }
