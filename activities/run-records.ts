@@ -1,7 +1,8 @@
 /**
- * The run's own record in MongoDB: status, current step, audit trail and outcome. Written by
- * upserts keyed by run id, so a retried activity rewrites instead of duplicating; audit entries
- * carry their sequence number so a retried append adds nothing twice.
+ * The run's own record in MongoDB: status, current step, audit trail and outcome. Created by an
+ * insert keyed by run id, so a retried start finds the record it wrote instead of duplicating
+ * it; then updated in place, with the audit's stored length saying where a retried append
+ * starts, so it adds nothing twice.
  */
 import type { AuditEntry, RunInput } from '../workflows/contract.js';
 import { collections } from '../lib/collections.js';

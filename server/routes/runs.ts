@@ -23,7 +23,8 @@ function runView(run: RunDoc) {
     playbookVersion: run.playbookVersion,
     control: run.control,
     status: run.status,
-    // `?? null`: FerretDB does not keep null fields written by an upsert's $setOnInsert.
+    // `?? null`: runs are inserted with these fields null, but one stored by the upsert that
+    // wrote runs before lacks them (FerretDB does not keep the nulls of a $setOnInsert).
     currentStep: run.currentStep ?? null,
     outcome: run.outcome ?? null,
     goalReached: run.goalReached ?? null,
