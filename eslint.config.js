@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.data/', 'dist/', 'bench/results/'] },
+  { ignores: ['node_modules/', '.tools/', '.data/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +23,6 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, and the
     // playbook language it imports must stay sandbox-safe too.
     files: ['workflows/**/*.ts', 'language/**/*.ts'],
-    ignores: ['language/**/*.node.ts', 'language/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

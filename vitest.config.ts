@@ -11,7 +11,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 240_000,
-    include: ['test/**/*.test.ts', 'language/**/*.test.ts', 'kpis/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     reporters: ['default'],
   },
 });
