@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 
 /** `"10%"` → 10; absent → 0. */
-export function holdoutPercent(holdout: string | undefined): number {
+function holdoutPercent(holdout: string | undefined): number {
   if (!holdout) return 0;
   return Number(holdout.replace('%', ''));
 }

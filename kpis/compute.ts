@@ -3,9 +3,10 @@
  * the inputs, this turns them into figures. Periods are half-open [from, to); rates are
  * percentages, unrounded; null where a denominator is 0.
  *
- * Two steps: `tallyKpis` counts and sums over account histories (the only part that reads
- * accounts), `kpiFigures` derives every rate from a tally. The API's view (view.ts) runs the
- * same `computeKpisOver` on the histories the store folded as events arrived.
+ * Two steps: `tallyAccount` and `tallyNps` count and sum over account histories and NPS
+ * responses (the only part that reads them), `kpiFigures` derives every rate from a tally. The
+ * API's view (view.ts) runs `computeKpisOver` on the histories the store folded as events
+ * arrived; `computeKpis` folds them from raw events first.
  */
 import {
   buildHistories,
@@ -74,7 +75,7 @@ export const segments: readonly Segment[] = ['high-touch', 'low-touch', 'tech-to
 const dayMs = 86_400_000;
 const percent = (n: number, d: number): number | null => (d === 0 ? null : (n / d) * 100);
 
-export function emptyTally(): KpiTally {
+function emptyTally(): KpiTally {
   return {
     accounts: { atStart: 0, new: 0, churned: 0, atEnd: 0 },
     mrr: { atStart: 0, expansion: 0, contraction: 0, churned: 0, atEnd: 0 },
@@ -86,7 +87,7 @@ export function emptyTally(): KpiTally {
 }
 
 /** Adds one account's part of the figures for [from, to) to `tally`. */
-export function tallyAccount(
+function tallyAccount(
   tally: KpiTally,
   h: AccountHistory,
   period: { from: Date; to: Date },
@@ -135,7 +136,7 @@ export function tallyAccount(
 }
 
 /** Adds one NPS response; the caller has checked it is in the period and in scope. */
-export function tallyNps(tally: KpiTally, score: number): void {
+function tallyNps(tally: KpiTally, score: number): void {
   tally.nps.responses++;
   if (score >= 9) tally.nps.promoters++;
   else if (score >= 7) tally.nps.passives++;
@@ -165,7 +166,7 @@ export function kpiFigures(t: KpiTally, grossMargin: number): KpiBlock {
 }
 
 /** Assembles the report from a total tally and, with groupBy, one tally per group key. */
-export function kpiReport(options: KpiOptions, total: KpiTally, groups?: Map<string, KpiTally>): KpiReport {
+function kpiReport(options: KpiOptions, total: KpiTally, groups?: Map<string, KpiTally>): KpiReport {
   const grossMargin = options.grossMargin ?? 1;
   const report: KpiReport = {
     period: { from: options.from.toISOString(), to: options.to.toISOString() },

@@ -48,7 +48,6 @@ export const contextVariables = {
   run: 'RunView',
   event: 'EventView',
 } as const;
-export type ContextVariable = keyof typeof contextVariables;
 
 /**
  * Runtime shape of a `steps.<id>` entry. The library converts plain objects to registered

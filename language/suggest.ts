@@ -4,7 +4,7 @@
  */
 
 /** Damerau-Levenshtein distance (optimal string alignment), bounded to short inputs. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);
   const rows = a.length + 1;
   const cols = b.length + 1;

