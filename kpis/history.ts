@@ -25,8 +25,13 @@ export interface AccountEvent {
   mrr?: number;
 }
 
-/** An upsell, cross_sell or contraction; `mrr` absent when the caller sent none (counts for the rates, not for MRR). */
+/**
+ * An upsell, cross_sell or contraction; `mrr` absent when the caller sent none (counts for the
+ * rates, not for MRR). `id` is the event's, when the store folded it: folding the same event
+ * again then adds nothing.
+ */
 export interface MrrChange {
+  id?: string;
   at: Date;
   type: 'upsell' | 'cross_sell' | 'contraction';
   mrr?: number;
@@ -48,20 +53,42 @@ export interface AccountHistory {
 
 export const mrrChangeTypes: ReadonlySet<string> = new Set(['upsell', 'cross_sell', 'contraction']);
 
-const earliest = (a: Date | undefined, b: Date): Date => (a && a.getTime() <= b.getTime() ? a : b);
+/** A history's date field that keeps the earliest event of its kind. */
+export type EarliestField = 'churnedAt' | 'onboardingCompletedAt';
 
-/** Folds one event into a history; the result does not depend on the order events arrive in. */
-export function applyEvent(history: AccountHistory, event: Omit<AccountEvent, 'accountId'>): void {
-  if (event.type === 'churned') history.churnedAt = earliest(history.churnedAt, event.occurredAt);
-  else if (event.type === 'onboarding_completed')
-    history.onboardingCompletedAt = earliest(history.onboardingCompletedAt, event.occurredAt);
-  else if (mrrChangeTypes.has(event.type)) {
-    history.mrrChanges.push({
+/**
+ * What one event changes in a history: the earliest date of its kind, or one more MRR change,
+ * or nothing (`renewed` and other names). The one reading of an event, applied in memory by
+ * `applyEvent` and as a MongoDB update by the store.
+ */
+export type EventEffect = { earliest: EarliestField; at: Date } | { mrrChange: MrrChange } | undefined;
+
+export function effectOf(event: Omit<AccountEvent, 'accountId'> & { id?: string }): EventEffect {
+  if (event.type === 'churned') return { earliest: 'churnedAt', at: event.occurredAt };
+  if (event.type === 'onboarding_completed')
+    return { earliest: 'onboardingCompletedAt', at: event.occurredAt };
+  if (!mrrChangeTypes.has(event.type)) return undefined;
+  return {
+    mrrChange: {
+      ...(event.id !== undefined ? { id: event.id } : {}),
       at: event.occurredAt,
       type: event.type as MrrChange['type'],
       ...(event.mrr !== undefined ? { mrr: event.mrr } : {}),
-    });
-  }
+    },
+  };
+}
+
+const earliest = (a: Date | undefined, b: Date): Date => (a && a.getTime() <= b.getTime() ? a : b);
+
+/** Folds one event into a history; the result does not depend on the order events arrive in. */
+export function applyEvent(
+  history: AccountHistory,
+  event: Omit<AccountEvent, 'accountId'> & { id?: string },
+): void {
+  const effect = effectOf(event);
+  if (!effect) return;
+  if ('earliest' in effect) history[effect.earliest] = earliest(history[effect.earliest], effect.at);
+  else history.mrrChanges.push(effect.mrrChange);
 }
 
 /** Events of accounts not in `accounts` are ignored: a figure is always over known accounts. */

@@ -17,7 +17,14 @@ import type { Db } from 'mongodb';
 import { collections } from '../lib/collections.js';
 import type { AccountDoc, KpiAccountDoc, Segment } from '../lib/documents.js';
 import { isDuplicateKey, isOnlyDuplicateKeys } from '../lib/mongo.js';
-import { applyEvent, mrrChangeTypes, type AccountHistory, type MrrChange } from './history.js';
+import {
+  applyEvent,
+  effectOf,
+  mrrChangeTypes,
+  type AccountHistory,
+  type EarliestField,
+  type MrrChange,
+} from './history.js';
 import { appendJournal } from './journal.js';
 
 export interface KpiEventInput {
@@ -52,25 +59,13 @@ export function historyOf(doc: KpiAccountDoc): AccountHistory {
 
 /** The $update folding events into a history: idempotent ($min, $addToSet of whole entries). */
 function foldUpdate(events: Array<KpiEventInput & { id: string }>): Record<string, Record<string, unknown>> {
-  const min: Record<string, Date> = {};
-  const changes: Array<MrrChange & { id: string }> = [];
+  const min: Partial<Record<EarliestField, Date>> = {};
+  const changes: MrrChange[] = [];
   for (const e of events) {
-    const field =
-      e.type === 'churned'
-        ? 'churnedAt'
-        : e.type === 'onboarding_completed'
-          ? 'onboardingCompletedAt'
-          : undefined;
-    if (field) {
-      if (!min[field] || e.occurredAt < min[field]) min[field] = e.occurredAt;
-    } else if (mrrChangeTypes.has(e.type)) {
-      changes.push({
-        id: e.id,
-        at: e.occurredAt,
-        type: e.type as MrrChange['type'],
-        ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
-      });
-    }
+    const effect = effectOf(e);
+    if (!effect) continue;
+    if ('mrrChange' in effect) changes.push(effect.mrrChange);
+    else if (!min[effect.earliest] || effect.at < min[effect.earliest]!) min[effect.earliest] = effect.at;
   }
   const update: Record<string, Record<string, unknown>> = {};
   if (Object.keys(min).length) update.$min = min;
@@ -189,15 +184,7 @@ export async function importHistory(db: Db, batch: HistoryImport): Promise<void>
   for (const e of events) byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
   const docs: KpiAccountDoc[] = [...fresh.values()].map(({ id, ...h }) => {
     for (const e of byAccount.get(id) ?? []) applyEvent(h as AccountHistory, e);
-    const mrrChanges = (byAccount.get(id) ?? [])
-      .filter((e) => mrrChangeTypes.has(e.type))
-      .map((e) => ({
-        id: e.id,
-        at: e.occurredAt,
-        type: e.type as MrrChange['type'],
-        ...(e.mrr !== undefined ? { mrr: e.mrr } : {}),
-      }));
-    return { _id: id, ...h, mrrChanges };
+    return { _id: id, ...h };
   });
   const existing = await insertIgnoringDuplicates((d) => c.accounts.insertMany(d, { ordered: false }), docs);
 

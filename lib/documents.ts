@@ -344,7 +344,7 @@ export interface ObservationProcessedDoc {
 }
 
 /** A KPI history (kpis/history.ts) whose account may not be recorded yet (its events arrived first). */
-export type KpiAccountDoc = { _id: string; mrrChanges: Array<MrrChange & { id?: string }> } & Partial<
+export type KpiAccountDoc = { _id: string; mrrChanges: MrrChange[] } & Partial<
   Omit<AccountHistory, 'id' | 'mrrChanges'>
 >;
 
