@@ -1,6 +1,8 @@
 /**
  * The steps of a (possibly invalid) playbook in run order, with their JSON paths, so rules can
- * reason about ids, references and reachability without trusting the data's shape.
+ * reason about ids, references and reachability without trusting the data's shape. The one walk
+ * over the step tree and the one path format: the interpreter names and enters branches with
+ * the same paths, so a step's id at run time is its path here.
  */
 import type { JsonPath } from './locate.js';
 import { stepKinds, type StepKind } from './schema.js';
@@ -18,14 +20,41 @@ export function stepKindOf(step: Record<string, unknown>): StepKind | undefined 
   return kinds.length === 1 ? (kinds[0] as StepKind) : undefined;
 }
 
+/**
+ * Where a step's nested step lists sit, relative to the step's own path: spelled once, for the
+ * validator's walk over the document and the interpreter's walk at run time.
+ */
+export const branchPath = {
+  then: (step: JsonPath): JsonPath => [...step, 'then'],
+  else: (step: JsonPath): JsonPath => [...step, 'else'],
+  case: (step: JsonPath, index: number): JsonPath => [...step, 'switch', 'cases', index, 'then'],
+  default: (step: JsonPath): JsonPath => [...step, 'switch', 'default'],
+  onTimeout: (step: JsonPath): JsonPath => [...step, 'waitFor', 'onTimeout'],
+};
+
+/** A path as people read it, following the playbook's keys: `steps[3].switch.cases[1].then[0]`. */
+export function pathText(path: JsonPath): string {
+  return path
+    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`))
+    .join('');
+}
+
+/**
+ * The id a step is known by at run time (`steps.<id>`, the run's current step, the audit, task
+ * and outbox keys): its own, or, for a step without one, its path.
+ */
+export function stepIdAt(step: { id?: unknown }, path: JsonPath): string {
+  return typeof step.id === 'string' ? step.id : pathText(path);
+}
+
 /** The nested step lists of a step, with their paths (then/else, cases, default, onTimeout). */
 export function childLists(node: StepNode): { steps: unknown; path: JsonPath }[] {
   const { step, path } = node;
   switch (node.kind) {
     case 'if':
       return [
-        { steps: step.then, path: [...path, 'then'] },
-        { steps: step.else, path: [...path, 'else'] },
+        { steps: step.then, path: branchPath.then(path) },
+        { steps: step.else, path: branchPath.else(path) },
       ];
     case 'switch': {
       const body = step.switch;
@@ -34,14 +63,14 @@ export function childLists(node: StepNode): { steps: unknown; path: JsonPath }[]
       return [
         ...cases.map((c, i) => ({
           steps: isRecord(c) ? c.then : undefined,
-          path: [...path, 'switch', 'cases', i, 'then'],
+          path: branchPath.case(path, i),
         })),
-        { steps: body.default, path: [...path, 'switch', 'default'] },
+        { steps: body.default, path: branchPath.default(path) },
       ];
     }
     case 'waitFor':
       return isRecord(step.waitFor)
-        ? [{ steps: step.waitFor.onTimeout, path: [...path, 'waitFor', 'onTimeout'] }]
+        ? [{ steps: step.waitFor.onTimeout, path: branchPath.onTimeout(path) }]
         : [];
     default:
       return [];

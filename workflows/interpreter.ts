@@ -15,7 +15,9 @@ import { stepKind, type Step } from '../language/schema.js';
 import { durationMs } from '../language/durations.js';
 import { activities } from './activities-proxy.js';
 import { runDurationMs } from './contract.js';
-import { stepIdAt, type RunState } from './run-state.js';
+import type { JsonPath } from '../language/locate.js';
+import { branchPath, stepIdAt } from '../language/step-tree.js';
+import type { RunState } from './run-state.js';
 
 /** Thrown to stop interpreting: an `outcome` step with `end: true`, or the goal reached. */
 export class RunStop extends Error {
@@ -62,10 +64,10 @@ export class Interpreter {
     };
   }
 
-  async runSteps(steps: Step[], path: string): Promise<void> {
+  async runSteps(steps: Step[], path: JsonPath): Promise<void> {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
-      const here = `${path}[${i}]`;
+      const here = [...path, i];
       const id = stepIdAt(step, here);
       this.run.currentStep = id;
       try {
@@ -85,7 +87,7 @@ export class Interpreter {
     }
   }
 
-  private async runStep(step: Step, id: string, path: string): Promise<void> {
+  private async runStep(step: Step, id: string, path: JsonPath): Promise<void> {
     const kind = stepKind(step);
     const at = () => this.now();
     if ('email' in step) {
@@ -139,8 +141,8 @@ export class Interpreter {
         seen: d.seen,
         ...(d.error ? { error: d.error } : {}),
       });
-      if (d.result) await this.runSteps(step.then, `${path}.then`);
-      else if (step.else) await this.runSteps(step.else, `${path}.else`);
+      if (d.result) await this.runSteps(step.then, branchPath.then(path));
+      else if (step.else) await this.runSteps(step.else, branchPath.else(path));
     } else if ('switch' in step) {
       await this.refresh();
       const cases = step.switch.cases;
@@ -158,8 +160,8 @@ export class Interpreter {
         condition: chosen >= 0 ? cases[chosen].when : null,
         seen,
       });
-      if (chosen >= 0) await this.runSteps(cases[chosen].then, `${path}.cases[${chosen}]`);
-      else if (step.switch.default) await this.runSteps(step.switch.default, `${path}.default`);
+      if (chosen >= 0) await this.runSteps(cases[chosen].then, branchPath.case(path, chosen));
+      else if (step.switch.default) await this.runSteps(step.switch.default, branchPath.default(path));
     } else if ('notify' in step) {
       const sent = await activities.notify({
         ...this.ref,
@@ -203,7 +205,7 @@ export class Interpreter {
   private async waitFor(
     spec: Extract<Step, { waitFor: unknown }>['waitFor'],
     id: string,
-    path: string,
+    path: JsonPath,
   ): Promise<void> {
     const kind = 'waitFor';
     const timeout = this.ms(spec.timeout);
@@ -246,7 +248,7 @@ export class Interpreter {
     }
     this.run.setStep(id, 'timed_out');
     this.run.record(this.now(), id, kind, 'timed_out', { timeout: spec.timeout });
-    if (spec.onTimeout) await this.runSteps(spec.onTimeout, `${path}.onTimeout`);
+    if (spec.onTimeout) await this.runSteps(spec.onTimeout, branchPath.onTimeout(path));
   }
 
   /** Re-reads the account and its health so the next decision sees current data. */

@@ -139,7 +139,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       // Control runs take no action: they only observe the goal.
       const work = input.control
         ? Promise.resolve()
-        : scope.run(() => interpreter.runSteps(run.playbook.steps, 'steps'));
+        : scope.run(() => interpreter.runSteps(run.playbook.steps, ['steps']));
       const settled = work.then(
         () => null,
         (err) => {

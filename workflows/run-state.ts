@@ -4,7 +4,8 @@
  * workflow-side state: deterministic, no I/O.
  */
 import type { ExpressionContext, HealthView, StepView, AccountView } from '../language/context.js';
-import type { Playbook, Step } from '../language/schema.js';
+import type { Playbook } from '../language/schema.js';
+import { allSteps, stepIdAt } from '../language/step-tree.js';
 import { evaluateCondition } from '../language/expressions.js';
 import type {
   AccountEventSignal,
@@ -18,29 +19,6 @@ import type {
 import { seenValues } from './seen-values.js';
 
 const dayMs = 86_400_000;
-
-/** The id a step is known by: its own, or one derived from its place in the playbook. */
-export function stepIdAt(step: Step, path: string): string {
-  return step.id ?? path;
-}
-
-/** Every step id of the playbook, so `steps.<id>` reads `pending` before the step runs. */
-function collectStepIds(steps: Step[], path: string, out: string[]): string[] {
-  steps.forEach((step, i) => {
-    const here = `${path}[${i}]`;
-    out.push(stepIdAt(step, here));
-    if ('if' in step) {
-      collectStepIds(step.then, `${here}.then`, out);
-      if (step.else) collectStepIds(step.else, `${here}.else`, out);
-    } else if ('switch' in step) {
-      step.switch.cases.forEach((c, j) => collectStepIds(c.then, `${here}.cases[${j}]`, out));
-      if (step.switch.default) collectStepIds(step.switch.default, `${here}.default`, out);
-    } else if ('waitFor' in step && step.waitFor.onTimeout) {
-      collectStepIds(step.waitFor.onTimeout, `${here}.onTimeout`, out);
-    }
-  });
-  return out;
-}
 
 export interface Decision {
   result: boolean;
@@ -76,8 +54,9 @@ export class RunState {
     const seen = input.trigger.seen as { health?: HealthView; previous?: HealthView };
     this.health = seen.health ?? { score: -1, band: 'none' };
     this.previous = seen.previous ?? { score: -1, band: 'none' };
-    for (const id of collectStepIds(this.playbook.steps, 'steps', []))
-      this.steps[id] = { status: 'pending', outcome: '' };
+    // Every step id of the playbook, so `steps.<id>` reads `pending` before the step runs.
+    for (const node of allSteps(this.playbook.steps))
+      this.steps[stepIdAt(node.step, node.path)] = { status: 'pending', outcome: '' };
   }
 
   /** What the state query answers: running (or cancelling), or how the run ended. */
