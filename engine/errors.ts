@@ -1,12 +1,13 @@
 /**
  * Errors the engine throws for the caller to map: the same shape as the API's errors
- * (HTTP status, stable code, human message), so the API's error handler passes them through.
+ * (HTTP status, stable code, human message, details), so the API's error handler passes them through.
  */
 export class EngineError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'EngineError';

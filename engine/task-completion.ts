@@ -30,13 +30,7 @@ export async function completeTask(
   const task = await tasks.findOne({ _id: taskId });
   if (!task) throw taskNotFound(taskId);
   const outcome = input.outcome ?? null;
-  if (task.outcomes.length > 0 && (outcome === null || !task.outcomes.includes(outcome))) {
-    throw new EngineError(
-      400,
-      'invalid_outcome',
-      `The outcome of task "${task.title}" must be one of: ${task.outcomes.join(', ')}.`,
-    );
-  }
+  checkOutcome(task, outcome);
   const res = await tasks.updateOne(
     { _id: taskId, status: 'open' },
     {
@@ -64,6 +58,22 @@ export async function completeTask(
   const completed = (await tasks.findOne({ _id: taskId })) as TaskDoc;
   const delivery = completed.pendingDelivery ? await deliver(deps, completed) : 'delivered';
   return { task: (await tasks.findOne({ _id: taskId })) as TaskDoc, delivery };
+}
+
+/** The one check of a task's outcome: one of those the task offers, or none when it offers none. */
+function checkOutcome(task: TaskDoc, outcome: string | null): void {
+  if (task.outcomes.length > 0 && (outcome === null || !task.outcomes.includes(outcome))) {
+    throw new EngineError(
+      422,
+      'outcome_not_allowed',
+      `Complete "${task.title}" with one of: ${task.outcomes.join(', ')}.`,
+      { allowed: task.outcomes },
+    );
+  }
+  if (task.outcomes.length === 0 && outcome !== null)
+    throw new EngineError(422, 'outcome_not_allowed', `Task "${task.title}" takes no outcome.`, {
+      allowed: [],
+    });
 }
 
 async function deliver(

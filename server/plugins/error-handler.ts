@@ -16,9 +16,7 @@ const fastifyCodes: Record<string, [number, string, string]> = {
 export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ApiError || err instanceof EngineError) {
-      return reply
-        .status(err.statusCode)
-        .send(errorBody(err.code, err.message, err instanceof ApiError ? err.details : undefined));
+      return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details));
     }
     if (err.validation) {
       const details = err.validation.map((v) => ({

@@ -128,24 +128,7 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
     async (request) => {
       const task = await loadTask(request.principal, request.params.id);
       const { outcome, note } = request.body;
-      if (task.outcomes.length > 0 && (!outcome || !task.outcomes.includes(outcome))) {
-        throw new ApiError(
-          422,
-          'outcome_not_allowed',
-          `Complete "${task.title}" with one of: ${task.outcomes.join(', ')}.`,
-          { allowed: task.outcomes },
-        );
-      }
-      if (task.outcomes.length === 0 && outcome)
-        throw new ApiError(422, 'outcome_not_allowed', `Task "${task.title}" takes no outcome.`, {
-          allowed: [],
-        });
-      if (
-        task.status !== 'open' &&
-        !(task.status === 'completed' && (task.outcome ?? null) === (outcome ?? null))
-      ) {
-        throw conflict('task_not_open', `Task "${task.title}" is ${task.status} and cannot be completed.`);
-      }
+      // The engine checks the outcome and that the task is open (422, 409).
       const result = await engine.completeTask(
         task._id,
         { outcome: outcome ?? null, ...(note !== undefined ? { note } : {}) },

@@ -78,7 +78,7 @@ it('records the completion and delivers it to the run', async () => {
 it('rejects an outcome the task does not offer, and a second different answer', async () => {
   const task = await openTask('tc-2');
   await expect(engine.completeTask(task._id, { outcome: 'maybe' }, 'csm')).rejects.toMatchObject({
-    code: 'invalid_outcome',
+    code: 'outcome_not_allowed',
   });
   await engine.completeTask(task._id, { outcome: 'held' }, 'csm');
   expect((await engine.completeTask(task._id, { outcome: 'held' }, 'csm')).task.status).toBe('completed');
