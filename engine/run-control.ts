@@ -1,11 +1,11 @@
 /**
  * Stopping runs: cancel one run, or retire a playbook (no new enrolments; optionally cancel
- * its runs in flight). Cancelling is a `cancelRun` signal, so the workflow ends cleanly:
+ * its runs in flight). Cancelling is a `cancelRequested` signal, so the workflow ends cleanly:
  * open tasks cancelled, the run recorded as cancelled with the reason.
  */
 import type { Db } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { cancelRun as cancelRunSignal } from '../workflows/contract.js';
+import { cancelRequested } from '../workflows/contract.js';
 import { collections } from '../lib/collections.js';
 import { playbookNotFound, runNotFound } from './errors.js';
 
@@ -27,7 +27,7 @@ export async function cancelRun(
   try {
     await deps.temporal.workflow
       .getHandle(workflowId, undefined, { firstExecutionRunId })
-      .signal(cancelRunSignal, { reason });
+      .signal(cancelRequested, { reason });
     return 'cancelling';
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;

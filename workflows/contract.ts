@@ -81,7 +81,8 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
-export interface RunState {
+/** What the `state` query answers: running (and where), or how the run ended. */
+export interface RunStateView {
   status: RunStatus;
   currentStep: string | null;
   outcome: string | null;
@@ -90,6 +91,10 @@ export interface RunState {
 export const healthChanged = defineSignal<[HealthChange]>('healthChanged');
 export const taskCompleted = defineSignal<[TaskCompletion]>('taskCompleted');
 export const accountEvent = defineSignal<[AccountEventSignal]>('accountEvent');
-export const cancelRun = defineSignal<[{ reason: string }]>('cancelRun');
+/**
+ * A cancel was asked for (the engine's cancelRun sends it). Its wire name stays `cancelRun`, so
+ * runs in flight and recorded histories still receive it.
+ */
+export const cancelRequested = defineSignal<[{ reason: string }]>('cancelRun');
 export const auditQuery = defineQuery<AuditEntry[]>('audit');
-export const stateQuery = defineQuery<RunState>('state');
+export const stateQuery = defineQuery<RunStateView>('state');

@@ -18,7 +18,7 @@ import { durationMs } from '../language/durations.js';
 import {
   accountEvent,
   auditQuery,
-  cancelRun,
+  cancelRequested,
   healthChanged,
   runDurationMs,
   stateQuery,
@@ -44,7 +44,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
 
   setHandler(auditQuery, () => run.audit);
   setHandler(stateQuery, () => run.view());
-  setHandler(cancelRun, ({ reason }) => {
+  setHandler(cancelRequested, ({ reason }) => {
     run.cancelReason ??= reason || 'cancelled';
   });
   setHandler(taskCompleted, (completion) => {

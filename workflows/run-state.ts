@@ -13,7 +13,7 @@ import type {
   HealthChange,
   RunInput,
   RunResult,
-  RunState as RunStateView,
+  RunStateView,
   TaskCompletion,
 } from './contract.js';
 import { seenValues } from './seen-values.js';

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc } from '../../lib/documents.js';
-import { accountEvent, cancelRun } from '../../workflows/contract.js';
+import { accountEvent, cancelRequested } from '../../workflows/contract.js';
 import { loadShippedPlaybook, recordHistory, usePlaybookEnv } from './playbook-env.js';
 import { collections } from '../../lib/collections.js';
 
@@ -50,7 +50,7 @@ describe('renewal-upsell: the upsell check', () => {
       expect.stringMatching(/close to its plan limits/),
     ]);
     expect((await pe.tasks(account._id)).map((t) => t.stepId)).toEqual(['renewal_prep', 'upsell_call']);
-    await handle.signal(cancelRun, { reason: 'Customer signed early' });
+    await handle.signal(cancelRequested, { reason: 'Customer signed early' });
     expect(await handle.result()).toEqual({ status: 'cancelled', outcome: null, goalReached: false });
     expect((await pe.tasks(account._id)).map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
     expect(await pe.run(handle.workflowId)).toMatchObject({

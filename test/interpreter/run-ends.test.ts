@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Goal, Playbook, Step } from '../../language/schema.js';
-import { cancelRun, healthChanged, type AuditEntry } from '../../workflows/contract.js';
+import { cancelRequested, healthChanged, type AuditEntry } from '../../workflows/contract.js';
 import { playbookRun } from '../../workflows/playbook-run.js';
 import { useInterpreter } from './interpreter-env.js';
 import { green, red, withHealth, type Call, type StubWorld } from './stub-activities.js';
@@ -178,7 +178,7 @@ describe('cancellation', () => {
         // the workflow task that cancels an activity which completed meanwhile (ACTIVITY_UNKNOWN)
         // and the run then hangs there; Temporal's own server records the completion instead.
         await env.sleep('1 hour');
-        await handle.signal(cancelRun, { reason: 'customer churned' });
+        await handle.signal(cancelRequested, { reason: 'customer churned' });
       },
     });
     expect(r.effects).toEqual(effects);

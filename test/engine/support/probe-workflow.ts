@@ -5,7 +5,7 @@
  * run is durable), independently of how the real workflow interprets playbooks.
  */
 import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { cancelRun, type RunInput } from '../../../workflows/contract.js';
+import { cancelRequested, type RunInput } from '../../../workflows/contract.js';
 import type { createProbeActivities } from './probe-activities.js';
 
 const { recordRunProgress } = proxyActivities<ReturnType<typeof createProbeActivities>>({
@@ -14,7 +14,7 @@ const { recordRunProgress } = proxyActivities<ReturnType<typeof createProbeActiv
 
 export async function playbookRun(input: RunInput): Promise<void> {
   let cancelled = false;
-  setHandler(cancelRun, () => void (cancelled = true));
+  setHandler(cancelRequested, () => void (cancelled = true));
   await recordRunProgress({
     workflowId: workflowInfo().workflowId,
     runId: workflowInfo().firstExecutionRunId,
