@@ -63,20 +63,23 @@ export interface ApiPlaybookStore {
   >;
 }
 
-export interface AppDeps {
+/** Everything the API uses: what the route plugins receive. */
+export interface ApiDeps {
   config: Config;
   db: Db;
   temporal: Client;
-  /** Built from the other dependencies when not given (tests may pin its clock). */
-  engine?: Engine;
-  kpis?: ApiKpis;
-  playbooks?: ApiPlaybookStore;
+  engine: Engine;
+  kpis: ApiKpis;
+  playbooks: ApiPlaybookStore;
 }
 
-/** Every dependency resolved: what the route plugins receive. */
-export type ApiDeps = Required<AppDeps>;
+/**
+ * What buildApp needs: the engine, KPI recorders and playbook store are built from the others
+ * when not given (tests may pin the engine's clock).
+ */
+type GivenDeps = Pick<ApiDeps, 'config' | 'db' | 'temporal'> & Partial<ApiDeps>;
 
-function resolveDeps(deps: AppDeps): ApiDeps {
+function resolveDeps(deps: GivenDeps): ApiDeps {
   const { config, db, temporal } = deps;
   return {
     ...deps,
@@ -107,7 +110,10 @@ export async function pingTemporal(temporal: Client): Promise<boolean> {
   }
 }
 
-export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: GivenDeps,
+  options: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: 5 * 1024 * 1024,
     // Errors the router raises before any route runs (a malformed %-escape, an over-long id)

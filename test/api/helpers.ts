@@ -13,7 +13,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createEngine } from '../../engine/index.js';
 import { ensureIndexes } from '../../lib/collections.js';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { buildApp, type AppDeps } from '../../server/app.js';
+import { buildApp, type ApiDeps } from '../../server/app.js';
 import { useIntegration } from '../harness/index.js';
 
 export interface ApiUser {
@@ -53,7 +53,7 @@ export interface ApiStack {
 export interface ApiStackOptions {
   /** Run a worker with the real playbook workflow and activities (runs tests). */
   worker?: boolean;
-  deps?: Partial<AppDeps>;
+  deps?: Partial<ApiDeps>;
 }
 
 let accountSeq = 0;
