@@ -12,7 +12,8 @@ import { mapPage, pageRequest } from '../repositories/pagination.js';
 import { errors, Params } from '../schemas/common.js';
 import { Account, AccountListQuery, AccountPage, AccountPatch, NewAccount } from '../schemas/accounts.js';
 
-export function accountView(a: AccountDoc) {
+/** An account as the API answers it (not the account expressions and templates see: language/context.ts). */
+export function accountResponse(a: AccountDoc) {
   return {
     id: a._id,
     name: a.name,
@@ -72,7 +73,7 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
         throw conflict('account_exists', `Account "${account._id}" already exists.`);
       await kpis.recordAccount(db, account);
       await engine.accountCreated(account);
-      return reply.status(201).send(accountView(account));
+      return reply.status(201).send(accountResponse(account));
     },
   );
 
@@ -106,7 +107,7 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
         },
         pageRequest(request.query),
       );
-      return mapPage(found, accountView);
+      return mapPage(found, accountResponse);
     },
   );
 
@@ -122,7 +123,7 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
       },
     },
     async (request) =>
-      accountView(await accounts.findAccountForPrincipal(request.principal, request.params.id)),
+      accountResponse(await accounts.findAccountForPrincipal(request.principal, request.params.id)),
   );
 
   app.patch(
@@ -156,7 +157,7 @@ export async function accountRoutes(parent: FastifyInstance, opts: { deps: ApiDe
         },
         new Date(),
       );
-      return accountView(updated ?? current);
+      return accountResponse(updated ?? current);
     },
   );
 }
