@@ -47,14 +47,15 @@ export function sourceHash(source: string): string {
 }
 
 /**
- * Moves the index to `version` unless it already is at or past it. The filter only matches an
- * older index document; when a newer one exists the upsert collides on _id and is ignored.
+ * Moves the index to `version` unless it already is at or past it; a new version is live, so a
+ * retired playbook is live again. The filter only matches an older index document; when a
+ * newer one exists the upsert collides on _id and is ignored.
  */
 async function advanceIndex(db: Db, id: string, name: string, version: number): Promise<void> {
   try {
     await indexOf(db).updateOne(
       { _id: id, latestVersion: { $lt: version } },
-      { $set: { name, latestVersion: version, retired: false } },
+      { $set: { name, latestVersion: version, retired: false }, $unset: { retiredAt: '' } },
       { upsert: true },
     );
   } catch (error) {

@@ -42,6 +42,7 @@ export async function cancelRun(
 export interface RetireResult {
   playbookId: string;
   retired: true;
+  retiredAt: Date;
   /** Runs that were sent a cancel (only with cancelRunning). */
   cancelled: string[];
 }
@@ -51,9 +52,10 @@ export async function retirePlaybook(
   playbookId: string,
   opts: { cancelRunning?: boolean; reason?: string } = {},
 ): Promise<RetireResult> {
+  const retiredAt = deps.now();
   const res = await collections(deps.db).playbooks.updateOne(
     { _id: playbookId },
-    { $set: { retired: true, retiredAt: deps.now() } },
+    { $set: { retired: true, retiredAt } },
   );
   if (res.matchedCount === 0) throw playbookNotFound(playbookId);
   const cancelled: string[] = [];
@@ -67,5 +69,5 @@ export async function retirePlaybook(
       if (result === 'cancelling') cancelled.push(runId);
     }
   }
-  return { playbookId, retired: true, cancelled };
+  return { playbookId, retired: true, retiredAt, cancelled };
 }

@@ -24,14 +24,14 @@ import {
   yamlContentTypes,
 } from '../schemas/playbooks.js';
 
+/** `retiredAt` is written by a retire and removed when a new version makes the playbook live. */
 function summary(doc: PlaybookIndexDoc) {
-  const at = doc.retiredAt;
   return {
     id: doc._id,
     name: doc.name,
     latestVersion: doc.latestVersion,
     status: doc.retired ? ('retired' as const) : ('live' as const),
-    ...(at ? { retiredAt: at.toISOString() } : {}),
+    ...(doc.retiredAt ? { retiredAt: doc.retiredAt.toISOString() } : {}),
   };
 }
 
@@ -127,7 +127,12 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
       return {
         ...summary(doc),
         trigger: (latest?.definition.trigger ?? {}) as Record<string, unknown>,
-        versions: all.map((v) => ({ version: v.version, hash: v.hash })),
+        // A version is stored when it is published: its createdAt is when it went live.
+        versions: all.map((v) => ({
+          version: v.version,
+          hash: v.hash,
+          publishedAt: v.createdAt.toISOString(),
+        })),
       };
     },
   );
@@ -172,15 +177,14 @@ export async function playbookRoutes(parent: FastifyInstance, opts: { deps: ApiD
     async (request) => {
       const doc = await playbooks.findPlaybook(request.params.id);
       if (!doc) throw notFound('Playbook', request.params.id);
-      const { cancelled } = await engine.retirePlaybook(doc._id, {
+      const { cancelled, retiredAt } = await engine.retirePlaybook(doc._id, {
         cancelRunning: request.body?.cancelRunning ?? false,
         reason: `playbook ${doc._id} retired by ${request.principal.email}`,
       });
-      const after = (await playbooks.findPlaybook(doc._id)) ?? doc;
       return {
         id: doc._id,
         status: 'retired' as const,
-        retiredAt: (after.retiredAt ?? new Date()).toISOString(),
+        retiredAt: retiredAt.toISOString(),
         cancelledRuns: cancelled,
       };
     },

@@ -43,7 +43,7 @@ export const PlaybookSummary = Type.Object(
 );
 
 export const PlaybookVersionInfo = Type.Object(
-  { version: Type.Integer(), hash: Type.String(), publishedAt: Type.Optional(DateTime) },
+  { version: Type.Integer(), hash: Type.String(), publishedAt: DateTime },
   closed,
 );
 

@@ -60,6 +60,7 @@ describe('API playbooks', () => {
   });
 
   it('keeps versions and serves each as uploaded', async () => {
+    const before = Date.now();
     await api.call('POST', '/v1/playbooks', { yaml: api.playbookYaml('pb-versions', 'manual') });
     const v2 = `${api.playbookYaml('pb-versions', 'manual')}# second version\n`;
     expect((await api.call('POST', '/v1/playbooks', { yaml: v2 })).json().version).toBe(2);
@@ -71,6 +72,10 @@ describe('API playbooks', () => {
       trigger: { on: 'manual' },
     });
     expect(detail.json().versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    const published = detail.json().versions.map((v: { publishedAt: string }) => Date.parse(v.publishedAt));
+    expect(published[0]).toBeGreaterThanOrEqual(before - 1000);
+    expect(published[1]).toBeGreaterThanOrEqual(published[0]);
+    expect(published[1]).toBeLessThanOrEqual(Date.now() + 1000);
     const source = await api.call('GET', '/v1/playbooks/pb-versions/versions/2');
     expect(source.headers['content-type']).toMatch(/^application\/yaml/);
     expect(source.body).toBe(v2);
@@ -89,14 +94,27 @@ describe('API playbooks', () => {
     );
   });
 
-  it('retires a playbook', async () => {
+  it('retires a playbook, and says when', async () => {
     await api.call('POST', '/v1/playbooks', { yaml: api.playbookYaml('pb-retire', 'manual') });
     const res = await api.call('POST', '/v1/playbooks/pb-retire/retire', { body: {} });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: 'pb-retire', status: 'retired', cancelledRuns: [] });
-    expect(
-      (await api.call('GET', '/v1/playbooks?status=retired')).json().items.map((p: { id: string }) => p.id),
-    ).toContain('pb-retire');
+    const { retiredAt } = res.json();
+    expect(Math.abs(Date.parse(retiredAt) - Date.now())).toBeLessThan(60_000);
+    expect((await api.call('GET', '/v1/playbooks?status=retired')).json().items).toContainEqual(
+      expect.objectContaining({ id: 'pb-retire', status: 'retired', retiredAt }),
+    );
+    expect((await api.call('GET', '/v1/playbooks/pb-retire')).json()).toMatchObject({ retiredAt });
+  });
+
+  it('a new version of a retired playbook is live again, with no retired date', async () => {
+    await api.call('POST', '/v1/playbooks', { yaml: api.playbookYaml('pb-revived', 'manual') });
+    await api.call('POST', '/v1/playbooks/pb-revived/retire', { body: {} });
+    const v2 = `${api.playbookYaml('pb-revived', 'manual')}# back again\n`;
+    expect((await api.call('POST', '/v1/playbooks', { yaml: v2 })).json().version).toBe(2);
+    const detail = (await api.call('GET', '/v1/playbooks/pb-revived')).json();
+    expect(detail).toMatchObject({ status: 'live', latestVersion: 2 });
+    expect(detail).not.toHaveProperty('retiredAt');
   });
 
   it('answers 404 when retiring an unknown playbook', async () => {
