@@ -11,7 +11,7 @@ import proto from '@temporalio/proto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
-import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { createEngine } from '../engine/index.js';
 import { validatePlaybook } from '../language/validate.js';
 import type { Playbook } from '../language/schema.js';

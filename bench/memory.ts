@@ -6,7 +6,7 @@
  * does not depend on how long starting 10,000 runs takes on this machine.
  */
 import { join } from 'node:path';
-import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { validatePlaybook } from '../language/validate.js';
 import { collections } from '../lib/collections.js';
 import { Client, Connection } from '@temporalio/client';

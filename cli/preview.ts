@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseTemplate, renderEmail } from '../language/templates.js';
 import { allSteps, type StepNode } from '../language/step-tree.js';

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { newAccountDoc, type AccountDoc } from '../lib/documents.js';
 import type { Playbook } from '../language/schema.js';
 import { validatePlaybook } from '../language/validate.js';
-import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { formatDiagnostic } from '../language/diagnostics.js';
 import { parseHealthTimeline } from '../engine/simulation/health-timeline.js';
 import { simulatePlaybook } from '../engine/simulation/simulate.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { formatDiagnostic, type Diagnostic } from '../language/diagnostics.js';
 import { maxSourceBytes } from '../language/load-yaml.js';
 import { validatePlaybook } from '../language/validate.js';

@@ -1,6 +1,6 @@
 /**
  * What the validator needs to know about email templates: whether one exists and what is wrong
- * with it. File-backed (catalog/template-catalog.ts) for the CLI and API, in-memory in tests.
+ * with it. File-backed (catalog/template-files.ts) for the CLI and API, in-memory in tests.
  */
 export interface TemplateCatalog {
   has(name: string): boolean;

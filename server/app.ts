@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { AccountDoc } from '../lib/documents.js';
 import { pingMongo } from '../lib/mongo.js';
-import { createPlaybookPublisher, createPlaybookValidator } from './playbook-store.js';
+import { createPlaybookPublisher, createPlaybookValidator } from './playbook-uploads.js';
 import { createEngine, type Engine } from '../engine/index.js';
 import { recordAccount, recordAccountEvent, recordNps, type KpiEventInput } from '../kpis/index.js';
 import { ApiError, errorBody } from './errors.js';

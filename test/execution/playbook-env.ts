@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
-import { FileTemplateCatalog } from '../../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../../catalog/template-files.js';
 import { validatePlaybook } from '../../language/validate.js';
 import type { Playbook } from '../../language/schema.js';
 import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';

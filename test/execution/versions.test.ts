@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { publishPlaybook } from '../../catalog/playbook-store.js';
-import { FileTemplateCatalog } from '../../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../../catalog/template-files.js';
 import { createEngine } from '../../engine/index.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import { templatesDir, usePlaybookEnv } from './playbook-env.js';

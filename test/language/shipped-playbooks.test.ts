@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FileTemplateCatalog } from '../../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../../catalog/template-files.js';
 import type { Diagnostic } from '../../language/diagnostics.js';
 import { validatePlaybook } from '../../language/validate.js';
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FileTemplateCatalog } from '../../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../../catalog/template-files.js';
 import { allSteps } from '../../language/step-tree.js';
 import { stepKinds } from '../../language/schema.js';
 import { validatePlaybook } from '../../language/validate.js';

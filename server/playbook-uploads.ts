@@ -1,9 +1,10 @@
 /**
- * Playbook validation as the API runs it: the language validator with the shipped email
- * templates, so a playbook naming a template that does not exist is refused before it goes live.
+ * Uploaded playbook YAML as the API validates and publishes it: the language validator with the
+ * shipped email templates, so a playbook naming a template that does not exist is refused
+ * before it goes live; publishing stores it in the catalog (catalog/playbook-store.ts).
  */
 import { fileURLToPath } from 'node:url';
-import { FileTemplateCatalog } from '../catalog/template-catalog.js';
+import { FileTemplateCatalog } from '../catalog/template-files.js';
 import type { Db } from 'mongodb';
 import { publishPlaybook } from '../catalog/playbook-store.js';
 import { validatePlaybook } from '../language/validate.js';
