@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { Transporter } from 'nodemailer';
+import type { RunExecution } from '../workflows/contract.js';
 
 /** What activities need from the process that hosts them; injected by the worker (and tests). */
 export interface ActivityDeps {
@@ -17,10 +18,9 @@ export interface ActivityDeps {
   afterSmtpAccepted?: (info: { runId: string; stepId: string; attempt: number }) => void | Promise<void>;
 }
 
-/** Identifies the run a step belongs to; every record written for a step is keyed by both. */
-export interface StepRef {
+/** Identifies the run a step belongs to; every record written for a step is keyed by both (lib/ids.ts). */
+export interface StepRef extends RunExecution {
   runId: string;
-  workflowId: string;
   stepId: string;
   accountId: string;
   playbookId: string;

@@ -1,7 +1,7 @@
 /**
- * The email step: render, honour unsubscribes, send once. The outbox row `<runId>:<stepId>` is
- * written before sending and records each recipient SMTP accepted, so a retried activity —
- * even one that died right after the hand-over — never sends the same step twice.
+ * The email step: render, honour unsubscribes, send once. The outbox row (one per run and step,
+ * lib/ids.ts) is written before sending and records each recipient SMTP accepted, so a retried
+ * activity — even one that died right after the hand-over — never sends the same step twice.
  */
 import { Context } from '@temporalio/activity';
 import { collections } from '../lib/collections.js';
@@ -11,6 +11,7 @@ import { loadAccount, loadCsm, resolveRecipients } from './recipients.js';
 import { renderEmailForStep } from './render.js';
 import { loadTemplate } from './template-store.js';
 import { signUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
+import { stepRecordId } from '../lib/ids.js';
 import { insertIfAbsent, isDatabaseUnavailable } from '../lib/mongo.js';
 
 export interface SendEmailInput extends StepRef {
@@ -45,7 +46,7 @@ export function createEmailActivities(deps: ActivityDeps) {
 
   return {
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
-      const _id = `${input.runId}:${input.stepId}`;
+      const _id = stepRecordId('email', input.runId, input.stepId);
       const prior = await outbox.findOne({ _id });
       // A retry after the step was settled reports what happened then, not a fresh send.
       if (prior?.status === 'suppressed') return { status: 'suppressed', to: [], subject: prior.subject };

@@ -12,6 +12,7 @@ import { loadAccount, loadCsm } from './recipients.js';
 import { renderEmailForStep, renderTextForStep } from './render.js';
 import { loadTemplate } from './template-store.js';
 import { messageIdFor } from './email.js';
+import { stepRecordId } from '../lib/ids.js';
 
 export interface NotifyInput extends StepRef {
   to: 'csm' | 'webhook';
@@ -28,7 +29,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
   const outbox = collections(deps.db).emails;
 
   async function notifyCsm(input: NotifyInput): Promise<{ status: 'sent' | 'already_sent'; to: string }> {
-    const _id = `${input.runId}:${input.stepId}`;
+    const _id = stepRecordId('email', input.runId, input.stepId);
     const prior = await outbox.findOne({ _id });
     if (prior && prior.status === 'sent') return { status: 'already_sent', to: prior.to[0] ?? '' };
     const account = await loadAccount(deps.db, input.accountId);

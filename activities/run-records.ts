@@ -4,15 +4,15 @@
  * it; then updated in place, with the audit's stored length saying where a retried append
  * starts, so it adds nothing twice.
  */
-import type { AuditEntry, RunInput } from '../workflows/contract.js';
+import type { AuditEntry, RunExecution, RunInput } from '../workflows/contract.js';
 import { collections } from '../lib/collections.js';
 import type { OutcomeDoc } from '../lib/documents.js';
+import { stepRecordId } from '../lib/ids.js';
 import { insertIfAbsent } from '../lib/mongo.js';
 import type { ActivityDeps } from './deps.js';
 
-export interface RunRef {
+export interface RunRef extends RunExecution {
   runId: string;
-  workflowId: string;
 }
 
 export interface AuditBatch extends RunRef {
@@ -40,12 +40,14 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
     async recordRunStarted({
       runId,
       workflowId,
+      firstExecutionRunId,
       input,
       startedAt,
     }: RunRef & { input: RunInput; startedAt: string }): Promise<void> {
       await insertIfAbsent(runs, {
         _id: runId,
         workflowId,
+        firstExecutionRunId,
         accountId: input.accountId,
         playbookId: input.playbookId,
         playbookVersion: input.playbookVersion,
@@ -93,7 +95,8 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
       );
       if (end.outcome && end.recordOutcome !== false) {
         const outcome: OutcomeDoc = {
-          _id: `${end.runId}:end`,
+          // Keyed as a step named `end`, as it always was: a retried end records it once.
+          _id: stepRecordId('outcome', end.runId, 'end'),
           runId: end.runId,
           accountId: end.input.accountId,
           playbookId: end.input.playbookId,

@@ -1,12 +1,13 @@
 /**
- * CSM tasks and recorded outcomes. One task per run and step (`_id` = `<runId>:<stepId>`), so
- * a retried activity finds the task it already created.
+ * CSM tasks and recorded outcomes. One task per run and step (`_id` = taskIdFor(runId, stepId),
+ * lib/ids.ts), so a retried activity finds the task it already created.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { collections } from '../lib/collections.js';
 import type { AccountDoc, OutcomeDoc, TaskDoc } from '../lib/documents.js';
 import type { TaskStep } from '../language/schema.js';
 import { internalContext, type RunInfo } from '../language/context.js';
+import { stepRecordId, taskIdFor } from '../lib/ids.js';
 import { insertIfAbsent } from '../lib/mongo.js';
 import type { ActivityDeps, StepRef } from './deps.js';
 import { loadCsm } from './recipients.js';
@@ -46,7 +47,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
     async createTask(
       input: CreateTaskInput,
     ): Promise<{ taskId: string; assignee: string; title: string; created: boolean }> {
-      const _id = `${input.runId}:${input.stepId}`;
+      const _id = taskIdFor(input.runId, input.stepId);
       const existing = await tasks.findOne({ _id });
       if (existing)
         return { taskId: _id, assignee: existing.assignee, title: existing.title, created: false };
@@ -63,6 +64,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
         _id,
         runId: input.runId,
         workflowId: input.workflowId,
+        firstExecutionRunId: input.firstExecutionRunId,
         stepId: input.stepId,
         accountId: input.accountId,
         playbookId: input.playbookId,
@@ -82,7 +84,7 @@ export function createTaskActivities({ db }: ActivityDeps) {
 
     async recordOutcome(input: StepRef & { name: string; control: boolean; at: string }): Promise<void> {
       const doc: OutcomeDoc = {
-        _id: `${input.runId}:${input.stepId}`,
+        _id: stepRecordId('outcome', input.runId, input.stepId),
         runId: input.runId,
         accountId: input.accountId,
         playbookId: input.playbookId,

@@ -16,6 +16,8 @@ import type { Db } from 'mongodb';
 import { loadConfig } from '../lib/config.js';
 import { collections, ensureIndexes } from '../lib/collections.js';
 import type { TaskDoc } from '../lib/documents.js';
+import { taskIdFor } from '../lib/ids.js';
+import { runIdFor } from '../workflows/contract.js';
 import { buildApp } from '../server/app.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { figure, percentile, root, scenarioDb, type Figure, type Scenario } from './support.js';
@@ -39,9 +41,10 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
   }
 }
 
-/** Ids shaped like the engine's (`<workflow id>/<run uuid>:<step>`), so the routes accept them. */
+/** Ids made as the engine makes them (runIdFor, taskIdFor), from a made-up first run uuid. */
 const benchRunUuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-const benchTaskId = (n: number) => `run:low-usage-rescue:acct-${n}/${benchRunUuid(n)}:call`;
+const benchRunId = (n: number) => runIdFor(benchRunUuid(n));
+const benchTaskId = (n: number) => taskIdFor(benchRunId(n), 'call');
 
 async function seedTasks(db: Db, count: number, csms: string[]): Promise<void> {
   const now = Date.now();
@@ -52,8 +55,9 @@ async function seedTasks(db: Db, count: number, csms: string[]): Promise<void> {
       const workflowId = `run:low-usage-rescue:acct-${n}`;
       return {
         _id: benchTaskId(n),
-        runId: `${workflowId}/${benchRunUuid(n)}`,
+        runId: benchRunId(n),
         workflowId,
+        firstExecutionRunId: benchRunUuid(n),
         stepId: 'call',
         accountId: `acct-${n % 10_000}`,
         playbookId: 'low-usage-rescue',
@@ -164,7 +168,7 @@ export const api: Scenario = {
 
       // Every completion is of a different open task (a repeat is an idempotent no-op): the API
       // completes the even tasks as an admin, the bare route the odd ones.
-      const taskPath = (n: number) => `/tasks/${encodeURIComponent(benchTaskId(n))}/complete`;
+      const taskPath = (n: number) => `/tasks/${benchTaskId(n)}/complete`;
       const even = Array.from({ length: Math.floor(taskCount / 2) - 1 }, (_, i) => `/v1${taskPath(2 * i)}`);
       const odd = Array.from({ length: Math.floor(taskCount / 2) - 1 }, (_, i) => taskPath(2 * i + 1));
       const asAdmin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };

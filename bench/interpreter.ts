@@ -134,7 +134,7 @@ export const interpreter: Scenario = {
         const results = await Promise.all(handles.map((h) => h.result()));
         const wallMs = Date.now() - began;
         const emails = await collections(db).emails.countDocuments({
-          runId: { $regex: `^bench:${label}:` },
+          accountId: { $regex: `^${label}-` },
           status: 'sent',
         });
         const outcomes: Record<string, number> = { emails };

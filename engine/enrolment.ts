@@ -11,7 +11,7 @@ import { collections } from '../lib/collections.js';
 import type { AccountDoc, EnrolmentDoc, EnrolmentResult } from '../lib/documents.js';
 import type { EventView, HealthView } from '../language/context.js';
 import type { TriggerOn } from '../language/schema.js';
-import { runWorkflowId, type RunInput, type TriggerRecord } from '../workflows/contract.js';
+import { runIdFor, runWorkflowId, type RunInput, type TriggerRecord } from '../workflows/contract.js';
 import { playbookRun } from '../workflows/playbook-run.js';
 import { cooldownUntil, lastRun } from './cooldown.js';
 import { checkEligibility } from './eligibility.js';
@@ -92,7 +92,7 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
     trigger,
   };
 
-  let firstRunId: string;
+  let firstExecutionRunId: string;
   try {
     const handle = await deps.temporal.workflow.start(playbookRun, {
       taskQueue: deps.taskQueue,
@@ -101,7 +101,7 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
-    firstRunId = handle.firstExecutionRunId;
+    firstExecutionRunId = handle.firstExecutionRunId;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return {
@@ -113,10 +113,11 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
     throw err;
   }
 
-  const runId = `${workflowId}/${firstRunId}`;
+  const runId = runIdFor(firstExecutionRunId);
   const doc: EnrolmentDoc = {
     _id: runId,
     workflowId,
+    firstExecutionRunId,
     accountId: account._id,
     playbookId: playbook.id,
     playbookVersion: playbook.version,

@@ -5,7 +5,7 @@
  */
 import type { Db } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { cancelRequested } from '../workflows/contract.js';
+import { cancelRequested, type RunExecution } from '../workflows/contract.js';
 import { collections } from '../lib/collections.js';
 import { playbookNotFound, runNotFound } from './errors.js';
 
@@ -15,15 +15,30 @@ export interface RunControlDeps {
   now: () => Date;
 }
 
-/** `runId` is the run doc id `<workflowId>/<firstExecutionRunId>` (a bare workflow id also works). */
+/**
+ * Cancels the run with this id (`run_…`). Where it lives in Temporal is read from its enrolment
+ * (written at start) or, for a run the engine did not start, its run document.
+ */
 export async function cancelRun(
   deps: RunControlDeps,
   runId: string,
   reason: string,
 ): Promise<'cancelling' | 'already_ended'> {
-  const slash = runId.lastIndexOf('/');
-  const workflowId = slash > 0 ? runId.slice(0, slash) : runId;
-  const firstExecutionRunId = slash > 0 ? runId.slice(slash + 1) : undefined;
+  const { enrolments, runs } = collections(deps.db);
+  const projection = { workflowId: 1, firstExecutionRunId: 1 };
+  const execution =
+    (await enrolments.findOne({ _id: runId }, { projection })) ??
+    (await runs.findOne({ _id: runId }, { projection }));
+  if (!execution) throw runNotFound(runId);
+  return signalCancel(deps, execution, reason);
+}
+
+/** The first execution's run id pins the signal to this run, not a later one of the same workflow id. */
+async function signalCancel(
+  deps: RunControlDeps,
+  { workflowId, firstExecutionRunId }: RunExecution,
+  reason: string,
+): Promise<'cancelling' | 'already_ended'> {
   try {
     await deps.temporal.workflow
       .getHandle(workflowId, undefined, { firstExecutionRunId })
@@ -31,10 +46,6 @@ export async function cancelRun(
     return 'cancelling';
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    const { runs, enrolments } = collections(deps.db);
-    const known = await runs.countDocuments({ _id: runId }, { limit: 1 });
-    const enrolled = await enrolments.countDocuments({ _id: runId }, { limit: 1 });
-    if (known + enrolled === 0) throw runNotFound(runId);
     return 'already_ended';
   }
 }
@@ -62,11 +73,13 @@ export async function retirePlaybook(
   if (opts.cancelRunning) {
     // Enrolments (written at start) rather than run docs (written by the workflow a moment
     // later): a run started just before the retire is not missed.
-    const ids = await collections(deps.db).enrolments.distinct('_id', { playbookId });
+    const enrolled = await collections(deps.db)
+      .enrolments.find({ playbookId }, { projection: { workflowId: 1, firstExecutionRunId: 1 } })
+      .toArray();
     const reason = opts.reason ?? `playbook ${playbookId} retired`;
-    for (const runId of ids) {
-      const result = await cancelRun(deps, runId, reason).catch(() => 'already_ended' as const);
-      if (result === 'cancelling') cancelled.push(runId);
+    for (const run of enrolled) {
+      const result = await signalCancel(deps, run, reason).catch(() => 'already_ended' as const);
+      if (result === 'cancelling') cancelled.push(run._id);
     }
   }
   return { playbookId, retired: true, retiredAt, cancelled };

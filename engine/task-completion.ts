@@ -81,10 +81,12 @@ async function deliver(
   task: TaskDoc,
 ): Promise<TaskCompletionResult['delivery']> {
   const { tasks } = collections(deps.db);
-  const firstExecutionRunId = task.runId.slice(task.workflowId.length + 1) || undefined;
   let delivery: TaskCompletionResult['delivery'];
   try {
-    const handle = deps.temporal.workflow.getHandle(task.workflowId, undefined, { firstExecutionRunId });
+    // Pinned to the task's run: a later run of the same workflow id never gets its completion.
+    const handle = deps.temporal.workflow.getHandle(task.workflowId, undefined, {
+      firstExecutionRunId: task.firstExecutionRunId,
+    });
     const completion = {
       taskId: task._id,
       stepId: task.stepId,

@@ -1,8 +1,10 @@
 /**
  * The shapes of every MongoDB document Retain stores, one declaration each; lib/collections.ts
  * names the collection each lives in and its indexes. Ids are strings chosen by us (external
- * ids, or `<runId>:<stepId>` for per-step records) so that a retried write finds the same
- * document instead of inserting a twin.
+ * ids; `run_…` for runs, workflows/contract.ts runIdFor; `<kind>_…` of (run id, step id) for
+ * per-step records, lib/ids.ts) so that a retried write finds the same document instead of
+ * inserting a twin. Nothing parses an id: what Temporal needs (workflow id, first execution's
+ * run id) is stored beside it.
  */
 import type { HealthBand } from '../language/context.js';
 import type { Playbook, Segment, TriggerOn } from '../language/schema.js';
@@ -106,9 +108,11 @@ export interface HealthObservationDoc {
 }
 
 export interface RunDoc {
-  /** Temporal workflow id + first run id, `run:<playbook>:<account>/<uuid>`. */
+  /** `run_<hex>` (runIdFor), URL-safe; the same id as the run's enrolment. */
   _id: string;
+  /** Temporal's workflow id `run:<playbook>:<account>`: internal, for signals and describe. */
   workflowId: string;
+  firstExecutionRunId: string;
   accountId: string;
   playbookId: string;
   playbookVersion: number;
@@ -133,10 +137,12 @@ export interface RunDoc {
 }
 
 export interface TaskDoc {
-  /** `<runId>:<stepId>`: one task per run and step, however often the activity retries. */
+  /** `task_…` (taskIdFor of run and step): one task per run and step, however often the activity retries. */
   _id: string;
   runId: string;
+  /** Where the run lives in Temporal, for delivering the completion. */
   workflowId: string;
+  firstExecutionRunId: string;
   stepId: string;
   accountId: string;
   playbookId: string;
@@ -162,7 +168,7 @@ export interface TaskDoc {
 }
 
 export interface EmailDoc {
-  /** `<runId>:<stepId>` (outbox key): a retried send never sends the same step twice. */
+  /** `email_…` of run and step (outbox key): a retried send never sends the same step twice. */
   _id: string;
   runId: string;
   stepId: string;
@@ -181,7 +187,7 @@ export interface EmailDoc {
 }
 
 export interface OutcomeDoc {
-  /** `<runId>:<stepId or 'goal'|'end'>`. */
+  /** `outcome_…` of the run and its step (`end` for the goal's outcome, recorded as the run ends). */
   _id: string;
   runId: string;
   accountId: string;
@@ -283,8 +289,9 @@ export type EnrolmentStatus = (typeof enrolmentStatuses)[number];
 export interface EnrolmentResult {
   playbookId: string;
   playbookVersion: number | null;
-  /** `<workflowId>/<runId>` (the run doc id) when started; null otherwise. */
+  /** The run's id (`run_…`, the run doc's) when started; null otherwise. */
   runId: string | null;
+  /** Temporal's workflow id, one per account and playbook: internal, not an API id. */
   workflowId: string;
   control: boolean;
   status: EnrolmentStatus;
@@ -298,9 +305,10 @@ export interface EnrolmentResult {
  * such gap, so retiring with cancelRunning and cooldown checks never miss a just-started run.
  */
 export interface EnrolmentDoc {
-  /** Same id as the run doc: `<workflowId>/<firstExecutionRunId>`. */
+  /** Same id as the run doc: `run_…` (runIdFor). */
   _id: string;
   workflowId: string;
+  firstExecutionRunId: string;
   accountId: string;
   playbookId: string;
   playbookVersion: number;

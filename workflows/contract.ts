@@ -6,9 +6,28 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Playbook, TriggerOn } from '../language/schema.js';
 import type { HealthView } from '../language/context.js';
 
-/** One live run per account and playbook: Temporal refuses a second start with the same id. */
+/**
+ * One live run per account and playbook: Temporal refuses a second start with the same id.
+ * Internal to the engine and Temporal; the API names a run by its run id (runIdFor).
+ */
 export function runWorkflowId(playbookId: string, accountId: string): string {
   return `run:${playbookId}:${accountId}`;
+}
+
+/**
+ * The run id people and clients see (`run_<32 hex digits>`): URL-safe and opaque, made from the
+ * run id of the workflow's first execution, which is unique and stays the same when the run
+ * continues as new. Computed by the workflow and by the engine that started it; nothing parses
+ * it back: the Temporal ids are stored beside it (RunExecution).
+ */
+export function runIdFor(firstExecutionRunId: string): string {
+  return `run_${firstExecutionRunId.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+/** Where a run lives in Temporal, kept on its run, enrolment and task documents for signals. */
+export interface RunExecution {
+  workflowId: string;
+  firstExecutionRunId: string;
 }
 
 export interface TriggerRecord {

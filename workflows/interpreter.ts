@@ -47,10 +47,10 @@ export class Interpreter {
   }
 
   private get ref() {
-    const { input, runId } = this.run;
+    const { input, runId, execution } = this.run;
     return {
       runId,
-      workflowId: runId.split('/')[0],
+      ...execution,
       accountId: input.accountId,
       playbookId: input.playbookId,
     };

@@ -21,6 +21,7 @@ import {
   cancelRequested,
   healthChanged,
   runDurationMs,
+  runIdFor,
   stateQuery,
   taskCompleted,
   type RunInput,
@@ -37,10 +38,10 @@ const dayMs = 86_400_000;
 
 export async function playbookRun(input: RunInput): Promise<RunResult> {
   const info = workflowInfo();
-  const runId = `${info.workflowId}/${info.firstExecutionRunId}`;
+  const execution = { workflowId: info.workflowId, firstExecutionRunId: info.firstExecutionRunId };
+  const runId = runIdFor(info.firstExecutionRunId);
   const now = () => new Date();
-  const run = new RunState(input, runId, now());
-  const workflowId = info.workflowId;
+  const run = new RunState(input, runId, execution, now());
 
   setHandler(auditQuery, () => run.audit);
   setHandler(stateQuery, () => run.view());
@@ -74,12 +75,12 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     const entries = run.audit.slice(run.persisted);
     if (entries.length === 0) return;
     const from = run.persisted;
-    await activities.appendAudit({ runId, workflowId, from, entries, currentStep: run.currentStep });
+    await activities.appendAudit({ runId, ...execution, from, entries, currentStep: run.currentStep });
     // max, not +=: a batch that overlaps one still in flight is stored once (appendAudit).
     run.persisted = Math.max(run.persisted, from + entries.length);
   };
 
-  await activities.recordRunStarted({ runId, workflowId, input, startedAt: run.startedAt.toISOString() });
+  await activities.recordRunStarted({ runId, ...execution, input, startedAt: run.startedAt.toISOString() });
   run.record(now(), null, 'trigger', input.trigger.on, {
     ...input.trigger.seen,
     ...(input.trigger.event ? { event: input.trigger.event.name } : {}),
@@ -200,7 +201,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   await CancellationScope.nonCancellable(() =>
     activities.recordRunEnded({
       runId,
-      workflowId,
+      ...execution,
       input,
       ...result,
       recordOutcome,

@@ -12,6 +12,7 @@ import type {
   AuditEntry,
   HealthChange,
   RunInput,
+  RunExecution,
   RunResult,
   RunStateView,
   TaskCompletion,
@@ -47,7 +48,9 @@ export class RunState {
 
   constructor(
     readonly input: RunInput,
+    /** The run's id in the API and MongoDB (runIdFor); `execution` says where Temporal keeps it. */
     readonly runId: string,
+    readonly execution: RunExecution,
     readonly startedAt: Date,
   ) {
     this.playbook = input.playbook;

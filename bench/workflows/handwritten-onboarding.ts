@@ -7,7 +7,7 @@
  */
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../workflows/activities-proxy.js';
-import { runDurationMs, type RunInput, type RunResult } from '../../workflows/contract.js';
+import { runDurationMs, runIdFor, type RunInput, type RunResult } from '../../workflows/contract.js';
 
 const a = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -18,8 +18,9 @@ export async function handwrittenOnboarding(input: RunInput): Promise<RunResult>
   // Compressed time, as the engine's runs (RunInput.timeScale): a calendar day of this journey.
   const day = runDurationMs(input, 86_400_000);
   const { workflowId, firstExecutionRunId } = workflowInfo();
-  const runId = `${workflowId}/${firstExecutionRunId}`;
-  const ref = { runId, workflowId, accountId: input.accountId, playbookId: input.playbookId };
+  const runId = runIdFor(firstExecutionRunId);
+  const execution = { workflowId, firstExecutionRunId };
+  const ref = { runId, ...execution, accountId: input.accountId, playbookId: input.playbookId };
   const startedAt = new Date();
   const windowEnds = startedAt.getTime() + 30 * day;
   const runInfo = () => ({
@@ -45,7 +46,7 @@ export async function handwrittenOnboarding(input: RunInput): Promise<RunResult>
   const end = async (outcome: string, goalReached: boolean): Promise<RunResult> => {
     await a.recordRunEnded({
       runId,
-      workflowId,
+      ...execution,
       input,
       status: 'completed',
       outcome,
@@ -57,7 +58,7 @@ export async function handwrittenOnboarding(input: RunInput): Promise<RunResult>
   };
   const reached = () => end('onboarding_completed', true);
 
-  await a.recordRunStarted({ runId, workflowId, input, startedAt: startedAt.toISOString() });
+  await a.recordRunStarted({ runId, ...execution, input, startedAt: startedAt.toISOString() });
   if (await activated()) return reached();
   await email('welcome', 'onboarding-welcome', 'primary');
   if ((await activated()) || (await waitWatching(2 * day))) return reached();

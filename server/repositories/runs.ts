@@ -16,6 +16,7 @@ function enrolmentAsRun(e: EnrolmentDoc): RunDoc {
   return {
     _id: e._id,
     workflowId: e.workflowId,
+    firstExecutionRunId: e.firstExecutionRunId,
     accountId: e.accountId,
     playbookId: e.playbookId,
     playbookVersion: e.playbookVersion,

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import { closed, DateTime, Id, Page, PageQuery } from './common.js';
+import { RunId } from './runs.js';
 
 export const Email = Type.Object(
   {
-    id: Type.String(),
-    runId: Type.String(),
+    id: Type.String({ description: 'The outbox entry, one per run and step (email_…).' }),
+    runId: RunId,
     stepId: Type.String(),
     accountId: Type.String(),
     template: Type.String(),

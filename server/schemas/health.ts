@@ -1,16 +1,19 @@
 import { Type, type Static } from 'typebox';
 import { enrolmentStatuses } from '../../lib/documents.js';
 import { closed, DateTime, HealthBand, Id, NumericMap, PlaybookId } from './common.js';
+import { RunId } from './runs.js';
 
 /** What a trigger did for one playbook: started a run, or why not. */
 export const Enrolment = Type.Object(
   {
     playbookId: PlaybookId,
     playbookVersion: Type.Union([Type.Integer(), Type.Null()]),
-    runId: Type.Union([Type.String(), Type.Null()], {
+    runId: Type.Union([RunId, Type.Null()], {
       description: 'The run started, when status is started.',
     }),
-    workflowId: Type.String(),
+    workflowId: Type.String({
+      description: "Temporal's workflow id (one per account and playbook); the API names runs by runId.",
+    }),
     control: Type.Boolean({ description: 'Enrolled in the holdout (control) group: no action is taken.' }),
     status: Type.Enum([...enrolmentStatuses]),
     reason: Type.Optional(Type.String()),

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import { closed, DateTime, Id, Page, PageQuery, PlaybookId } from './common.js';
 
-/** `<workflowId>/<firstExecutionRunId>` with workflowId `run:<playbook>:<account>`; URL-encode the `/` as %2F. */
+/** `run_` and letters, digits, `_`, `-` (workflows/contract.ts runIdFor): put in a URL as it is. */
 export const RunId = Type.String({
-  pattern: '^run:[a-z][a-z0-9_-]{0,62}:(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}/[A-Za-z0-9-]{1,64}$',
-  description: 'A run id, e.g. run:kickoff:acme/0f3c…; in a URL path, encode "/" as %2F.',
+  pattern: '^run_[A-Za-z0-9_-]{1,64}$',
+  description:
+    'A run id, e.g. run_01966b3c9f2e7a41b8d5c0e6f1a2b3c4: opaque and URL-safe, used in a URL path as it is.',
 });
 export const RunParams = Type.Object({ id: RunId }, closed);
 
@@ -30,7 +31,9 @@ export const AuditEntry = Type.Object(
 
 const runFields = {
   id: RunId,
-  workflowId: Type.String(),
+  workflowId: Type.String({
+    description: "Temporal's workflow id, for looking the run up in Temporal; the API names runs by id.",
+  }),
   accountId: Id,
   playbookId: PlaybookId,
   playbookVersion: Type.Integer(),

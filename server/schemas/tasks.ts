@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { closed, DateTime, Id, Page, PageQuery } from './common.js';
+import { RunId } from './runs.js';
 
 const Priority = Type.Union([
   Type.Literal('low'),
@@ -10,22 +11,18 @@ const Priority = Type.Union([
 const TaskStatus = Type.Union([Type.Literal('open'), Type.Literal('completed'), Type.Literal('cancelled')]);
 const Outcome = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' });
 
-/** Task ids are `<runId>:<stepId>`; runIds contain `/` (send it as %2F). */
-export const TaskParams = Type.Object(
-  {
-    id: Type.String({
-      pattern:
-        '^run:[a-z][a-z0-9_-]{0,62}:[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}/[0-9a-f-]{36}:[A-Za-z0-9_.[\\]-]{1,200}$',
-      maxLength: 400,
-    }),
-  },
-  closed,
-);
+/** `task_` and letters, digits, `_`, `-` (lib/ids.ts taskIdFor): put in a URL as it is. */
+export const TaskId = Type.String({
+  pattern: '^task_[A-Za-z0-9_-]{1,64}$',
+  description:
+    'A task id, e.g. task_Xq3vL0b9TzK2mWc8RfA1dE: opaque and URL-safe, used in a URL path as it is.',
+});
+export const TaskParams = Type.Object({ id: TaskId }, closed);
 
 export const Task = Type.Object(
   {
-    id: Type.String(),
-    runId: Type.String(),
+    id: TaskId,
+    runId: RunId,
     stepId: Type.String(),
     accountId: Type.String(),
     playbookId: Type.String(),

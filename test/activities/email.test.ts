@@ -21,6 +21,7 @@ import {
   type PreviewOptions,
 } from '../../cli/preview-context.js';
 import { collections } from '../../lib/collections.js';
+import { runIdFor } from '../../workflows/contract.js';
 
 const it = useIntegration('email-activity', { smtp: true });
 const templatesDir = fileURLToPath(new URL('../../playbooks/templates/', import.meta.url));
@@ -63,15 +64,19 @@ async function account(
   return doc;
 }
 
-const step = (accountId: string) => ({
-  runId: `run:low-usage-rescue:${accountId}/${randomUUID()}`,
-  workflowId: `run:low-usage-rescue:${accountId}`,
-  stepId: 'tips',
-  accountId,
-  playbookId: 'low-usage-rescue',
-  template: 'low-usage-tips',
-  run: { version: 1, startedAt: new Date().toISOString(), daysSinceStart: 0 },
-});
+function step(accountId: string) {
+  const firstExecutionRunId = randomUUID();
+  return {
+    runId: runIdFor(firstExecutionRunId),
+    workflowId: `run:low-usage-rescue:${accountId}`,
+    firstExecutionRunId,
+    stepId: 'tips',
+    accountId,
+    playbookId: 'low-usage-rescue',
+    template: 'low-usage-tips',
+    run: { version: 1, startedAt: new Date().toISOString(), daysSinceStart: 0 },
+  };
+}
 
 describe('the email activity', () => {
   test('delivers the rendered template to the primary contact with a signed List-Unsubscribe link', async () => {

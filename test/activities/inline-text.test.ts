@@ -12,6 +12,8 @@ import { createTaskActivities } from '../../activities/tasks.js';
 import { createNotifyActivities } from '../../activities/notify.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { AccountDoc } from '../../lib/documents.js';
+import { taskIdFor } from '../../lib/ids.js';
+import { runIdFor } from '../../workflows/contract.js';
 import type { TaskStep } from '../../language/schema.js';
 import { validatePlaybook } from '../../language/validate.js';
 import { testTemplates } from '../language/fixtures.js';
@@ -78,9 +80,11 @@ function validatedTask(title: string): TaskStep['task'] {
 }
 
 function ref(accountId: string) {
+  const firstExecutionRunId = randomUUID();
   return {
-    runId: `run:rescue:${accountId}/${randomUUID()}`,
+    runId: runIdFor(firstExecutionRunId),
     workflowId: `run:rescue:${accountId}`,
+    firstExecutionRunId,
     stepId: 'call',
     accountId,
     playbookId: 'rescue',
@@ -103,7 +107,7 @@ describe('inline texts through the activities', () => {
     };
     const expected = 'Call Dana Whitfield at Acme Logistics ($1,250.50), Maya Patel';
     expect(created.title).toBe(expected);
-    const stored = await collections(it.db).tasks.findOne({ _id: `${input.runId}:call` });
+    const stored = await collections(it.db).tasks.findOne({ _id: taskIdFor(input.runId, 'call') });
     expect(stored?.title).toBe(expected);
   });
 
@@ -118,7 +122,7 @@ describe('inline texts through the activities', () => {
       nonRetryable: true,
       message: expect.stringContaining('money: "gold" is not an amount'),
     });
-    expect(await collections(it.db).tasks.findOne({ _id: `${input.runId}:call` })).toBeNull();
+    expect(await collections(it.db).tasks.findOne({ _id: taskIdFor(input.runId, 'call') })).toBeNull();
   });
 
   test('a notify message renders with the helpers for the CSM', async () => {

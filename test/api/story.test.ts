@@ -80,12 +80,11 @@ describe('a rescue, told through the API', () => {
       outcomes: ['reached', 'no_answer', 'churn_risk'],
       accountId: 'story-acme',
     });
-    expect(
-      (await api.call('GET', `/v1/tasks/${encodeURIComponent(task.id)}`, { token: api.tokens.otherCsm }))
-        .statusCode,
-    ).toBe(403);
+    expect((await api.call('GET', `/v1/tasks/${task.id}`, { token: api.tokens.otherCsm })).statusCode).toBe(
+      403,
+    );
 
-    const done = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+    const done = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
       token: csmToken,
       body: { outcome: 'reached', note: 'Champion left; agreed a training session' },
     });
@@ -93,9 +92,7 @@ describe('a rescue, told through the API', () => {
 
     // The run moves on past the call: no churn risk was reported, so it waits two weeks.
     await api.eventually(async () => {
-      const run = (
-        await api.call('GET', `/v1/runs/${encodeURIComponent(task.runId)}`, { token: csmToken })
-      ).json();
+      const run = (await api.call('GET', `/v1/runs/${task.runId}`, { token: csmToken })).json();
       expect(run.status).toBe('running');
       expect(run.currentStep).toBe('steps[2]');
     });
@@ -107,9 +104,7 @@ describe('a rescue, told through the API', () => {
       ).json().band,
     ).toBe('green');
     const ended = await api.eventually(async () => {
-      const run = (
-        await api.call('GET', `/v1/runs/${encodeURIComponent(task.runId)}`, { token: admin })
-      ).json();
+      const run = (await api.call('GET', `/v1/runs/${task.runId}`, { token: admin })).json();
       expect(run.status).toBe('completed');
       return run;
     });
@@ -133,6 +128,14 @@ describe('a rescue, told through the API', () => {
     expect(summaries.indexOf('Outcome rescued (low-usage-rescue)')).toBeLessThan(
       summaries.indexOf('Task "Urgent: call Story Acme about falling usage" completed: reached'),
     );
+    // Every item that names the run or the task names it by the id the API gave out.
+    const data = timeline.items.map((i: { data: Record<string, unknown> }) => i.data);
+    expect(
+      new Set(data.filter((d: { runId?: string }) => d.runId).map((d: { runId: string }) => d.runId)),
+    ).toEqual(new Set([task.runId]));
+    expect(
+      new Set(data.filter((d: { taskId?: string }) => d.taskId).map((d: { taskId: string }) => d.taskId)),
+    ).toEqual(new Set([task.id]));
 
     // And the KPIs count it: one rescue run, finished, goal reached; the CSM's task completed.
     const effectiveness = (await api.call('GET', `/v1/kpis/playbooks?${period}`, { token: admin })).json();

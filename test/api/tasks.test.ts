@@ -59,26 +59,55 @@ describe('tasks', () => {
       assignee: api.users.csm.id,
     });
     expect(task.title).toMatch(/^Call .+ about low usage$/);
-    const one = await api.call('GET', `/v1/tasks/${encodeURIComponent(task.id)}`, { token: api.tokens.csm });
+    const one = await api.call('GET', `/v1/tasks/${task.id}`, { token: api.tokens.csm });
     expect(one.statusCode).toBe(200);
     expect(one.json().outcomes).toEqual(['reached', 'no_answer']);
   });
 
+  test('task and run ids are URL-safe: listed, they go into a URL as they are', async () => {
+    const { accountId, task } = await redAccountWithTask();
+    const urlSafe = /^[A-Za-z0-9_-]+$/;
+    expect(task.id).toMatch(urlSafe);
+    expect(task.runId).toMatch(urlSafe);
+    const runs = await api.call('GET', `/v1/runs?accountId=${accountId}`);
+    expect(runs.statusCode).toBe(200);
+    const [run] = runs.json().items;
+    expect(run.id).toMatch(urlSafe);
+    expect(run.id).toBe(task.runId);
+
+    const readTask = await api.call('GET', `/v1/tasks/${task.id}`, { token: api.tokens.csm });
+    expect(readTask.statusCode, readTask.body).toBe(200);
+    expect(readTask.json()).toMatchObject({ id: task.id, runId: run.id });
+    // The run, read by its id, names the task in its audit trail by the same id.
+    await api.eventually(async () => {
+      const readRun = await api.call('GET', `/v1/runs/${run.id}`, { token: api.tokens.csm });
+      expect(readRun.statusCode, readRun.body).toBe(200);
+      expect(readRun.json().id).toBe(run.id);
+      expect(readRun.json().audit).toContainEqual(
+        expect.objectContaining({
+          step: 'call',
+          event: 'created',
+          detail: expect.objectContaining({ taskId: task.id }),
+        }),
+      );
+    });
+  });
+
   test('completing with an outcome moves the run on to its end', async () => {
     const { task } = await redAccountWithTask();
-    const done = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+    const done = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
       token: api.tokens.csm,
       body: { outcome: 'reached', note: 'Spoke with Dana' },
     });
     expect(done.statusCode).toBe(200);
     expect(done.json()).toMatchObject({ status: 'completed', outcome: 'reached', delivery: 'delivered' });
     const run = await api.eventually(async () => {
-      const r = await api.call('GET', `/v1/runs/${encodeURIComponent(task.runId)}`);
+      const r = await api.call('GET', `/v1/runs/${task.runId}`);
       expect(r.json().status).toBe('completed');
       return r.json();
     });
     expect(run.outcome).toBe('customer_reached');
-    const again = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+    const again = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
       token: api.tokens.csm,
       body: { outcome: 'no_answer' },
     });
@@ -88,7 +117,7 @@ describe('tasks', () => {
 
   test('an outcome the task does not allow is refused with the allowed ones', async () => {
     const { task } = await redAccountWithTask();
-    const res = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+    const res = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
       token: api.tokens.csm,
       body: { outcome: 'maybe' },
     });
@@ -103,11 +132,11 @@ describe('tasks', () => {
     const { task } = await redAccountWithTask();
     const list = await api.call('GET', '/v1/tasks?assignee=me', { token: api.tokens.otherCsm });
     expect(list.json().items.map((t: { id: string }) => t.id)).not.toContain(task.id);
-    const read = await api.call('GET', `/v1/tasks/${encodeURIComponent(task.id)}`, {
+    const read = await api.call('GET', `/v1/tasks/${task.id}`, {
       token: api.tokens.otherCsm,
     });
     expect(read.statusCode).toBe(403);
-    const complete = await api.call('POST', `/v1/tasks/${encodeURIComponent(task.id)}/complete`, {
+    const complete = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
       token: api.tokens.otherCsm,
       body: { outcome: 'reached' },
     });
@@ -120,7 +149,7 @@ describe('tasks', () => {
 
   test('snooze, reassign and comment', async () => {
     const { task } = await redAccountWithTask();
-    const id = encodeURIComponent(task.id);
+    const id = task.id;
     const until = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const snoozed = await api.call('POST', `/v1/tasks/${id}/snooze`, {
       token: api.tokens.csm,
@@ -162,10 +191,10 @@ describe('tasks', () => {
     expect(injected.statusCode, injected.body).toBe(400);
     expect((await api.call('GET', '/v1/tasks', { token: api.tokens.integration })).statusCode).toBe(403);
     expect((await api.call('GET', '/v1/tasks', { token: null })).statusCode).toBe(401);
-    const missing = await api.call(
-      'GET',
-      `/v1/tasks/${encodeURIComponent('run:x:y/00000000-0000-0000-0000-000000000000:call')}`,
-    );
+    const missing = await api.call('GET', `/v1/tasks/task_${'A'.repeat(22)}`);
     expect(missing.statusCode).toBe(404);
+    // The old shape, `<run id>:<step id>`, is not a task id.
+    const old = `/v1/tasks/${encodeURIComponent('run:x:y/00000000-0000-0000-0000-000000000000:call')}`;
+    expect((await api.call('GET', old)).statusCode).toBe(400);
   });
 });

@@ -10,6 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, test } from 'vitest';
 import { createEmailActivities } from '../../activities/email.js';
 import type { AccountDoc } from '../../lib/documents.js';
+import { runIdFor } from '../../workflows/contract.js';
 import { useIntegration } from '../harness/index.js';
 import { collections } from '../../lib/collections.js';
 
@@ -52,7 +53,8 @@ async function send(field: (typeof fields)[number], value: string) {
     updatedAt: now,
   };
   await collections(it.db).accounts.insertOne(doc);
-  const runId = `run:inj:${doc._id}/${randomUUID()}`;
+  const firstExecutionRunId = randomUUID();
+  const runId = runIdFor(firstExecutionRunId);
   const activities = createEmailActivities({
     db: it.db,
     mailer: it.mailer,
@@ -66,6 +68,7 @@ async function send(field: (typeof fields)[number], value: string) {
   await new MockActivityEnvironment().run(activities.sendEmail, {
     runId,
     workflowId: `run:inj:${doc._id}`,
+    firstExecutionRunId,
     stepId: 'tips',
     accountId: doc._id,
     playbookId: 'low-usage-rescue',

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEngine } from '../../engine/index.js';
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
-import { runWorkflowId } from '../../workflows/contract.js';
+import { runIdFor, runWorkflowId } from '../../workflows/contract.js';
 import { account, insertAccounts, publish, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
 import { probeRuns } from './support/probe-activities.js';
@@ -108,6 +108,6 @@ it(
     const progress = await eventually('the run to get going', () =>
       probeRuns(servers.db).findOne({ accountId: 'ack-1' }),
     );
-    expect(`${progress.workflowId}/${progress.runId}`).toBe(acknowledged.enrolments[0].runId);
+    expect(runIdFor(progress.runId)).toBe(acknowledged.enrolments[0].runId);
   },
 );

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { TaskDoc } from '../../lib/documents.js';
 import { createEngine, type Engine } from '../../engine/index.js';
+import { taskIdFor } from '../../lib/ids.js';
 import { freePort } from '../../lib/free-port.js';
 import { runWorkflowId } from '../../workflows/contract.js';
 import { account, insertAccounts, publish, steps } from './fixtures.js';
@@ -30,10 +31,13 @@ afterAll(async () => servers?.stop());
 async function openTask(accountId: string): Promise<TaskDoc> {
   await insertAccounts(servers.db, [account(accountId)]);
   const enrolment = await engine.enrollManually('kickoff', accountId);
+  const runId = enrolment.runId!;
+  const enrolled = await collections(servers.db).enrolments.findOne({ _id: runId });
   const task: TaskDoc = {
-    _id: `${enrolment.runId}:call`,
-    runId: enrolment.runId!,
+    _id: taskIdFor(runId, 'call'),
+    runId,
     workflowId: runWorkflowId('kickoff', accountId),
+    firstExecutionRunId: enrolled!.firstExecutionRunId,
     stepId: 'call',
     accountId,
     playbookId: 'kickoff',

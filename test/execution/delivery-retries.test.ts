@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Playbook } from '../../language/schema.js';
+import { runIdFor } from '../../workflows/contract.js';
 import { usePlaybookEnv } from './playbook-env.js';
 import { collections } from '../../lib/collections.js';
 
@@ -46,8 +47,8 @@ describe('email steps under retries', () => {
     expect(attempts.filter((a) => a.stepId === 'setup').map((a) => a.attempt)).toEqual([1, 2]);
     // The CSM's notice had one recipient: attempt 1 sent it and died, attempt 2 found it sent.
     expect(attempts.filter((a) => a.stepId === 'tell_csm').map((a) => a.attempt)).toEqual([1]);
-    const deliveries = pe.it.inbox.messages.filter((m) =>
-      m.header('x-retain-run')?.startsWith(handle.workflowId),
+    const deliveries = pe.it.inbox.messages.filter(
+      (m) => m.header('x-retain-run') === runIdFor(handle.firstExecutionRunId),
     );
     expect(deliveries.map((m) => m.envelopeTo).sort()).toEqual(
       [[account.contacts[0].email], [account.contacts[1].email]].sort(),

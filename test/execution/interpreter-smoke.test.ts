@@ -11,7 +11,13 @@ import { createAccountDataActivities } from '../../activities/account-data.js';
 import { createRunRecordActivities } from '../../activities/run-records.js';
 import { createTaskActivities } from '../../activities/tasks.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import { auditQuery, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
+import {
+  auditQuery,
+  runIdFor,
+  runWorkflowId,
+  taskCompleted,
+  type RunInput,
+} from '../../workflows/contract.js';
 import { playbookRun } from '../../workflows/playbook-run.js';
 import type { Playbook } from '../../language/schema.js';
 import type { TaskDoc } from '../../lib/documents.js';
@@ -110,7 +116,7 @@ describe('the playbook interpreter', () => {
       await handle.signal(taskCompleted, { taskId: task!._id, stepId: 'call', outcome: 'reached' });
       const r = await handle.result();
       const audit = await handle.query(auditQuery);
-      return { r, audit, runId: `${handle.workflowId}/${handle.firstExecutionRunId}` };
+      return { r, audit, runId: runIdFor(handle.firstExecutionRunId) };
     });
     expect(result.r).toEqual({ status: 'completed', outcome: 'reached_customer', goalReached: false });
     const branch = result.audit.find((e) => e.step === 'check');
@@ -187,7 +193,7 @@ describe('the playbook interpreter', () => {
         () => null,
         (err: unknown) => err,
       );
-      return { error, runId: `${handle.workflowId}/${handle.firstExecutionRunId}` };
+      return { error, runId: runIdFor(handle.firstExecutionRunId) };
     });
     expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
     expect(String((outcome.error as WorkflowFailedError).cause?.message)).toMatch(/does not exist/);

@@ -381,7 +381,7 @@ export interface Invariants {
 /**
  * Checks the invariants of every run of `playbookId`: one task, two emails, one outcome each.
  * A double is counted by what doubling would repeat, never by an id that cannot repeat (a
- * task's `_id` is `<run>:<step>`): tasks per account and step over all the playbook's tasks,
+ * task's `_id` is made of run and step): tasks per account and step over all the playbook's tasks,
  * whatever run wrote them (a second run of an account, a retry that wrote under another id),
  * and emails per recipient and step as SMTP received them (a resent message, a second run's).
  * Each drill account is enrolled once and has one recipient, so every such count is 1.

@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import type { HealthView } from '../../language/context.js';
 import type { Playbook, Step } from '../../language/schema.js';
-import { accountEvent, taskCompleted } from '../../workflows/contract.js';
+import { taskIdFor } from '../../lib/ids.js';
+import { accountEvent, runIdFor, taskCompleted } from '../../workflows/contract.js';
 import { useInterpreter } from './interpreter-env.js';
 import {
   green,
@@ -102,7 +103,7 @@ describe('task and waitFor', () => {
       {
         kind: 'task',
         event: 'created',
-        detail: { assignee: 'csm-maya', priority: 'normal', taskId: expect.stringContaining(':call') },
+        detail: { assignee: 'csm-maya', priority: 'normal', taskId: taskIdFor(created!.input.runId, 'call') },
       },
     ]);
     expect(r.result).toEqual(completed(null));
@@ -139,7 +140,7 @@ describe('task and waitFor', () => {
           if (!outcome) return;
           await stubs.waitForCall((c) => c.name === 'createTask', 'the task');
           stubs.completeTask('call');
-          const taskId = `${handle.workflowId}/${handle.firstExecutionRunId}:call`;
+          const taskId = taskIdFor(runIdFor(handle.firstExecutionRunId), 'call');
           await handle.signal(taskCompleted, { taskId, stepId: 'call', outcome });
         },
       });

@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { accountView, healthView, type HealthView } from '../../language/context.js';
 import type { AccountDoc } from '../../lib/documents.js';
+import { taskIdFor } from '../../lib/ids.js';
 import type { Activities } from '../../workflows/activities-proxy.js';
 
 export type ActivityName = keyof Activities;
@@ -153,7 +154,7 @@ export function createStubs(world: StubWorld): Stubs {
       await record({ name: 'createTask', input });
       const account = stored(input.accountId);
       return {
-        taskId: `${input.runId}:${input.stepId}`,
+        taskId: taskIdFor(input.runId, input.stepId),
         assignee: input.task.assignee && input.task.assignee !== 'csm' ? input.task.assignee : account.csm,
         title: input.task.title,
         created: true,

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { runIdFor } from '../../../workflows/contract.js';
 
 /** The probe workflow's one side effect: a document saying the run got going. */
 export interface ProbeRunDoc {
@@ -21,7 +22,7 @@ export function createProbeActivities(db: Db) {
       accountId: string;
       control: boolean;
     }): Promise<void> {
-      const id = `${progress.workflowId}/${progress.runId}`;
+      const id = runIdFor(progress.runId);
       await probeRuns(db).updateOne(
         { _id: id },
         { $setOnInsert: { ...progress, at: new Date() } },
