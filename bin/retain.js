@@ -5,5 +5,5 @@ import { URL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import(new URL('../cli/main.ts', import.meta.url).href);
-process.exitCode = await main(process.argv.slice(2));
+const { runAsProcess } = await import(new URL('../cli/main.ts', import.meta.url).href);
+await runAsProcess(process.argv.slice(2));

@@ -15,17 +15,22 @@ import type { Playbook } from '../language/schema.js';
 import { validatePlaybook } from '../language/validate.js';
 import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { formatDiagnostic } from '../language/diagnostics.js';
-import { parseHealthTimeline } from '../engine/simulation/health-timeline.js';
-import { simulatePlaybook } from '../engine/simulation/simulate.js';
-import { formatTimeline } from '../engine/simulation/timeline.js';
-import { defaultThresholds, healthBand } from '../language/health-band.js';
+import { ConfigError, loadHealthThresholds } from '../lib/config.js';
+import { mongoInstalled } from '../lib/stack-mongo.js';
+import { timeSkippingServerPath } from '../lib/stack-time-skipping.js';
+import { installTools } from '../lib/tools.js';
+import { healthBand, type HealthThresholds } from '../language/health-band.js';
 import { checkPreviewAccount } from './preview-context.js';
+import { parseHealthTimeline } from './simulation/health-timeline.js';
+import { formatTimeline } from './simulation/timeline.js';
 
 const USAGE = `Usage: retain simulate <playbook> --account <account.json> [--health <timeline.json>] [--json]
 
 Plays a playbook through for one account in seconds, with simulated time, and prints what it
 would do: emails (subject, recipient), tasks (title, assignee), branches taken and the values
-seen, goal reached, end and outcome. Nothing is sent to anyone.
+seen, goal reached, end and outcome. Nothing is sent to anyone. Health bands follow
+HEALTH_GREEN / HEALTH_RED as the server does; the servers it needs are set up on first use
+(npm run setup), and MONGODB_URI, when set, is used instead of a database of its own.
 
   <playbook>           a playbook YAML file, or the id of a shipped playbook (playbooks/<id>.yaml)
   --account <file>     account JSON, as sent to POST /v1/accounts (required)
@@ -60,7 +65,7 @@ export async function loadPlaybook(file: string, templatesDir: string): Promise<
   return playbook;
 }
 
-export function accountFromFile(value: unknown, now: Date): AccountDoc {
+export function accountFromFile(value: unknown, now: Date, thresholds: HealthThresholds): AccountDoc {
   const a = checkPreviewAccount(value);
   return {
     ...newAccountDoc({ ...a, contacts: a.contacts ?? [] }, now),
@@ -68,7 +73,7 @@ export function accountFromFile(value: unknown, now: Date): AccountDoc {
       ? {
           health: {
             score: a.health.score,
-            band: healthBand(a.health.score, defaultThresholds),
+            band: healthBand(a.health.score, thresholds),
             observedAt: now,
           },
         }
@@ -83,7 +88,17 @@ function resolvePlaybookFile(arg: string): string {
   throw new Error(`no playbook file "${arg}" and no shipped playbook with that id`);
 }
 
-export async function run(argv: string[]): Promise<number> {
+/**
+ * The time-skipping test server and a database, installed by scripts/install-tools.sh when
+ * missing, as `npm start` does, instead of telling the user to run it.
+ */
+async function ensureServers(signal: AbortSignal | undefined): Promise<void> {
+  if (mongoInstalled() && existsSync(timeSkippingServerPath)) return;
+  console.error('retain simulate: setting up the servers it needs (first use; npm run setup does the same)…');
+  await installTools({ signal });
+}
+
+export async function run(argv: string[], signal?: AbortSignal): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -109,31 +124,37 @@ export async function run(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  let thresholds: HealthThresholds;
+  try {
+    thresholds = loadHealthThresholds();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`retain simulate: ${err.message}`);
+    return 2;
+  }
   try {
     const file = resolvePlaybookFile(args.positionals[0]);
     const templatesDir = resolve(args.values.templates ?? join(dirname(file), 'templates'));
     const playbook = await loadPlaybook(file, templatesDir);
-    const account = accountFromFile(await readJson(args.values.account, 'account'), new Date());
+    const account = accountFromFile(await readJson(args.values.account, 'account'), new Date(), thresholds);
     const healthTimeline = args.values.health
       ? parseHealthTimeline(await readJson(args.values.health, 'health timeline'))
       : undefined;
-    const simulation = await simulatePlaybook({ playbook, account, healthTimeline, templatesDir });
+    await ensureServers(signal);
+    // Loaded here, not at the top: Temporal's worker takes seconds to load, and --help, a
+    // malformed file or a failed setup need none of it.
+    const { simulatePlaybook } = await import('./simulation/simulate.js');
+    const simulation = await simulatePlaybook(
+      { playbook, account, healthTimeline, templatesDir, thresholds },
+      { signal },
+    );
     console.log(
       args.values.json ? JSON.stringify(simulation.timeline, null, 2) : formatTimeline(simulation.timeline),
     );
     return 0;
   } catch (err) {
+    if (signal?.aborted) return 1; // stopped: cli/main.ts reports the signal
     console.error(`retain simulate: ${(err as Error).message}`);
     return 1;
   }
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  run(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
 }

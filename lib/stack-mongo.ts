@@ -3,14 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from './free-port.js';
 import { postgresBinDir, startPostgres } from './stack-postgres.js';
 import { spawnServer, waitUntilReady, type ServerProcess } from './stack-process.js';
+import { toolPath } from './tools.js';
 
 /** Built by scripts/install-tools.sh from the Go module proxy. */
-export const ferretdbPath = fileURLToPath(new URL('../.tools/bin/ferretdb', import.meta.url));
+export const ferretdbPath = toolPath('bin/ferretdb');
 
 export interface MongoServer {
   uri: string;
@@ -61,6 +61,11 @@ export function ferretdbArgs(dir: string, port: number, logLevel = 'warn', postg
     '--telemetry=disable',
     `--log-level=${logLevel}`,
   ];
+}
+
+/** Whether `startMongo` has a server without downloading one: MONGODB_URI, `mongod` on the PATH, or FerretDB. */
+export function mongoInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.MONGODB_URI) || existsSync(ferretdbPath) || onPath('mongod') !== undefined;
 }
 
 export async function startMongo(

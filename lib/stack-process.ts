@@ -61,6 +61,8 @@ export interface SpawnServerOptions {
   scratchDir?: string;
   /** How long stop() waits after SIGTERM before SIGKILL. */
   stopTimeoutMs?: number;
+  /** Also copy the process's output here as it comes (a setup script's progress). */
+  echo?: NodeJS.WritableStream;
 }
 
 export function spawnServer(
@@ -95,6 +97,7 @@ export function spawnServer(
   if (options.logFile) log = createWriteStream(options.logFile, { flags: 'a' });
   const collect = (chunk: Buffer) => {
     log?.write(chunk);
+    options.echo?.write(chunk);
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
       lines.push(line);

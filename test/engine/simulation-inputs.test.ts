@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { defaultThresholds } from '../../language/health-band.js';
-import { healthAtEnrolment, parseHealthTimeline } from '../../engine/simulation/health-timeline.js';
-import { formatOffset, formatTimeline } from '../../engine/simulation/timeline.js';
+import { healthAtEnrolment, parseHealthTimeline } from '../../cli/simulation/health-timeline.js';
+import { formatOffset, formatTimeline } from '../../cli/simulation/timeline.js';
 import { accountFromFile, loadPlaybook } from '../../cli/simulate.js';
 
 const playbooks = new URL('../../playbooks/', import.meta.url).pathname;
@@ -17,7 +17,7 @@ async function exampleAccount(over: Record<string, unknown> = {}) {
     string,
     unknown
   >;
-  return accountFromFile({ ...json, ...over }, now);
+  return accountFromFile({ ...json, ...over }, now, defaultThresholds);
 }
 
 describe('health at enrolment', () => {

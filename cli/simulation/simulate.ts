@@ -4,21 +4,32 @@
  * local webhook endpoint), so a 90-day playbook plays out in seconds and nothing reaches a
  * customer. Health timeline points are delivered exactly as the engine delivers ingested
  * health: the account's health is swapped in the database and live runs get `healthChanged`.
+ *
+ * Everything it starts is stopped before it returns or throws, and at once when `signal`
+ * aborts (Ctrl-C, SIGTERM): the command then exits instead of waiting on a server or the
+ * Temporal runtime.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { MongoClient, type Db } from 'mongodb';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { MongoClient } from 'mongodb';
+import nodemailer from 'nodemailer';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  IllegalStateError,
+  makeTelemetryFilterString,
+  Runtime,
+  Worker,
+} from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
 import { collections } from '../../lib/collections.js';
 import type { AccountDoc } from '../../lib/documents.js';
 import type { Playbook } from '../../language/schema.js';
 import { startSmtpCapture, type CapturedMail } from '../../lib/smtp-capture.js';
+import { startMongo } from '../../lib/stack-mongo.js';
+import { createTimeSkippingEnvironment } from '../../lib/stack-time-skipping.js';
 import {
   auditQuery,
   healthChanged,
@@ -28,20 +39,20 @@ import {
   type RunResult,
 } from '../../workflows/contract.js';
 import { playbookRun } from '../../workflows/playbook-run.js';
-import { defaultThresholds, healthBand, type HealthThresholds } from '../../language/health-band.js';
-import { swapHealth } from '../health-ingest.js';
-import { startLocalMongo } from './local-mongo.js';
+import { healthBand, type HealthThresholds } from '../../language/health-band.js';
+import { swapHealth } from '../../engine/health-ingest.js';
 import { healthAtEnrolment, type HealthPoint } from './health-timeline.js';
 import { toTimeline, type TimelineEntry } from './timeline.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
 export interface SimulationInput {
   playbook: Playbook;
   account: AccountDoc;
   healthTimeline?: HealthPoint[];
   templatesDir: string;
-  thresholds?: HealthThresholds;
+  /** The health bands' thresholds (the CLI reads HEALTH_GREEN / HEALTH_RED). */
+  thresholds: HealthThresholds;
 }
 
 export interface SimulationResult {
@@ -53,18 +64,74 @@ export interface SimulationResult {
   webhooks: unknown[];
 }
 
-/** The activity factory of activities/index.ts, loaded at run time (see createActivities). */
-type ActivitiesFactory = (deps: {
-  db: Db;
-  mailer: Transporter;
-  config: {
-    mailFrom: string;
-    publicUrl: string;
-    unsubscribeSecret: string;
-    templatesDir: string;
-    webhookUrl: string | undefined;
-  };
-}) => object;
+/**
+ * What a simulation has started, stopped last-first exactly once: when it ends, or as soon as
+ * `signal` aborts. A start that completes after the abort is stopped at once, and the
+ * simulation stops with the abort's reason.
+ */
+class Started {
+  private readonly stops: Array<() => Promise<unknown>> = [];
+  private releasing: Promise<void> = Promise.resolve();
+  private readonly onAbort = () => void this.release();
+
+  constructor(private readonly signal: AbortSignal | undefined) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Keeps `stop` for the end; throws (after stopping everything) if the simulation was aborted meanwhile. */
+  async add(stop: () => Promise<unknown>): Promise<void> {
+    this.stops.push(stop);
+    if (this.signal?.aborted) {
+      await this.release();
+      this.signal.throwIfAborted();
+    }
+  }
+
+  release(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.releasing = this.releasing.then(async () => {
+      for (let stop = this.stops.pop(); stop; stop = this.stops.pop()) await stop().catch(() => undefined);
+    });
+    return this.releasing;
+  }
+}
+
+/** `work`, or its abort's reason as soon as `signal` aborts (the work itself goes on). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Temporal's logs at ERROR only, on stderr, so `--json` stdout stays pure JSON. */
+const logger = new DefaultLogger('ERROR', (entry) =>
+  process.stderr.write(`${entry.level} ${entry.message}\n`),
+);
+
+/**
+ * The Temporal runtime, leaving SIGINT/SIGTERM to the command (by default it takes them over
+ * to stop workers, and a process with nothing to stop then ignores them). It shuts itself down
+ * once the test server and the worker are gone, but an installed runtime that never had either
+ * keeps the process alive, so it is installed only when they are about to start.
+ */
+function installRuntime() {
+  try {
+    Runtime.install({
+      logger,
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} },
+      },
+      shutdownSignals: [],
+    });
+  } catch (err) {
+    // Already installed in this process (a test file that started a worker before): keep it.
+    if (!(err instanceof IllegalStateError)) throw err;
+  }
+}
 
 async function startWebhookCapture(): Promise<{ url: string; bodies: unknown[]; stop: () => Promise<void> }> {
   const bodies: unknown[] = [];
@@ -89,39 +156,30 @@ async function startWebhookCapture(): Promise<{ url: string; bodies: unknown[]; 
   };
 }
 
-function timeSkippingServer() {
-  const path = join(root, '.tools/py/bin/temporal-test-server');
-  // Without the project's binary the SDK downloads one (works on a machine with internet).
-  return existsSync(path) ? { executable: { type: 'existing-path' as const, path } } : {};
-}
-
-export async function simulatePlaybook(input: SimulationInput): Promise<SimulationResult> {
-  const thresholds = input.thresholds ?? defaultThresholds;
-  const cleanups: Array<() => Promise<unknown>> = [];
+export async function simulatePlaybook(
+  input: SimulationInput,
+  options: { signal?: AbortSignal } = {},
+): Promise<SimulationResult> {
+  const { thresholds } = input;
+  const started = new Started(options.signal);
   try {
-    // Core logs go through the JS logger at ERROR only, so `--json` stdout stays pure JSON.
-    Runtime.install({
-      logger: new DefaultLogger('ERROR', (entry) =>
-        process.stderr.write(`${entry.level} ${entry.message}\n`),
-      ),
-      telemetryOptions: {
-        logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} },
-      },
-    });
-    const mongoServer = await startLocalMongo();
-    cleanups.unshift(() => mongoServer.stop());
-    const mongo = await new MongoClient(mongoServer.uri).connect();
+    // Bundled before anything starts: the one long step (seconds) that cannot be interrupted
+    // then holds nothing to stop, and a stop does not wait for it.
+    const workflowBundle = await untilAborted(bundleWorkflowCode({ workflowsPath, logger }), options.signal);
+    const mongoServer = await startMongo();
+    await started.add(() => mongoServer.stop());
+    const mongo = new MongoClient(mongoServer.uri);
+    await started.add(() => mongo.close());
+    await mongo.connect();
     const db = mongo.db(`simulation_${randomUUID().slice(0, 8)}`);
-    cleanups.unshift(async () => {
-      await db.dropDatabase().catch(() => undefined);
-      await mongo.close();
-    });
+    await started.add(() => db.dropDatabase());
     const smtp = await startSmtpCapture();
-    cleanups.unshift(() => smtp.stop());
+    await started.add(() => smtp.stop());
     const webhook = await startWebhookCapture();
-    cleanups.unshift(() => webhook.stop());
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: timeSkippingServer() });
-    cleanups.unshift(() => env.teardown());
+    await started.add(() => webhook.stop());
+    installRuntime();
+    const env = await createTimeSkippingEnvironment();
+    await started.add(() => env.teardown());
 
     const now = new Date(await env.currentTimeMs());
     const first = input.healthTimeline?.find((p) => p.atMs === 0);
@@ -155,15 +213,13 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
       retired: false,
     });
 
-    const activitiesModule = '../../activities/index.js';
-    const { createActivities } = (await import(activitiesModule)) as { createActivities: ActivitiesFactory };
     const mailer = nodemailer.createTransport(smtp.url);
-    cleanups.unshift(async () => mailer.close());
+    await started.add(async () => mailer.close());
     const taskQueue = `simulation-${randomUUID().slice(0, 8)}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
-      workflowsPath: join(root, 'workflows/index.ts'),
+      workflowBundle,
       activities: createActivities({
         db,
         mailer,
@@ -193,7 +249,7 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
     let audit: AuditEntry[] = [];
     let result!: RunResult;
     let enrolledAt = now;
-    await worker.runUntil(async () => {
+    const running = worker.runUntil(async () => {
       const handle = await env.client.workflow.start(playbookRun, {
         taskQueue,
         workflowId: runWorkflowId(input.playbook.id, account._id),
@@ -223,13 +279,24 @@ export async function simulatePlaybook(input: SimulationInput): Promise<Simulati
       result = (await handle.result()) as RunResult;
       audit = await handle.query(auditQuery);
     });
+    // Stopped first, and drained while the test server still answers.
+    await started.add(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+    });
+    await running;
+    options.signal?.throwIfAborted();
     return {
       timeline: toTimeline(audit, enrolledAt),
       result,
       mails: smtp.messages.map((m: CapturedMail) => ({ subject: m.subject, to: m.envelopeTo })),
       webhooks: webhook.bodies,
     };
+  } catch (err) {
+    // Whatever failed because the simulation was being stopped, the stop is the reason.
+    options.signal?.throwIfAborted();
+    throw err;
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    await started.release();
   }
 }

@@ -7,7 +7,7 @@ import type { AccountDoc } from '../../lib/documents.js';
 import type { HealthView } from '../../language/context.js';
 import type { Playbook } from '../../language/schema.js';
 import { parseDuration } from '../../language/durations.js';
-import { checkEligibility } from '../eligibility.js';
+import { checkEligibility } from '../../engine/eligibility.js';
 import { healthBand, type HealthThresholds } from '../../language/health-band.js';
 import { triggerContext } from '../../language/context.js';
 
