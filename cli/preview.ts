@@ -14,7 +14,7 @@ import { parseTemplate, renderEmail } from '../language/templates.js';
 import { allSteps, type StepNode } from '../language/step-tree.js';
 import { validatePlaybook } from '../language/validate.js';
 import { selectRecipients } from '../language/context.js';
-import { defaultThresholds } from '../language/health-band.js';
+import { loadHealthThresholds } from '../lib/config.js';
 import {
   checkPreviewAccount,
   previewContext,
@@ -149,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
       playbookId: playbook.id,
       now,
       healthScore: health,
-      thresholds: defaultThresholds,
+      thresholds: loadHealthThresholds(),
     };
     // A notification goes to the CSM and talks about the account's primary contact.
     const contacts = target.kind === 'email' ? selectRecipients(account.contacts, target.to) : [];

@@ -104,16 +104,29 @@ describe('retain simulate as a process', () => {
     },
   );
 
+  test('HEALTH_GREEN / HEALTH_RED that contradict each other are refused before anything starts', async () => {
+    const run = simulate([], { HEALTH_GREEN: '30', HEALTH_RED: '60' });
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr()).toMatch(/HEALTH_RED must be lower than HEALTH_GREEN/);
+    expect(run.stderr()).not.toMatch(/setting up|still running/);
+    await expectNothingLeft(run.mark);
+  });
+
   test(
-    'a simulation that cannot enrol the account exits 1 after stopping the servers it started',
+    'a simulation that cannot enrol the account (35 is yellow with HEALTH_RED=30) exits 1 after stopping the servers it started',
     { timeout: 120_000 },
     async () => {
-      const health = join(scratch, 'green.json');
-      writeFileSync(health, JSON.stringify([{ at: '0d', score: 80 }]));
-      const run = simulate(['--health', health], { MONGODB_URI: undefined });
+      // With the default thresholds 35 is red and the rescue enrols; the configuration decides.
+      const health = join(scratch, 'yellow.json');
+      writeFileSync(health, JSON.stringify([{ at: '0d', score: 35 }]));
+      const run = simulate(['--health', health], {
+        MONGODB_URI: undefined,
+        HEALTH_GREEN: '70',
+        HEALTH_RED: '30',
+      });
       const { code } = await run.exited;
       expect(code).toBe(1);
-      expect(run.stderr()).toMatch(/would not enrol this account/);
+      expect(run.stderr()).toMatch(/would not enrol this account with a health score of 35/);
       expect(run.stderr()).not.toMatch(/still running/);
       await expectNothingLeft(run.mark);
     },
