@@ -16,6 +16,7 @@ import type { Db } from 'mongodb';
 import { loadConfig } from '../lib/config.js';
 import { collections, ensureIndexes } from '../lib/collections.js';
 import type { TaskDoc } from '../lib/documents.js';
+import { dayMs } from '../language/durations.js';
 import { taskIdFor } from '../lib/ids.js';
 import { runIdFor } from '../workflows/contract.js';
 import { buildApp } from '../server/app.js';
@@ -65,11 +66,11 @@ async function seedTasks(db: Db, count: number, csms: string[]): Promise<void> {
         title: `Call account ${n}: usage has dropped`,
         description: 'Health dropped to red. Find the cause and agree one next step.',
         priority: 'normal',
-        due: new Date(now + ((n * 7919) % 30) * 86_400_000),
+        due: new Date(now + ((n * 7919) % 30) * dayMs),
         outcomes: [],
         status: 'open',
         comments: [],
-        createdAt: new Date(now - 86_400_000),
+        createdAt: new Date(now - dayMs),
       };
     });
     await tasks.insertMany(docs, { ordered: false });

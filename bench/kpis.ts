@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient, type Db } from 'mongodb';
 import { collections, ensureIndexes } from '../lib/collections.js';
 import type { AccountDoc } from '../lib/documents.js';
+import { dayMs } from '../language/durations.js';
 import { loadConfig } from '../lib/config.js';
 import { startMongo } from '../lib/stack-mongo.js';
 import { buildApp } from '../server/app.js';
@@ -31,7 +32,6 @@ import {
 import { prng } from '../lib/prng.js';
 import { figure, type Figure, type Scenario } from './support.js';
 
-const dayMs = 86_400_000;
 const epoch = Date.UTC(2023, 0, 1);
 
 // Roughly what a SaaS book looks like: renewals and onboarding common, churn rare.

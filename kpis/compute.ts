@@ -16,6 +16,7 @@ import {
   type KpiAccount,
   type Segment,
 } from './history.js';
+import { dayMs } from '../language/durations.js';
 
 export interface NpsResponse {
   accountId: string;
@@ -72,7 +73,6 @@ export interface KpiReport {
 }
 
 export const segments: readonly Segment[] = ['high-touch', 'low-touch', 'tech-touch'];
-const dayMs = 86_400_000;
 const percent = (n: number, d: number): number | null => (d === 0 ? null : (n / d) * 100);
 
 function emptyTally(): KpiTally {

@@ -3,6 +3,8 @@
  * many reached the goal, the median days to reach it, and — where a holdout exists — the same
  * for the control group and the lift in percentage points.
  */
+import { dayMs } from '../language/durations.js';
+
 export interface RunFacts {
   playbookId: string;
   startedAt: Date;
@@ -40,7 +42,7 @@ function figures(runs: RunFacts[]): GroupFigures {
     finished: finished.length,
     goalReached: reached.length,
     goalRate: finished.length === 0 ? null : (reached.length / finished.length) * 100,
-    medianDaysToGoal: median(reached.map((r) => (r.endedAt!.getTime() - r.startedAt.getTime()) / 86_400_000)),
+    medianDaysToGoal: median(reached.map((r) => (r.endedAt!.getTime() - r.startedAt.getTime()) / dayMs)),
   };
 }
 

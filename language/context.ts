@@ -7,6 +7,7 @@
  * booleans, objects), never BigInt or Date. Pure and sandbox-safe: the workflow imports it.
  */
 import type { AccountDoc, Contact } from '../lib/documents.js';
+import { dayMs } from './durations.js';
 import type { Segment } from './schema.js';
 
 export type HealthBand = 'green' | 'yellow' | 'red';
@@ -137,7 +138,6 @@ export const TEMPLATE_VARIABLES: ShapeOf<TemplateContext> = {
   unsubscribeUrl: true,
 };
 
-const dayMs = 86_400_000;
 export const noHealth: HealthView = { score: -1, band: 'none' };
 
 export function accountView(account: AccountDoc, now: Date): AccountView {

@@ -2,7 +2,10 @@
  * Playbook durations (`30m`, `12h`, `2d`, `1w`) as milliseconds. The workflow turns them into
  * Temporal timers, the validator rejects what this cannot parse, so both agree on one grammar.
  */
-const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+/** A day in milliseconds: the one definition, for day counts and day-long windows everywhere. */
+export const dayMs = 86_400_000;
+
+const unitMs = { m: 60_000, h: 3_600_000, d: dayMs, w: 7 * dayMs } as const;
 
 /** The same grammar as the schema's `Duration` pattern. */
 const durationPattern = /^([1-9][0-9]{0,4})(m|h|d|w)$/;

@@ -4,6 +4,7 @@
  * worker must produce the same bytes, and a replayed workflow must not see a different text.
  * Dates are shown in UTC. Helpers return plain strings, so Handlebars still HTML-escapes them.
  */
+import { dayMs } from './durations.js';
 
 /** What Handlebars passes as the last argument to a helper. */
 interface HelperOptions {
@@ -29,8 +30,6 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 
 export const DATE_FORMATS = ['long', 'short', 'iso', 'weekday'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
-
-const DAY_MS = 86_400_000;
 
 function isOptions(value: unknown): value is HelperOptions {
   return typeof value === 'object' && value !== null && 'hash' in value;
@@ -59,7 +58,7 @@ export function formatDate(value: unknown, format: unknown = 'long', shiftDays: 
   if (!Number.isInteger(shift)) throw new Error('date: days= must be a whole number');
   const base = new Date(value);
   if (Number.isNaN(base.getTime())) throw new Error(`date: "${String(value)}" is not a date`);
-  const d = new Date(base.getTime() + shift * DAY_MS);
+  const d = new Date(base.getTime() + shift * dayMs);
   const [y, m, day, wd] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCDay()];
   switch (fmt as DateFormat) {
     case 'iso':

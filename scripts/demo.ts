@@ -5,6 +5,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { dayMs } from '../language/durations.js';
 
 const playbooksDir = fileURLToPath(new URL('../playbooks/', import.meta.url));
 
@@ -19,9 +20,8 @@ const csms = [
   { email: 'jonas.weber@retain.demo', name: 'Jonas Weber', role: 'csm' },
 ];
 
-const day = 86_400_000;
-const daysAgo = (n: number) => new Date(Date.now() - n * day).toISOString();
-const daysAhead = (n: number) => new Date(Date.now() + n * day).toISOString();
+const daysAgo = (n: number) => new Date(Date.now() - n * dayMs).toISOString();
+const daysAhead = (n: number) => new Date(Date.now() + n * dayMs).toISOString();
 
 const accounts = [
   {

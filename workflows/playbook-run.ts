@@ -14,7 +14,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { durationMs } from '../language/durations.js';
+import { dayMs, durationMs } from '../language/durations.js';
 import {
   accountEvent,
   auditQuery,
@@ -34,7 +34,6 @@ import { watchGoal } from './goal-watch.js';
 
 /** A control (holdout) run with a goal but no `within` observes the goal this long. */
 const defaultObservationWindow = '90d';
-const dayMs = 86_400_000;
 
 export async function playbookRun(input: RunInput): Promise<RunResult> {
   const info = workflowInfo();

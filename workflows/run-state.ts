@@ -7,6 +7,7 @@ import type { ExpressionContext, HealthView, StepView, AccountView } from '../la
 import type { Playbook } from '../language/schema.js';
 import { allSteps, stepIdAt } from '../language/step-tree.js';
 import { evaluateCondition } from '../language/expressions.js';
+import { dayMs } from '../language/durations.js';
 import type {
   AccountEventSignal,
   AuditEntry,
@@ -18,8 +19,6 @@ import type {
   TaskCompletion,
 } from './contract.js';
 import { seenValues } from './seen-values.js';
-
-const dayMs = 86_400_000;
 
 export interface Decision {
   result: boolean;

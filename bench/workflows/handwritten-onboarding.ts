@@ -7,6 +7,7 @@
  */
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../workflows/activities-proxy.js';
+import { dayMs } from '../../language/durations.js';
 import { runDurationMs, runIdFor, type RunInput, type RunResult } from '../../workflows/contract.js';
 
 const a = proxyActivities<Activities>({
@@ -16,7 +17,7 @@ const a = proxyActivities<Activities>({
 
 export async function handwrittenOnboarding(input: RunInput): Promise<RunResult> {
   // Compressed time, as the engine's runs (RunInput.timeScale): a calendar day of this journey.
-  const day = runDurationMs(input, 86_400_000);
+  const day = runDurationMs(input, dayMs);
   const { workflowId, firstExecutionRunId } = workflowInfo();
   const runId = runIdFor(firstExecutionRunId);
   const execution = { workflowId, firstExecutionRunId };

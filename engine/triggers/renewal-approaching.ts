@@ -6,10 +6,10 @@
  * catch-up, retries, a manual trigger).
  */
 import type { AccountDoc } from '../../lib/documents.js';
+import { dayMs } from '../../language/durations.js';
 import type { LivePlaybook } from '../playbook-catalog.js';
 import { storedHealth, type TriggerKind } from './fire.js';
 
-const dayMs = 86_400_000;
 const daysBefore = (playbook: LivePlaybook) => playbook.definition.trigger.daysBefore ?? 90;
 
 export interface RenewalApproaching {
