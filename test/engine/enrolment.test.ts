@@ -8,10 +8,10 @@ import { runWorkflowId, type RunInput } from '../../workflows/contract.js';
 import { account, insertAccounts, publish, rescuePlaybook, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
 import { collections } from '../../lib/collections.js';
+import { dayMs as day } from '../../language/durations.js';
 
 let servers: EngineServers;
 let engine: Engine;
-const day = 86_400_000;
 
 beforeAll(async () => {
   servers = await startEngineServers();

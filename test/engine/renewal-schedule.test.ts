@@ -11,9 +11,9 @@ import { createEngine } from '../../engine/index.js';
 import { account, insertAccounts, publish, steps } from './fixtures.js';
 import { startEngineServers, type EngineServers } from './servers.js';
 import { collections } from '../../lib/collections.js';
+import { dayMs as day } from '../../language/durations.js';
 
 let servers: EngineServers;
-const day = 86_400_000;
 
 beforeAll(async () => {
   servers = await startEngineServers();

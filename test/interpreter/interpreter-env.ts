@@ -33,9 +33,9 @@ import {
   type StubWorld,
   type Stubs,
 } from './stub-activities.js';
+import { dayMs } from '../../language/durations.js';
 
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
-const dayMs = 86_400_000;
 
 export type RunHandle = WorkflowHandleWithFirstExecutionRunId<typeof playbookRun>;
 

@@ -10,6 +10,7 @@ import { accountView, healthView, type HealthView } from '../../language/context
 import type { AccountDoc } from '../../lib/documents.js';
 import { taskIdFor } from '../../lib/ids.js';
 import type { Activities } from '../../workflows/activities-proxy.js';
+import { dayMs } from '../../language/durations.js';
 
 export type ActivityName = keyof Activities;
 
@@ -42,8 +43,6 @@ export interface Stubs {
    */
   hold(match: (call: Call) => boolean, what: string): { call: Promise<Call>; release(): void };
 }
-
-const dayMs = 86_400_000;
 
 /** Health as an account stores it: a score and a band, never `none`. */
 export type StoredHealth = Pick<NonNullable<AccountDoc['health']>, 'score' | 'band'>;

@@ -8,6 +8,7 @@
  * No two MRR changes of one account share an instant: the naive computation does not apply the
  * rule of docs/kpis.md for a tie (the higher MRR is taken).
  */
+import { dayMs } from '../../language/durations.js';
 export interface BookAccount {
   id: string;
   segment: 'high-touch' | 'low-touch' | 'tech-touch';
@@ -27,7 +28,6 @@ export interface BookNps {
   respondedAt: Date;
 }
 
-const dayMs = 86_400_000;
 const start = Date.UTC(2023, 0, 1);
 
 function prng(seed: number) {

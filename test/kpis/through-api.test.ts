@@ -250,7 +250,7 @@ beforeAll(async () => {
     expect(res.statusCode, res.body).toBe(201);
   }
   phase('live events', began);
-}, 600_000);
+}, 900_000);
 
 const queries: Query[] = [
   { from: '2024-06-01', to: '2024-07-01' },
