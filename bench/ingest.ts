@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { collections } from '../lib/collections.js';
+import { defaultThresholds, healthBand } from '../language/health-band.js';
 import type { HealthObservationDoc } from '../lib/documents.js';
 import { createCsms, importAccounts } from './accounts.js';
 import {
@@ -26,6 +27,9 @@ import {
 const rounds = 5;
 const maxBatch = 1000;
 const clients = 2;
+/** The bands of the API and worker it starts (their environment sets no HEALTH_GREEN / HEALTH_RED). */
+const thresholds = defaultThresholds;
+const isRed = (score: number) => healthBand(score, thresholds) === 'red';
 
 interface Update {
   accountId: string;
@@ -122,7 +126,7 @@ export const ingest: Scenario = {
       });
       const ingestMs = Date.now() - began;
       const crossings = all.filter(
-        (u, i) => u.score < 40 && (i < accounts.length || all[i - accounts.length].score >= 40),
+        (u, i) => isRed(u.score) && (i < accounts.length || !isRed(all[i - accounts.length].score)),
       ).length;
       log(
         `ingest: ${all.length} updates (${crossings} into red) in ${(ingestMs / 1000).toFixed(1)} s; ${enrolments} enrolments (${actionRuns} acting, the rest holdout); ${failed} failed items`,
@@ -210,7 +214,7 @@ async function insertManyBaseline(db: Db, all: Update[], batchSize: number): Pro
     _id: `baseline-${i}`,
     accountId: u.accountId,
     score: u.score,
-    band: u.score >= 70 ? 'green' : u.score < 40 ? 'red' : 'yellow',
+    band: healthBand(u.score, thresholds),
     previousBand: 'none',
     previousScore: 0,
     observedAt: new Date(u.observedAt),
