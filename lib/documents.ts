@@ -55,20 +55,12 @@ export interface AccountDoc {
 }
 
 /** What an account is created from (POST /v1/accounts, POST /v1/history, an account file). */
-export interface NewAccount {
-  id: string;
-  name: string;
-  segment: Segment;
-  plan: string;
-  mrr: number;
-  /** The owning CSM's user id. */
-  csm: string;
-  contacts: Contact[];
-  startedAt: Date | string;
-  renewalAt?: Date | string;
-  lifecycle?: string;
-  attributes?: Record<string, string | number | boolean>;
-}
+export type NewAccount = Pick<AccountDoc, 'name' | 'segment' | 'plan' | 'mrr' | 'csm' | 'contacts'> &
+  Partial<Pick<AccountDoc, 'lifecycle' | 'attributes'>> & {
+    id: string;
+    startedAt: Date | string;
+    renewalAt?: Date | string;
+  };
 
 /** The lifecycle of an account created without one. */
 export const defaultLifecycle = 'onboarding';

@@ -84,6 +84,17 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promi
 }
 
 /**
+ * Documents in every collection of the database, named by listing them rather than by a list
+ * written in a test, so a collection a request could write is never left out.
+ */
+export async function documentCounts(db: Db): Promise<Record<string, number>> {
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  return Object.fromEntries(
+    await Promise.all(names.sort().map(async (c) => [c, await db.collection(c).countDocuments()] as const)),
+  );
+}
+
+/**
  * Call at the top of a test file (or describe block): registers the hooks that build the app
  * before the tests and close it after. Properties are usable in tests and later hooks.
  */

@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { useApiStack } from '../api/helpers.js';
+import { documentCounts, useApiStack } from '../api/helpers.js';
 import {
   badBodies,
   badQueries,
@@ -20,18 +20,7 @@ import {
 const api = useApiStack('bad_requests');
 let routes: Route[] = [];
 
-/**
- * Documents in every collection of the database, named by listing them rather than by a list
- * written here, so a collection a request could write is never left out.
- */
-async function counts(): Promise<Record<string, number>> {
-  const names = (await api.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  return Object.fromEntries(
-    await Promise.all(
-      names.sort().map(async (c) => [c, await api.db.collection(c).countDocuments()] as const),
-    ),
-  );
-}
+const counts = () => documentCounts(api.db);
 
 beforeAll(async () => {
   expect(

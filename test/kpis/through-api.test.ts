@@ -8,7 +8,7 @@
  * their own) and 20 through the live route POST /v1/accounts/:id/events.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { useApiStack } from '../api/helpers.js';
+import { documentCounts as countDocuments, useApiStack } from '../api/helpers.js';
 import { generateBook, type BookAccount, type BookEvent, type BookNps } from './book.js';
 
 const api = useApiStack('kpi_book');
@@ -202,15 +202,7 @@ const importBatches = (() => {
 /** The first answer to each import batch, by key, for the retry to be compared with. */
 const firstAnswers = new Map<string, string>();
 
-/** Documents in every collection of the database. */
-async function documentCounts(): Promise<Record<string, number>> {
-  const names = (await api.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-  return Object.fromEntries(
-    await Promise.all(
-      names.sort().map(async (c) => [c, await api.db.collection(c).countDocuments()] as const),
-    ),
-  );
-}
+const documentCounts = () => countDocuments(api.db);
 
 beforeAll(async () => {
   expect(book.accounts.length).toBe(10_000);
