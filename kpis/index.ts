@@ -40,6 +40,7 @@ export {
   recordNps,
   type HistoryImport,
   type KpiEventInput,
+  type NpsResponseInput,
 } from './store.js';
 export { KpiView, type KpiViewOptions } from './view.js';
 export { computeKpisFromDb } from './read.js';

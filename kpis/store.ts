@@ -103,17 +103,17 @@ export async function recordAccountEvent(db: Db, event: KpiEventInput): Promise<
   await appendJournal(db, 'account', [event.accountId]);
 }
 
-export async function recordNps(
-  db: Db,
-  response: {
-    accountId: string;
-    score: number;
-    respondedAt: Date;
-    contactEmail?: string;
-    comment?: string;
-    idempotencyKey?: string;
-  },
-): Promise<{ id: string }> {
+/** An NPS survey response as the API records it. */
+export interface NpsResponseInput {
+  accountId: string;
+  score: number;
+  respondedAt: Date;
+  contactEmail?: string;
+  comment?: string;
+  idempotencyKey?: string;
+}
+
+export async function recordNps(db: Db, response: NpsResponseInput): Promise<{ id: string }> {
   const id = response.idempotencyKey ? `nps:${response.idempotencyKey}` : randomUUID();
   const { idempotencyKey: _key, ...fields } = response;
   await kpiCollections(db).nps.updateOne(

@@ -99,8 +99,9 @@ export interface HealthObservationDoc {
   processed?: { at: Date; enrolments: EnrolmentResult[] };
 }
 
-export interface RunDoc {
-  /** `run_<hex>` (runIdFor), URL-safe; the same id as the run's enrolment. */
+/** What a run's document and its enrolment's document both say about the run. */
+export interface RunIdentity {
+  /** `run_<hex>` (runIdFor), URL-safe; the run's document and its enrolment share it. */
   _id: string;
   /** Temporal's workflow id `run:<playbook>:<account>`: internal, for signals and describe. */
   workflowId: string;
@@ -109,6 +110,9 @@ export interface RunDoc {
   playbookId: string;
   playbookVersion: number;
   control: boolean;
+}
+
+export interface RunDoc extends RunIdentity {
   status: 'running' | 'completed' | 'cancelled' | 'failed';
   currentStep: string | null;
   outcome: string | null;
@@ -296,15 +300,7 @@ export interface EnrolmentResult {
  * The run's own document (`runs`) is written by the workflow a moment later; this one has no
  * such gap, so retiring with cancelRunning and cooldown checks never miss a just-started run.
  */
-export interface EnrolmentDoc {
-  /** Same id as the run doc: `run_…` (runIdFor). */
-  _id: string;
-  workflowId: string;
-  firstExecutionRunId: string;
-  accountId: string;
-  playbookId: string;
-  playbookVersion: number;
-  control: boolean;
+export interface EnrolmentDoc extends RunIdentity {
   trigger: TriggerOn;
   sourceKey?: string;
   enrolledAt: Date;

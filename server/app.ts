@@ -11,7 +11,13 @@ import type { AccountDoc } from '../lib/documents.js';
 import { pingMongo } from '../lib/mongo.js';
 import { createPlaybookPublisher, createPlaybookValidator } from './playbook-uploads.js';
 import { createEngine, type Engine } from '../engine/index.js';
-import { recordAccount, recordAccountEvent, recordNps, type KpiEventInput } from '../kpis/index.js';
+import {
+  recordAccount,
+  recordAccountEvent,
+  recordNps,
+  type KpiEventInput,
+  type NpsResponseInput,
+} from '../kpis/index.js';
 import { ApiError, errorBody } from './errors.js';
 import errorHandler from './plugins/error-handler.js';
 import platform from './plugins/platform.js';
@@ -23,17 +29,7 @@ import { apiRoutes } from './routes/index.js';
 export interface ApiKpis {
   recordAccount(db: Db, account: AccountDoc): Promise<unknown>;
   recordAccountEvent(db: Db, event: KpiEventInput): Promise<unknown>;
-  recordNps(
-    db: Db,
-    response: {
-      accountId: string;
-      score: number;
-      respondedAt: Date;
-      contactEmail?: string;
-      comment?: string;
-      idempotencyKey?: string;
-    },
-  ): Promise<{ id: string }>;
+  recordNps(db: Db, response: NpsResponseInput): Promise<{ id: string }>;
 }
 
 export interface PlaybookDiagnostic {
