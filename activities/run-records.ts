@@ -9,6 +9,7 @@ import { collections } from '../lib/collections.js';
 import type { OutcomeDoc } from '../lib/documents.js';
 import { stepRecordId } from '../lib/ids.js';
 import { insertIfAbsent } from '../lib/mongo.js';
+import { cancelOpenTasks } from '../lib/task-decisions.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface RunRef extends RunExecution {
@@ -34,7 +35,7 @@ export interface RunEnd extends RunRef {
 }
 
 export function createRunRecordActivities({ db }: ActivityDeps) {
-  const { outcomes, runs, tasks } = collections(db);
+  const { outcomes, runs } = collections(db);
 
   return {
     async recordRunStarted({
@@ -89,10 +90,8 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
     /** Ends the run: its record, the outcome, and every task it left open (cancelled). */
     async recordRunEnded(end: RunEnd): Promise<{ cancelledTasks: number }> {
       const endedAt = new Date(end.endedAt);
-      const cancelled = await tasks.updateMany(
-        { runId: end.runId, status: 'open' },
-        { $set: { status: 'cancelled', cancelledAt: endedAt } },
-      );
+      // Tasks a CSM completed first stay completed: the decision is an insert (lib/task-decisions.ts).
+      const cancelledTasks = await cancelOpenTasks(db, end.runId, endedAt);
       if (end.outcome && end.recordOutcome !== false) {
         const outcome: OutcomeDoc = {
           // Keyed as a step named `end`, as it always was: a retried end records it once.
@@ -119,7 +118,7 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
           },
         },
       );
-      return { cancelledTasks: cancelled.modifiedCount };
+      return { cancelledTasks };
     },
   };
 }

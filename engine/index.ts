@@ -7,7 +7,7 @@
 import type { Db } from 'mongodb';
 import type { Client } from '@temporalio/client';
 import { collections } from '../lib/collections.js';
-import type { AccountDoc, EnrolmentResult } from '../lib/documents.js';
+import type { AccountDoc, EnrolmentResult, TaskDoc } from '../lib/documents.js';
 import type { EngineDeps } from './engine-deps.js';
 import { accountNotFound } from './errors.js';
 import { ingestEvent, type AccountEventInput, type EventIngestResult } from './event-ingest.js';
@@ -68,12 +68,13 @@ export function createEngine(options: EngineOptions) {
       return enrollManually(deps, playbookId, accountId, actor);
     },
 
+    /** `task`: its id, or the task as the caller just read it. */
     completeTask(
-      taskId: string,
+      task: TaskDoc | string,
       input: { outcome?: string | null; note?: string },
       actor: string,
     ): Promise<TaskCompletionResult> {
-      return completeTask(deps, taskId, input, actor);
+      return completeTask(deps, task, input, actor);
     },
 
     deliverPendingCompletions(): Promise<number> {

@@ -1,18 +1,30 @@
 /**
- * Task completion by a CSM: recorded in MongoDB first (the CSM's answer is never lost), then
- * handed to the waiting run as a `taskCompleted` signal. If Temporal cannot be reached the
+ * Task completion by a CSM. The completion is decided and recorded in one insert, its
+ * `taskDecisions` document (lib/task-decisions.ts): it wins against the run's end and against
+ * another completion, whichever comes first, and it holds the CSM's answer before the run is
+ * told. Then the waiting run gets a `taskCompleted` signal, and one write projects the
+ * completion onto the task and says whether the run was told. If Temporal cannot be reached the
  * task stays `pendingDelivery` and `deliverPendingCompletions` (run in a loop by the API)
  * delivers it later; a completion delivered twice is harmless, the workflow keeps the first.
+ *
+ * The happy path is four round trips: the task read (by the route, which checks who may act on
+ * it), the decision's insert, the signal, the projection. The read cannot fold into the insert
+ * (the insert needs the task's checks to have passed, and only an insert decides on FerretDB),
+ * and the projection cannot fold into the insert either (they are different collections).
  */
-import type { Db } from 'mongodb';
+import type { Db, UpdateFilter } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { collections } from '../lib/collections.js';
-import type { TaskDoc } from '../lib/documents.js';
+import type { TaskDecisionDoc, TaskDoc } from '../lib/documents.js';
+import { insertIfAbsent } from '../lib/mongo.js';
+import { decisionUpdate, projectDecision, withDecision } from '../lib/task-decisions.js';
 import { taskCompleted } from '../workflows/contract.js';
 import { EngineError, taskNotFound } from './errors.js';
 
 /** How long one delivery attempt may take before the completion is left for the retry loop. */
 const deliveryDeadlineMs = 3_000;
+
+type Deps = { db: Db; temporal: Client; now: () => Date };
 
 export interface TaskCompletionResult {
   task: TaskDoc;
@@ -20,44 +32,63 @@ export interface TaskCompletionResult {
   delivery: 'delivered' | 'pending' | 'run_closed';
 }
 
+/** `task`: its id, or the task as the caller just read it (saves reading it again). */
 export async function completeTask(
-  deps: { db: Db; temporal: Client; now: () => Date },
-  taskId: string,
+  deps: Deps,
+  task: TaskDoc | string,
   input: { outcome?: string | null; note?: string },
   actor: string,
 ): Promise<TaskCompletionResult> {
-  const { tasks } = collections(deps.db);
-  const task = await tasks.findOne({ _id: taskId });
-  if (!task) throw taskNotFound(taskId);
+  const { tasks, taskDecisions } = collections(deps.db);
+  const read = typeof task === 'string' ? await tasks.findOne({ _id: task }) : task;
+  if (!read) throw taskNotFound(String(task));
   const outcome = input.outcome ?? null;
-  checkOutcome(task, outcome);
-  const res = await tasks.updateOne(
-    { _id: taskId, status: 'open' },
-    {
-      $set: {
-        status: 'completed',
-        outcome,
-        ...(input.note !== undefined ? { note: input.note } : {}),
-        completedAt: deps.now(),
-        completedBy: actor,
-        pendingDelivery: true,
-      },
-    },
-  );
-  if (res.modifiedCount === 0) {
-    const now = await tasks.findOne({ _id: taskId });
-    // A retried request with the same answer is a success; a different answer is a conflict.
-    if (now?.status !== 'completed' || now.outcome !== outcome) {
-      throw new EngineError(
-        409,
-        'task_not_open',
-        `Task "${task.title}" is ${now?.status ?? 'gone'} and cannot be completed.`,
-      );
-    }
+  checkOutcome(read, outcome);
+  const mine: TaskDecisionDoc = {
+    _id: read._id,
+    runId: read.runId,
+    decision: 'completed',
+    at: deps.now(),
+    outcome,
+    ...(input.note !== undefined ? { note: input.note } : {}),
+    by: actor,
+  };
+  if (read.status === 'open' && (await insertIfAbsent(taskDecisions, mine))) {
+    const completed = withDecision(read, mine);
+    return deliver(deps, completed, decisionUpdate(mine));
   }
-  const completed = (await tasks.findOne({ _id: taskId })) as TaskDoc;
-  const delivery = completed.pendingDelivery ? await deliver(deps, completed) : 'delivered';
-  return { task: (await tasks.findOne({ _id: taskId })) as TaskDoc, delivery };
+  return settleDecided(deps, read, outcome);
+}
+
+/**
+ * The task was decided already (or before this request's insert): the same answer again is a
+ * success (a retried request, or two sent at once), anything else is a conflict.
+ */
+async function settleDecided(
+  deps: Deps,
+  task: TaskDoc,
+  outcome: string | null,
+): Promise<TaskCompletionResult> {
+  const { tasks, taskDecisions } = collections(deps.db);
+  const decision = await taskDecisions.findOne({ _id: task._id });
+  // No decision: a task completed or cancelled before decisions were recorded.
+  const decided = decision ? decision.decision : task.status;
+  const decidedOutcome = decision ? (decision.outcome ?? null) : (task.outcome ?? null);
+  if (decided === 'completed' && decidedOutcome === outcome) {
+    if (decision && task.status !== 'completed')
+      // Decided, not projected yet: the first request is still under way, or stopped before it
+      // told the run. Telling the run again is harmless.
+      return deliver(deps, withDecision(task, decision), decisionUpdate(decision));
+    return task.pendingDelivery ? deliver(deps, task) : { task, delivery: 'delivered' };
+  }
+  if (decision && task.status !== decision.decision) await projectDecision(tasks, decision);
+  throw new EngineError(
+    409,
+    'task_not_open',
+    decided === 'cancelled'
+      ? `Task "${task.title}" was cancelled because its run ended; it cannot be completed.`
+      : `Task "${task.title}" is ${decided} and cannot be completed.`,
+  );
 }
 
 /** The one check of a task's outcome: one of those the task offers, or none when it offers none. */
@@ -76,10 +107,15 @@ function checkOutcome(task: TaskDoc, outcome: string | null): void {
     });
 }
 
+/**
+ * Signals the run, then writes `projection` (the completion's fields, when the task does not
+ * show them yet) together with the delivery's result: one write either way.
+ */
 async function deliver(
-  deps: { db: Db; temporal: Client; now: () => Date },
+  deps: Deps,
   task: TaskDoc,
-): Promise<TaskCompletionResult['delivery']> {
+  projection: UpdateFilter<TaskDoc> = {},
+): Promise<TaskCompletionResult> {
   const { tasks } = collections(deps.db);
   let delivery: TaskCompletionResult['delivery'];
   try {
@@ -99,20 +135,21 @@ async function deliver(
     );
     delivery = 'delivered';
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) return 'pending';
-    delivery = 'run_closed';
+    delivery = err instanceof WorkflowNotFoundError ? 'run_closed' : 'pending';
   }
-  await tasks.updateOne({ _id: task._id }, { $set: { pendingDelivery: false, deliveredAt: deps.now() } });
-  return delivery;
+  const result: Partial<TaskDoc> =
+    delivery === 'pending' ? { pendingDelivery: true } : { pendingDelivery: false, deliveredAt: deps.now() };
+  const { $set = {}, ...rest } = projection;
+  // The write may fail (the database gone): the decision holds the completion, so the request
+  // fails and its retry, or the run's end, projects it (lib/task-decisions.ts).
+  await tasks.updateOne({ _id: task._id }, { ...rest, $set: { ...$set, ...result } });
+  return { task: { ...task, ...result }, delivery };
 }
 
 /** One pass over completions not yet delivered; returns how many were delivered now. */
-export async function deliverPendingCompletions(
-  deps: { db: Db; temporal: Client; now: () => Date },
-  limit = 500,
-): Promise<number> {
+export async function deliverPendingCompletions(deps: Deps, limit = 500): Promise<number> {
   const pending = await collections(deps.db).tasks.find({ pendingDelivery: true }).limit(limit).toArray();
   let delivered = 0;
-  for (const task of pending) if ((await deliver(deps, task)) !== 'pending') delivered++;
+  for (const task of pending) if ((await deliver(deps, task)).delivery !== 'pending') delivered++;
   return delivered;
 }

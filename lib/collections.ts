@@ -29,6 +29,7 @@ import type {
   RunDoc,
   SelfCheckDoc,
   SuppressionDoc,
+  TaskDecisionDoc,
   TaskDoc,
   TriggerClaimDoc,
   UserDoc,
@@ -95,6 +96,8 @@ const declarations = {
     newestFirst('completedAt'),
     newestFirst('cancelledAt'),
   ]),
+  /** Completed or cancelled, whichever was inserted first (lib/task-decisions.ts). */
+  taskDecisions: declare<TaskDecisionDoc>('taskDecisions'),
   outcomes: declare<OutcomeDoc>('outcomes', [newestFirst('recordedAt')]),
   /** The outbox: one document per run and step. */
   emails: declare<EmailDoc>('emails', [

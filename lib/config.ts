@@ -21,6 +21,8 @@ export interface Config {
   /** HEALTH_GREEN and HEALTH_RED: what every health band is computed with (language/health-band.ts). */
   healthThresholds: HealthThresholds;
   rateLimitPerMinute: number;
+  /** How long the API trusts a token it looked up: a revoked token works at most this long. */
+  tokenCacheSeconds: number;
   logLevel: string;
   demo: boolean;
 }
@@ -170,6 +172,12 @@ export const configVariables = [
     default: '6000',
     parse: int(1, 10_000_000),
     description: 'Requests per minute per token (or per address without one)',
+  }),
+  v('TOKEN_CACHE_SECONDS', 'tokenCacheSeconds', {
+    required: false,
+    default: '60',
+    parse: int(0, 60),
+    description: 'Seconds the API remembers a token it looked up (0: look up every request)',
   }),
   v('LOG_LEVEL', 'logLevel', {
     required: false,

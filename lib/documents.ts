@@ -163,6 +163,22 @@ export interface TaskDoc {
   cancelledAt?: Date;
 }
 
+/**
+ * What became of a task, decided once: by the CSM's completion or by the run's end, whichever
+ * inserted this document first (lib/task-decisions.ts). The task's `status` is its projection.
+ */
+export interface TaskDecisionDoc {
+  /** The task's id: one decision per task. */
+  _id: string;
+  runId: string;
+  decision: 'completed' | 'cancelled';
+  at: Date;
+  /** The completion, as the CSM sent it (a completed task only). */
+  outcome?: string | null;
+  note?: string;
+  by?: string;
+}
+
 export interface EmailDoc {
   /** `email_…` of run and step (outbox key): a retried send never sends the same step twice. */
   _id: string;

@@ -26,7 +26,11 @@ export async function apiRoutes(app: FastifyInstance, opts: { deps: ApiDeps }) {
     if (route.schema?.querystring || route.method === 'HEAD') return;
     route.schema = { ...route.schema, querystring: Type.Object({}, { additionalProperties: false }) };
   });
-  await app.register(auth, { db: deps.db, adminToken: deps.config.adminToken });
+  await app.register(auth, {
+    db: deps.db,
+    adminToken: deps.config.adminToken,
+    tokenCacheSeconds: deps.config.tokenCacheSeconds,
+  });
   await app.register(idempotency, { db: deps.db });
   await app.register(repositories, { db: deps.db });
   // Resource plugins (each helper adds its own line below):

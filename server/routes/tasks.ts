@@ -129,8 +129,9 @@ export async function taskRoutes(parent: FastifyInstance, opts: { deps: ApiDeps 
       const task = await loadTask(request.principal, request.params.id);
       const { outcome, note } = request.body;
       // The engine checks the outcome and that the task is open (422, 409).
+      // The task as read here, so the engine does not read it again.
       const result = await engine.completeTask(
-        task._id,
+        task,
         { outcome: outcome ?? null, ...(note !== undefined ? { note } : {}) },
         request.principal.id,
       );
