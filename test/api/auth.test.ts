@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
 import { Client } from '@temporalio/client';
+import { collections } from '../../lib/collections.js';
+import { loadConfig } from '../../lib/config.js';
 import { buildApp } from '../../server/app.js';
+import auth, { hashToken, newToken, PrincipalCache } from '../../server/plugins/auth.js';
 import { useApiStack } from './helpers.js';
 
 describe('API authentication and roles', () => {
@@ -69,6 +74,91 @@ describe('API authentication and roles', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  /** The auth plugin alone, over the stack's database, with a clock the test moves. */
+  async function authApp(tokenCacheSeconds: number, clock: { now: number }) {
+    const app = Fastify({ logger: false });
+    await app.register(auth, {
+      db: api.db,
+      adminToken: undefined,
+      tokenCacheSeconds,
+      now: () => clock.now,
+    });
+    app.get('/me', async (request) => request.principal);
+    return {
+      app,
+      me: async (token: string) =>
+        (await app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${token}` } }))
+          .statusCode,
+    };
+  }
+
+  async function userWithToken() {
+    const token = newToken();
+    const id = `user_${randomUUID()}`;
+    await collections(api.db).users.insertOne({
+      _id: id,
+      email: `${id}@retain.test`,
+      name: 'Cached CSM',
+      role: 'csm',
+      tokenHash: hashToken(token),
+      createdAt: new Date(),
+    });
+    return { id, token };
+  }
+
+  it('a rotated token stops working once its cache entry expires, the new one works at once', async () => {
+    const clock = { now: 1_000_000 };
+    const { app, me } = await authApp(30, clock);
+    try {
+      const { id, token } = await userWithToken();
+      expect(await me(token)).toBe(200);
+      const rotated = newToken();
+      await collections(api.db).users.updateOne({ _id: id }, { $set: { tokenHash: hashToken(rotated) } });
+      expect(await me(rotated)).toBe(200);
+      clock.now += 29_999;
+      expect(await me(token)).toBe(200); // still within the window
+      clock.now += 1;
+      expect(await me(token)).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a removed user stops working within the window; with TOKEN_CACHE_SECONDS=0 at once', async () => {
+    const clock = { now: 5_000_000 };
+    const cached = await authApp(60, clock);
+    const uncached = await authApp(0, clock);
+    try {
+      const { id, token } = await userWithToken();
+      expect(await cached.me(token)).toBe(200);
+      expect(await uncached.me(token)).toBe(200);
+      await collections(api.db).users.deleteOne({ _id: id });
+      expect(await uncached.me(token)).toBe(401);
+      expect(await cached.me(token)).toBe(200);
+      clock.now += 60_000;
+      expect(await cached.me(token)).toBe(401);
+    } finally {
+      await cached.app.close();
+      await uncached.app.close();
+    }
+  });
+
+  it('remembers a bounded number of tokens, dropping the oldest first', () => {
+    const cache = new PrincipalCache(60_000, () => 0, 3);
+    const principal = (id: string) => ({ id, email: `${id}@x.test`, name: id, role: 'csm' as const });
+    for (const id of ['a', 'b', 'c', 'd']) cache.set(id, principal(id));
+    expect(cache.size).toBe(3);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('d')?.id).toBe('d');
+  });
+
+  it('TOKEN_CACHE_SECONDS defaults to 60 and may not be longer', () => {
+    const env = { TEMPORAL_ADDRESS: '127.0.0.1:7233', MONGODB_URI: 'mongodb://x', SMTP_URL: 'smtp://x' };
+    expect(loadConfig(env).tokenCacheSeconds).toBe(60);
+    expect(loadConfig({ ...env, TOKEN_CACHE_SECONDS: '0' }).tokenCacheSeconds).toBe(0);
+    expect(() => loadConfig({ ...env, TOKEN_CACHE_SECONDS: '61' })).toThrow(/TOKEN_CACHE_SECONDS/);
   });
 
   it('serves an OpenAPI document that lists the API routes', async () => {

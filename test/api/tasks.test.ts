@@ -4,6 +4,10 @@
  * neither see nor complete it.
  */
 import { describe, expect, test } from 'vitest';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { buildApp } from '../../server/app.js';
 import { useApiStack } from './helpers.js';
 
 const api = useApiStack('tasks', { worker: true });
@@ -113,6 +117,84 @@ describe('tasks', () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('task_not_open');
+  });
+
+  test('a completion costs four round trips: the task read, the decision, the signal, the projection', async () => {
+    const { task } = await redAccountWithTask();
+    // A second app over the same servers, its MongoDB commands and Temporal calls counted on the wire.
+    const commands: string[] = [];
+    const mongo = new MongoClient(api.config.mongodbUri, { monitorCommands: true });
+    mongo.on('commandStarted', (e) => commands.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+    const temporalCalls: string[] = [];
+    const counting: Interceptor = (options, nextCall) => {
+      temporalCalls.push(options.method_definition.path.split('/').pop()!);
+      return new InterceptingCall(nextCall(options));
+    };
+    const connection = await Connection.connect({
+      address: api.config.temporalAddress,
+      interceptors: [counting],
+    });
+    const app = await buildApp(
+      {
+        config: api.config,
+        db: mongo.db(api.config.mongodbDb),
+        temporal: new Client({ connection, namespace: api.config.temporalNamespace }),
+      },
+      { logger: false },
+    );
+    try {
+      const headers = { authorization: `Bearer ${api.tokens.csm}` };
+      // The token's look-up, remembered for TOKEN_CACHE_SECONDS, is not part of the count.
+      expect((await app.inject({ method: 'GET', url: '/v1/users/me', headers })).statusCode).toBe(200);
+      commands.length = 0;
+      temporalCalls.length = 0;
+      const done = await app.inject({
+        method: 'POST',
+        url: `/v1/tasks/${task.id}/complete`,
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: JSON.stringify({ outcome: 'reached' }),
+      });
+      expect(done.statusCode, done.body).toBe(200);
+      expect(done.json()).toMatchObject({ status: 'completed', delivery: 'delivered' });
+      // The new app's KPI view loads its histories in the background (kpi*, npsResponses), and
+      // the driver ends idle sessions: neither is the completion's.
+      const background = /^(\w+ (kpi\w+|npsResponses)|endSessions .*)$/;
+      const completion = commands.filter((c) => !background.test(c));
+      expect(completion).toEqual(['find tasks', 'insert taskDecisions', 'update tasks']);
+      expect(temporalCalls).toEqual(['SignalWorkflowExecution']);
+    } finally {
+      await app.close();
+      await connection.close();
+      await mongo.close();
+    }
+    const read = await api.call('GET', `/v1/tasks/${task.id}`, { token: api.tokens.csm });
+    expect(read.json()).toMatchObject({ status: 'completed', outcome: 'reached' });
+  });
+
+  test('a decided task cannot be snoozed or reassigned', async () => {
+    const { task } = await redAccountWithTask();
+    const done = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
+      token: api.tokens.csm,
+      body: { outcome: 'no_answer' },
+    });
+    expect(done.statusCode).toBe(200);
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const snoozed = await api.call('POST', `/v1/tasks/${task.id}/snooze`, {
+      token: api.tokens.csm,
+      body: { until },
+    });
+    expect(snoozed.statusCode).toBe(409);
+    const moved = await api.call('POST', `/v1/tasks/${task.id}/reassign`, {
+      token: api.tokens.admin,
+      body: { assignee: api.users.otherCsm.email },
+    });
+    expect(moved.statusCode).toBe(409);
+    const again = await api.call('POST', `/v1/tasks/${task.id}/complete`, {
+      token: api.tokens.csm,
+      body: { outcome: 'no_answer' },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: 'completed', outcome: 'no_answer' });
   });
 
   test('an outcome the task does not allow is refused with the allowed ones', async () => {
