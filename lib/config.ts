@@ -23,6 +23,12 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How long the API trusts a token it looked up: a revoked token works at most this long. */
   tokenCacheSeconds: number;
+  /** The worker's workflow cache: runs kept in memory between their tasks (0: none). */
+  maxCachedWorkflows: number;
+  /** Workflow tasks the worker runs at once. */
+  maxConcurrentWorkflowTaskExecutions: number;
+  /** Activities the worker runs at once. */
+  maxConcurrentActivityTaskExecutions: number;
   logLevel: string;
   demo: boolean;
 }
@@ -179,6 +185,26 @@ export const configVariables = [
     parse: int(0, 60),
     description: 'Seconds the API remembers a token it looked up (0: look up every request)',
   }),
+  v('WORKER_MAX_CACHED_WORKFLOWS', 'maxCachedWorkflows', {
+    required: false,
+    default: '100',
+    parse: int(0, 1_000_000),
+    description:
+      'Runs the worker keeps in memory between their tasks (0 or at least 2); a run not cached is replayed from its history when it wakes',
+  }),
+  v('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'maxConcurrentWorkflowTaskExecutions', {
+    required: false,
+    default: '10',
+    parse: int(2, 10_000),
+    description:
+      'Workflow tasks the worker runs at once (at most WORKER_MAX_CACHED_WORKFLOWS unless that is 0)',
+  }),
+  v('WORKER_MAX_CONCURRENT_ACTIVITIES', 'maxConcurrentActivityTaskExecutions', {
+    required: false,
+    default: '50',
+    parse: int(1, 100_000),
+    description: 'Activities (emails, tasks, database reads and writes) the worker runs at once',
+  }),
   v('LOG_LEVEL', 'logLevel', {
     required: false,
     default: 'info',
@@ -230,10 +256,20 @@ function healthThresholdsOf(settings: Partial<Settings>, problems: string[]): He
   return thresholds;
 }
 
+/** The worker's cache and concurrency, checked against each other as the Temporal SDK needs them. */
+function checkWorkerLimits(settings: Partial<Settings>, problems: string[]): void {
+  const { maxCachedWorkflows: cache, maxConcurrentWorkflowTaskExecutions: tasks } = settings;
+  if (cache === undefined || tasks === undefined) return;
+  if (cache === 1) problems.push('WORKER_MAX_CACHED_WORKFLOWS must be 0 (no cache) or at least 2');
+  else if (cache > 0 && tasks > cache)
+    problems.push('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must not exceed WORKER_MAX_CACHED_WORKFLOWS');
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const problems: string[] = [];
   const { healthGreen, healthRed, ...settings } = parseVariables(configVariables, env, problems);
   const healthThresholds = healthThresholdsOf({ healthGreen, healthRed }, problems);
+  checkWorkerLimits(settings, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...settings, healthThresholds } as Config;
 }

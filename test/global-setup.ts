@@ -6,11 +6,20 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startStack } from '../lib/stack.js';
+import { buildWorkflowBundle } from '../worker/workflow-bundle.js';
 import './harness/provided.js';
 
 export default async function setup(project: TestProject) {
   const began = Date.now();
-  const stack = await startStack({ smtp: false });
+  // The worker's workflow bundle (dist/workflow-bundle.js), built here once for the whole run
+  // when it is missing or older than its sources; every test file reads it (harness/bundle.ts).
+  const [started, bundled] = await Promise.allSettled([startStack({ smtp: false }), buildWorkflowBundle()]);
+  if (started.status === 'rejected') throw started.reason;
+  const stack = started.value;
+  if (bundled.status === 'rejected') {
+    await stack.stop();
+    throw bundled.reason;
+  }
   project.provide('temporalAddress', stack.temporalAddress);
   project.provide('mongodbUri', stack.mongodbUri);
   project.provide('mongoKind', stack.mongoKind);

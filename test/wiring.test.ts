@@ -14,7 +14,8 @@ import { selfCheck } from '../workflows/self-check.js';
 import { waitAMonth } from './harness/fixtures/long-wait.workflow.js';
 import { useIntegration, workflowBundle } from './harness/index.js';
 
-const workflowsPath = fileURLToPath(new URL('../workflows/self-check.ts', import.meta.url));
+// The worker's own bundle (dist/workflow-bundle.js), which serves selfCheck among the others.
+const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const it = useIntegration('wiring', { smtp: true });
 
 describe('the wiring of worker, Temporal, MongoDB and SMTP', () => {

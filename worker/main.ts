@@ -1,8 +1,9 @@
 /**
  * The worker process: runs playbook workflows and their activities on the task queue.
  * Activities get this process's clients (MongoDB, SMTP) injected through createWorkerActivities.
+ * The workflows come from dist/workflow-bundle.js (worker/workflow-bundle.ts), built before it
+ * starts; the cache and concurrency from WORKER_* (lib/config.ts).
  */
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createEngine } from '../engine/index.js';
@@ -12,6 +13,7 @@ import { createLogger } from '../lib/logger.js';
 import { connectMongo } from '../lib/mongo.js';
 import { ensureSearchAttributes } from '../lib/search-attributes.js';
 import { createWorkerActivities } from './activities.js';
+import { ensureWorkflowBundleInChild } from './workflow-bundle.js';
 
 async function main() {
   const log = createLogger('worker');
@@ -19,6 +21,10 @@ async function main() {
   Runtime.install({
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
+  // Built by `npm run build:workflows` (a pre-step of `npm run worker` and `npm start`, and of
+  // the Docker image); when missing or stale, e.g. under `node --import tsx worker/main.ts`
+  // after an edit, it is built here, in a child process.
+  const codePath = await ensureWorkflowBundleInChild({ info: (message) => log.info(message) });
   const mongo = await connectMongo(config.mongodbUri, config.mongodbDb, log);
   const mailer = nodemailer.createTransport(config.smtpUrl);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -34,7 +40,10 @@ async function main() {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    workflowBundle: { codePath },
+    maxCachedWorkflows: config.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
     activities: createWorkerActivities({ config, db: mongo.db, mailer, engine }),
   });
 
@@ -56,7 +65,16 @@ async function main() {
   );
 
   // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.
-  log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
+  log.info(
+    {
+      taskQueue: config.taskQueue,
+      temporal: config.temporalAddress,
+      maxCachedWorkflows: config.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+    },
+    'worker started',
+  );
   await worker.run();
   await connection.close();
   await mongo.close();
