@@ -29,6 +29,8 @@ export interface Config {
   maxConcurrentWorkflowTaskExecutions: number;
   /** Activities the worker runs at once. */
   maxConcurrentActivityTaskExecutions: number;
+  /** The worker's /metrics listener (on HOST); undefined: none. */
+  workerMetricsPort: number | undefined;
   logLevel: string;
   demo: boolean;
 }
@@ -75,6 +77,10 @@ const bool: Parser<boolean> = (raw) =>
       ? false
       : { error: 'must be true or false' };
 const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
+const optionalInt =
+  (min: number, max: number): Parser<number | undefined> =>
+  (raw) =>
+    raw === '' ? undefined : int(min, max)(raw);
 const optionalUrl: Parser<string | undefined> = (raw) =>
   raw === '' ? undefined : url(['http:', 'https:'])(raw);
 
@@ -205,6 +211,11 @@ export const configVariables = [
     parse: int(1, 100_000),
     description: 'Activities (emails, tasks, database reads and writes) the worker runs at once',
   }),
+  v('WORKER_METRICS_PORT', 'workerMetricsPort', {
+    required: false,
+    parse: optionalInt(1, 65535),
+    description: "Port of the worker's GET /metrics on HOST (ADMIN_TOKEN as bearer); unset: none",
+  }),
   v('LOG_LEVEL', 'logLevel', {
     required: false,
     default: 'info',
@@ -270,6 +281,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const { healthGreen, healthRed, ...settings } = parseVariables(configVariables, env, problems);
   const healthThresholds = healthThresholdsOf({ healthGreen, healthRed }, problems);
   checkWorkerLimits(settings, problems);
+  if (settings.workerMetricsPort !== undefined && !settings.adminToken)
+    problems.push('WORKER_METRICS_PORT needs ADMIN_TOKEN (the bearer token its /metrics requires)');
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...settings, healthThresholds } as Config;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { meterMongo, mongoMonitoring } from './metrics.js';
 import { watchServerMonitor } from './mongo-monitor-watchdog.js';
 import {
   MongoBulkWriteError,
@@ -34,7 +35,9 @@ export async function connectMongo(uri: string, dbName: string, log?: Logger): P
     connectTimeoutMS,
     heartbeatFrequencyMS,
     maxPoolSize: 50,
+    ...mongoMonitoring,
   });
+  meterMongo(client);
   await client.connect();
   const stopWatching = watchServerMonitor(client, {
     stallMs: connectTimeoutMS + heartbeatFrequencyMS + 5_000,

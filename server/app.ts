@@ -20,9 +20,11 @@ import {
 } from '../kpis/index.js';
 import { ApiError, errorBody } from './errors.js';
 import errorHandler from './plugins/error-handler.js';
+import httpMetrics from './plugins/metrics.js';
 import platform from './plugins/platform.js';
 import { createValidatorCompiler } from './plugins/validation.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { apiRoutes } from './routes/index.js';
 
 /** The KPI rollups kept up to date as data arrives (kpis/). */
@@ -146,10 +148,12 @@ export async function buildApp(
   app.setValidatorCompiler(createValidatorCompiler());
 
   await app.register(errorHandler);
+  await app.register(httpMetrics);
   await app.register(platform, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
   await app.register(healthRoutes, {
     checks: { mongodb: () => pingMongo(deps.db), temporal: () => pingTemporal(deps.temporal) },
   });
+  await app.register(metricsRoutes, { db: deps.db, adminToken: deps.config.adminToken });
   await app.register(apiRoutes, { prefix: '/v1', deps: resolveDeps(deps) });
   return app;
 }

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { ensureIndexes } from '../lib/collections.js';
+import { temporalInterceptors } from '../lib/metrics.js';
 import { connectMongo } from '../lib/mongo.js';
 import { createEngine } from '../engine/index.js';
 import { buildApp } from './app.js';
@@ -16,7 +17,11 @@ async function main() {
   // The indexes of lib/collections.ts, before the API serves anything (unique emails and
   // playbook versions are enforced by them).
   await ensureIndexes(mongo.db);
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  // Metered: every gRPC call to Temporal is counted by method for /metrics (lib/metrics.ts).
+  const connection = await Connection.connect({
+    address: config.temporalAddress,
+    interceptors: temporalInterceptors(),
+  });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const engine = createEngine({
     db: mongo.db,

@@ -10,6 +10,7 @@ import { createEngine } from '../engine/index.js';
 import nodemailer from 'nodemailer';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { serveMetrics } from '../lib/metrics.js';
 import { connectMongo } from '../lib/mongo.js';
 import { ensureSearchAttributes } from '../lib/search-attributes.js';
 import { createWorkerActivities } from './activities.js';
@@ -64,6 +65,17 @@ async function main() {
       ),
   );
 
+  // GET /metrics (its MongoDB commands, process figures) when WORKER_METRICS_PORT is set;
+  // loadConfig refuses that port without an ADMIN_TOKEN to protect it.
+  const metricsServer =
+    config.workerMetricsPort !== undefined && config.adminToken
+      ? await serveMetrics({
+          port: config.workerMetricsPort,
+          host: config.host,
+          adminToken: config.adminToken,
+        })
+      : undefined;
+
   // Worker.run() drains in-flight tasks when shutdown() is called: SIGINT/SIGTERM are handled by the SDK.
   log.info(
     {
@@ -76,6 +88,7 @@ async function main() {
     'worker started',
   );
   await worker.run();
+  await metricsServer?.close();
   await connection.close();
   await mongo.close();
   mailer.close();
