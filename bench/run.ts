@@ -13,6 +13,7 @@ import { fasterFerretdbBackend, ferretdbPath } from '../lib/stack-mongo.js';
 import { postgresBinDir } from '../lib/stack-postgres.js';
 import { temporalCliPath } from '../lib/stack-temporal.js';
 import { api } from './api.js';
+import { counts } from './counts.js';
 import { ingest } from './ingest.js';
 import { interpreter } from './interpreter.js';
 import { kpis } from './kpis.js';
@@ -20,7 +21,7 @@ import { memory } from './memory.js';
 import { root, type Figure, type Scenario } from './support.js';
 import { table } from './table.js';
 
-const scenarios: Scenario[] = [ingest, interpreter, api, kpis, memory];
+const scenarios: Scenario[] = [ingest, interpreter, api, kpis, memory, counts];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
