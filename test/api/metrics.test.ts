@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lib/config.js';
 import { metrics, serveMetrics, totalsBy, temporalInterceptors } from '../../lib/metrics.js';
 import { connectMongo, type Mongo } from '../../lib/mongo.js';
 import { uniqueName } from '../harness/names.js';
@@ -154,6 +155,26 @@ describe('GET /metrics', () => {
 });
 
 describe("the worker's /metrics listener (serveMetrics)", () => {
+  const env = {
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    MONGODB_URI: 'mongodb://127.0.0.1:27017',
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+  };
+
+  it('is off by default, and WORKER_METRICS_PORT is refused without an ADMIN_TOKEN to protect it', () => {
+    expect(loadConfig(env).workerMetricsPort).toBeUndefined();
+    expect(loadConfig({ ...env, WORKER_METRICS_PORT: '9464', ADMIN_TOKEN: 'rt_x' }).workerMetricsPort).toBe(
+      9464,
+    );
+    expect(() => loadConfig({ ...env, WORKER_METRICS_PORT: '9464' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, WORKER_METRICS_PORT: '9464' })).toThrow(
+      /WORKER_METRICS_PORT needs ADMIN_TOKEN/,
+    );
+    expect(() => loadConfig({ ...env, WORKER_METRICS_PORT: 'x', ADMIN_TOKEN: 'rt_x' })).toThrow(
+      /WORKER_METRICS_PORT must be a whole number/,
+    );
+  });
+
   it('answers the registry to the ADMIN_TOKEN bearer only, and nothing but GET /metrics', async () => {
     const server = await serveMetrics({ port: 0, host: '127.0.0.1', adminToken: 'rt_worker_metrics' });
     try {
