@@ -153,7 +153,7 @@ export async function buildApp(
   await app.register(healthRoutes, {
     checks: { mongodb: () => pingMongo(deps.db), temporal: () => pingTemporal(deps.temporal) },
   });
-  await app.register(metricsRoutes, { db: deps.db, adminToken: deps.config.adminToken });
+  await app.register(metricsRoutes, { db: deps.db, config: deps.config });
   await app.register(apiRoutes, { prefix: '/v1', deps: resolveDeps(deps) });
   return app;
 }
