@@ -4,8 +4,9 @@
  * never by a string; `ensureIndexes(db)` creates the indexes declared here, once at the API's
  * start (server/main.ts), not while routes register.
  *
- * Few secondary indexes on purpose: most reads are by `_id`, and on FerretDB 1.24 only `_id`
- * equality is served by an index anyway (see kpis/journal.ts); an index costs every write.
+ * One index per query that is not by `_id` and may meet many documents (each named beside its
+ * declaration), none else: an index costs every write. FerretDB 1.24 on PostgreSQL serves none
+ * of them by itself; lib/stack-postgres.ts adds what serves their equality fields there.
  */
 import type { Collection, Db, Document, IndexSpecification } from 'mongodb';
 import type {
@@ -35,8 +36,15 @@ import type {
   UserDoc,
 } from './documents.js';
 
+/**
+ * An index, in the order MongoDB reads it best (equality, sort, range): the fields a query
+ * matches by equality first, then the sort the list reads in. `equal` is also what FerretDB on
+ * PostgreSQL needs an expression index for (lib/stack-postgres.ts, `postgresIndexFields`): it
+ * pushes an equality down as `_jsonb->'field' @> value` and nothing else.
+ */
 export interface IndexDeclaration {
-  key: Record<string, 1 | -1>;
+  equal: string[];
+  sort?: Record<string, 1 | -1>;
   name?: string;
   unique?: boolean;
 }
@@ -53,48 +61,76 @@ const declare = <T extends Document>(name: string, indexes: IndexDeclaration[] =
   indexes,
 });
 
+/** An index of equality fields alone (a look-up, not a list). */
+const equal = (...fields: string[]): IndexDeclaration => ({ equal: fields });
+
 /**
- * The indexes that serve the API's lists (server/repositories/) end in `_id: 1`, the tie-break
- * of every list's sort: MongoDB serves the sort `{ due: 1, _id: 1 }` from an index only if the
- * index holds both keys in that order.
+ * The index of a list (server/repositories/): its equality fields, then its sort, ending in
+ * `_id: 1`, the tie-break of every list's sort: MongoDB serves the sort `{ due: 1, _id: 1 }`
+ * from an index only if the index holds both keys in that order.
  */
-const sorted = (key: Record<string, 1 | -1>): IndexDeclaration => ({ key: { ...key, _id: 1 } });
+const list = (fields: string[], sort: Record<string, 1 | -1> = {}): IndexDeclaration => ({
+  equal: fields,
+  sort: { ...sort, _id: 1 },
+});
 
 /** Newest first per account: what the account timeline (server/repositories/timeline.ts) reads. */
-const newestFirst = (field: string): IndexDeclaration => sorted({ accountId: 1, [field]: -1 });
+const newestFirst = (field: string): IndexDeclaration => list(['accountId'], { [field]: -1 });
 
 const declarations = {
-  accounts: declare<AccountDoc>('accounts', [sorted({ csm: 1 }), sorted({ segment: 1 })]),
+  accounts: declare<AccountDoc>('accounts', [
+    /** A CSM's accounts (accountIdsOwnedBy, the account list by csm), by id. */
+    list(['csm']),
+    list(['segment']),
+    /** The renewal scan (engine/renewal-scan.ts): a window of renewal dates. */
+    { equal: [], sort: { renewalAt: 1 } },
+  ]),
   users: declare<UserDoc>('users', [
-    { key: { email: 1 }, unique: true },
-    { key: { tokenHash: 1 }, unique: true },
+    { equal: ['email'], unique: true },
+    /** Every request's token look-up (server/plugins/auth.ts). */
+    { equal: ['tokenHash'], unique: true },
   ]),
   idempotencyKeys: declare<IdempotencyDoc>('idempotencyKeys'),
 
   playbooks: declare<PlaybookIndexDoc>('playbooks'),
-  /** Unique indexes decide concurrent publishes (catalog/playbook-store.ts). */
+  /** Unique indexes decide concurrent publishes (catalog/playbook-store.ts); they serve its reads too. */
   playbookVersions: declare<PlaybookVersionDoc>('playbookVersions', [
-    { key: { playbookId: 1, version: 1 }, name: 'playbook_version', unique: true },
-    { key: { playbookId: 1, hash: 1 }, name: 'playbook_hash', unique: true },
+    { equal: ['playbookId'], sort: { version: 1 }, name: 'playbook_version', unique: true },
+    { equal: ['playbookId', 'hash'], name: 'playbook_hash', unique: true },
   ]),
 
   runs: declare<RunDoc>('runs', [
+    /** An account's runs, or a CSM's accounts' (`$in`), newest first; the timeline's starts. */
     newestFirst('startedAt'),
+    /** The timeline's ends. */
     newestFirst('endedAt'),
-    /** An admin's run list, every account. */
-    sorted({ startedAt: -1 }),
+    /** An admin's run list, every account; the KPIs' runs of a period. */
+    list([], { startedAt: -1 }),
+    /** The live runs of a batch's accounts (ingest's signals). */
+    equal('accountId', 'status'),
+    /** The last end of an account's run of a playbook (cooldowns, engine/cooldown.ts). */
+    { equal: ['accountId', 'playbookId'], sort: { endedAt: -1 } },
   ]),
-  enrolments: declare<EnrolmentDoc>('enrolments'),
+  enrolments: declare<EnrolmentDoc>('enrolments', [
+    /** The enrolments of a batch's accounts (ingest). */
+    equal('accountId'),
+    /** The runs a retire cancels (engine/run-control.ts). */
+    equal('playbookId'),
+  ]),
   triggerClaims: declare<TriggerClaimDoc>('triggerClaims'),
   tasks: declare<TaskDoc>('tasks', [
     /** A CSM's task list, by status and whole; an account's; an admin's, every assignee. */
-    sorted({ assignee: 1, status: 1, due: 1 }),
-    sorted({ assignee: 1, due: 1 }),
-    sorted({ accountId: 1, due: 1 }),
-    sorted({ due: 1 }),
+    list(['assignee', 'status'], { due: 1 }),
+    list(['assignee'], { due: 1 }),
+    list(['accountId'], { due: 1 }),
+    list([], { due: 1 }),
     newestFirst('createdAt'),
     newestFirst('completedAt'),
     newestFirst('cancelledAt'),
+    /** The open tasks a run's end cancels (activities/run-records.ts). */
+    equal('runId'),
+    /** Completions not yet delivered to their run (engine/task-completion.ts). */
+    equal('pendingDelivery'),
   ]),
   /** Completed or cancelled, whichever was inserted first (lib/task-decisions.ts). */
   taskDecisions: declare<TaskDecisionDoc>('taskDecisions'),
@@ -103,7 +139,7 @@ const declarations = {
   emails: declare<EmailDoc>('emails', [
     newestFirst('createdAt'),
     /** An admin's email log, every account. */
-    sorted({ createdAt: -1 }),
+    list([], { createdAt: -1 }),
   ]),
   emailDeliveries: declare<EmailDeliveryDoc>('emailDeliveries'),
   suppressions: declare<SuppressionDoc>('suppressions'),
@@ -160,6 +196,11 @@ export const collectionNames: { readonly [K in CollectionKey]: string } = Object
 export const indexDeclarations: ReadonlyArray<{ collection: string; index: IndexDeclaration }> =
   Object.values(declarations).flatMap((d) => d.indexes.map((index) => ({ collection: d.name, index })));
 
+/** The MongoDB key of a declaration: its equality fields, then its sort. */
+export function indexKey(index: IndexDeclaration): Record<string, 1 | -1> {
+  return { ...Object.fromEntries(index.equal.map((field) => [field, 1 as const])), ...index.sort };
+}
+
 /**
  * Creates every declared index; an index that exists already is left as it is. One index per
  * command: FerretDB 1.24 drops the connection when a multi-index createIndexes names indexes
@@ -167,7 +208,7 @@ export const indexDeclarations: ReadonlyArray<{ collection: string; index: Index
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   for (const { collection, index } of indexDeclarations) {
-    await db.collection(collection).createIndex(index.key as IndexSpecification, {
+    await db.collection(collection).createIndex(indexKey(index) as IndexSpecification, {
       ...(index.name ? { name: index.name } : {}),
       ...(index.unique ? { unique: true } : {}),
     });

@@ -18,6 +18,8 @@ export interface MongoServer {
   kind: 'external' | 'mongod' | 'ferretdb' | 'mongodb-memory-server';
   /** FerretDB's storage. */
   backend?: FerretdbBackend;
+  /** FerretDB's PostgreSQL cluster, when we started one (backend 'postgresql'). */
+  postgresUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -161,6 +163,7 @@ async function startFerretdbOnPostgres(options: MongoOptions, timeoutMs: number)
     return {
       ...ferretdb,
       backend: 'postgresql',
+      postgresUrl: postgres.url,
       stop: async () => {
         await ferretdb.stop();
         await postgres.stop();

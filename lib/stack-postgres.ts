@@ -7,10 +7,12 @@
  *
  * FerretDB 1.24 pushes an equality down as jsonb containment, `_jsonb->'_id' @> '"x"'`, which
  * the btree index it makes on `_jsonb->'_id'` cannot serve: every find by `_id` scans its table
- * (12.6 ms on 10,000 accounts, growing with the table). The cluster therefore gets an event
- * trigger that gives every table FerretDB creates a GIN index on `_jsonb->'_id'`, which serves
- * `@>` (0.1 ms), and plans each statement with its values (`plan_cache_mode`): FerretDB sends
- * the key as a parameter, and a generic plan for `_jsonb->$1` matches no index.
+ * (12.6 ms on 10,000 accounts, growing with the table), and so does every other equality (a
+ * CSM's tasks by `assignee`). The cluster therefore runs `postgresIndexSql` at its start, which
+ * gives every table FerretDB creates a GIN index on `_jsonb->'_id'`, which serves `@>` (0.1 ms),
+ * and one on each field the declared indexes match by equality; and it plans each statement with
+ * its values (`plan_cache_mode`): FerretDB sends the key as a parameter, and a generic plan for
+ * `_jsonb->$1` matches no index.
  *
  * PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
  */
@@ -18,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { indexDeclarations } from './collections.js';
 import { freePort } from './free-port.js';
 import { spawnServer, waitUntilReady, type ServerProcess } from './stack-process.js';
 
@@ -118,7 +121,7 @@ export async function startPostgres(dir: string, timeoutMs = 60_000): Promise<Po
       'ON_ERROR_STOP=1',
       '-q',
       '-c',
-      idIndexTrigger,
+      postgresIndexSql(),
     ]);
     execFileSync(psql, psqlArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
@@ -128,20 +131,110 @@ export async function startPostgres(dir: string, timeoutMs = 60_000): Promise<Po
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: () => server.stop() };
 }
 
-/** A GIN index on `_jsonb->'_id'` for every new table with FerretDB's `_jsonb` column. */
-const idIndexTrigger = `
-CREATE OR REPLACE FUNCTION retain_index_id() RETURNS event_trigger LANGUAGE plpgsql AS $$
+/**
+ * The jsonb paths FerretDB needs a GIN index on, per collection: every field a declared index
+ * (lib/collections.ts) matches by equality (`_id`, which every table gets, aside). FerretDB
+ * sends a top-level field as `_jsonb->'field'` and a dotted one as `_jsonb#>'{a,b}'`; the
+ * index's expression must be the same for the planner to use it.
+ */
+export function postgresIndexFields(): Array<{ collection: string; field: string; expression: string }> {
+  const wanted = new Map<string, Set<string>>();
+  for (const { collection, index } of indexDeclarations) {
+    const fields = wanted.get(collection) ?? new Set<string>();
+    for (const field of index.equal) if (field !== '_id') fields.add(field);
+    wanted.set(collection, fields);
+  }
+  return [...wanted].flatMap(([collection, fields]) =>
+    [...fields].map((field) => ({ collection, field, expression: jsonbPath(field) })),
+  );
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** `_jsonb->'field'`, or `_jsonb#>'{a,b}'` for a dotted path, as FerretDB 1.24 writes it. */
+function jsonbPath(field: string): string {
+  const parts = field.split('.');
+  if (parts.length === 1) return `_jsonb->${sqlString(field)}`;
+  return `_jsonb#>${sqlString(`{${parts.map((p) => `"${p.replace(/["\\]/g, '\\$&')}"`).join(',')}}`)}`;
+}
+
+/**
+ * The SQL that makes FerretDB 1.24's equalities index-served on a PostgreSQL cluster, for
+ * every FerretDB database in it, now and later; idempotent. The bench's and the tests' cluster
+ * runs it at start; on a production cluster an operator runs it once (`retain indexes
+ * --postgres-sql | psql "$URL"`, README) and again after an upgrade that declares new indexes.
+ *
+ * FerretDB keeps, per database (a schema), a table `_ferretdb_database_metadata` with one row
+ * per collection, `{ _id: <collection>, table: <its table> }`, inserted just after it creates
+ * the table. `retain_index_collection` gives a collection's table a GIN index on `_jsonb->'_id'`
+ * and on each of its equality fields (postgresIndexFields): jsonb containment, `@>`, is what
+ * FerretDB sends, and a GIN index serves it (the btree indexes FerretDB makes do not). A row
+ * trigger on every metadata table calls it for each new collection (an event trigger attaches
+ * it to the metadata table of each new database); the last block does the same for the
+ * databases and collections already there. An index it cannot make is a warning, never a
+ * failed collection create.
+ */
+export function postgresIndexSql(): string {
+  const wanted = [{ collection: null, field: '_id', expression: jsonbPath('_id') }, ...postgresIndexFields()]
+    .map(({ collection, field, expression }) => {
+      const slug = field.replace(/[^A-Za-z0-9]/g, '_').toLowerCase();
+      return `(${collection === null ? 'NULL' : sqlString(collection)}, ${sqlString(slug)}, ${sqlString(expression)})`;
+    })
+    .join(',\n      ');
+  return `
+SET client_min_messages = warning;
+CREATE OR REPLACE FUNCTION retain_index_collection(schema_name text, collection_name text, table_name text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE wanted record;
+BEGIN
+  FOR wanted IN SELECT w.slug, w.expression FROM (VALUES
+      ${wanted}
+    ) AS w (collection, slug, expression) WHERE w.collection IS NULL OR w.collection = collection_name LOOP
+    BEGIN
+      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((%s))',
+        left(table_name, 40) || '_' || left(wanted.slug, 14) || '_' || left(md5(wanted.expression), 4) || '_gin',
+        schema_name, table_name, wanted.expression);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'retain: no index on %.% (%): %', schema_name, table_name, wanted.expression, SQLERRM;
+    END;
+  END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION retain_index_new_collection() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM retain_index_collection(TG_TABLE_SCHEMA, NEW._jsonb->>'_id', NEW._jsonb->>'table');
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION retain_watch_metadata(schema_name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('DROP TRIGGER IF EXISTS retain_index_new_collection ON %I._ferretdb_database_metadata', schema_name);
+  EXECUTE format('CREATE TRIGGER retain_index_new_collection AFTER INSERT ON %I._ferretdb_database_metadata FOR EACH ROW EXECUTE FUNCTION retain_index_new_collection()', schema_name);
+END $$;
+
+CREATE OR REPLACE FUNCTION retain_watch_new_database() RETURNS event_trigger LANGUAGE plpgsql AS $$
 DECLARE created record;
 BEGIN
-  FOR created IN SELECT objid, object_identity FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
-    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = created.objid AND attname = '_jsonb' AND NOT attisdropped) THEN
-      EXECUTE format('CREATE INDEX ON %s USING gin ((_jsonb->''_id''))', created.object_identity);
-    END IF;
+  FOR created IN SELECT n.nspname FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE d.command_tag = 'CREATE TABLE' AND d.object_type = 'table' AND c.relname = '_ferretdb_database_metadata' LOOP
+    PERFORM retain_watch_metadata(created.nspname);
   END LOOP;
 END $$;
 DROP EVENT TRIGGER IF EXISTS retain_index_id;
-CREATE EVENT TRIGGER retain_index_id ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION retain_index_id();
+DROP EVENT TRIGGER IF EXISTS retain_watch_new_database;
+CREATE EVENT TRIGGER retain_watch_new_database ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION retain_watch_new_database();
+
+DO $$
+DECLARE db record; coll record;
+BEGIN
+  FOR db IN SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = '_ferretdb_database_metadata' AND c.relkind = 'r' LOOP
+    PERFORM retain_watch_metadata(db.nspname);
+    FOR coll IN EXECUTE format('SELECT _jsonb->>''_id'' AS name, _jsonb->>''table'' AS tbl FROM %I._ferretdb_database_metadata', db.nspname) LOOP
+      PERFORM retain_index_collection(db.nspname, coll.name, coll.tbl);
+    END LOOP;
+  END LOOP;
+END $$;
 `;
+}
 
 function isReady(bin: string, port: number): boolean {
   try {
