@@ -1,14 +1,14 @@
 /**
- * The run's own record in MongoDB: status, current step, audit trail and outcome. Created by an
- * insert keyed by run id, so a retried start finds the record it wrote instead of duplicating
- * it; then updated in place, with the audit's stored length saying where a retried append
- * starts, so it adds nothing twice.
+ * The run's own record in MongoDB: status, current step and outcome, created by an insert keyed
+ * by run id, so a retried start finds the record it wrote instead of duplicating it. Its audit
+ * trail goes to `runAudit`, one insert-only document per entry keyed by run and sequence
+ * number, so a retried or overlapping batch stores each entry once.
  */
 import type { AuditEntry, RunExecution, RunInput } from '../workflows/contract.js';
 import { collections } from '../lib/collections.js';
-import type { OutcomeDoc } from '../lib/documents.js';
-import { stepRecordId } from '../lib/ids.js';
-import { insertIfAbsent } from '../lib/mongo.js';
+import type { OutcomeDoc, RunAuditDoc } from '../lib/documents.js';
+import { runAuditId, stepRecordId } from '../lib/ids.js';
+import { insertIfAbsent, isOnlyDuplicateKeys } from '../lib/mongo.js';
 import { cancelOpenTasks } from '../lib/task-decisions.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -35,7 +35,7 @@ export interface RunEnd extends RunRef {
 }
 
 export function createRunRecordActivities({ db }: ActivityDeps) {
-  const { outcomes, runs } = collections(db);
+  const { outcomes, runs, runAudit } = collections(db);
 
   return {
     async recordRunStarted({
@@ -65,26 +65,31 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
     },
 
     /**
-     * Appends the part of the batch not stored yet. A batch can overlap one stored before (a
-     * retried activity, or one the workflow stopped waiting for when the run ended), so
-     * `auditLength` says where the stored trail ends and only the entries after it are pushed.
+     * Stores the batch's entries in `runAudit`, each keyed by run and position: an entry a
+     * retried or overlapping batch stored before is refused as a duplicate and left as it is.
+     * The run's record keeps its current step and the trail's stored length.
      */
     async appendAudit({ runId, from, entries, currentStep }: AuditBatch): Promise<void> {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const doc = await runs.findOne({ _id: runId }, { projection: { auditLength: 1 } });
-        const stored = doc?.auditLength ?? 0;
-        // A gap would mean an earlier batch is missing; the workflow never sends one (it only
-        // advances after a stored batch), so there is nothing sound to append.
-        if (stored < from) return;
-        const fresh = entries.slice(stored - from).map((e) => ({ ...e, at: new Date(e.at) }));
-        if (fresh.length === 0) return;
-        const result = await runs.updateOne(
-          { _id: runId, auditLength: stored },
-          { $push: { audit: { $each: fresh } }, $set: { currentStep, auditLength: stored + fresh.length } },
-        );
-        if (result.matchedCount === 1) return;
+      if (entries.length === 0) return;
+      const docs: RunAuditDoc[] = entries.map((e, i) => ({
+        _id: runAuditId(runId, from + i),
+        runId,
+        seq: from + i,
+        at: new Date(e.at),
+        step: e.step,
+        kind: e.kind,
+        event: e.event,
+        detail: e.detail,
+      }));
+      try {
+        await runAudit.insertMany(docs, { ordered: false });
+      } catch (err) {
+        if (!isOnlyDuplicateKeys(err)) throw err;
       }
-      throw new Error(`audit of run ${runId}: concurrent appends kept colliding; retrying`);
+      await runs.updateOne(
+        { _id: runId },
+        { $set: { currentStep }, $max: { auditLength: from + entries.length } },
+      );
     },
 
     /** Ends the run: its record, the outcome, and every task it left open (cancelled). */

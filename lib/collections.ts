@@ -27,6 +27,7 @@ import type {
   OutcomeDoc,
   PlaybookIndexDoc,
   PlaybookVersionDoc,
+  RunAuditDoc,
   RunDoc,
   SelfCheckDoc,
   SuppressionDoc,
@@ -117,6 +118,8 @@ const declarations = {
     /** The runs a retire cancels (engine/run-control.ts). */
     equal('playbookId'),
   ]),
+  /** A run's audit trail, one document per entry; a run's page of it by sequence number. */
+  runAudit: declare<RunAuditDoc>('runAudit', [{ equal: ['runId'], sort: { seq: 1 } }]),
   triggerClaims: declare<TriggerClaimDoc>('triggerClaims'),
   tasks: declare<TaskDoc>('tasks', [
     /** A CSM's task list, by status and whole; an account's; an admin's, every assignee. */

@@ -112,20 +112,39 @@ export interface RunIdentity {
   control: boolean;
 }
 
+/** One entry of a run's audit trail as stored. */
+export interface StoredAuditEntry {
+  at: Date;
+  step: string | null;
+  kind: string;
+  event: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * One audit entry of a run, in `runAudit`: written once (insert-only), keyed by run and
+ * sequence number (runAuditId), so a retried write finds its own entry.
+ */
+export interface RunAuditDoc extends StoredAuditEntry {
+  /** `<runId>:<seq, 9 digits>`: runAuditId in lib/ids.ts. */
+  _id: string;
+  runId: string;
+  /** Position in the run's trail, from 0. */
+  seq: number;
+}
+
 export interface RunDoc extends RunIdentity {
   status: 'running' | 'completed' | 'cancelled' | 'failed';
   currentStep: string | null;
   outcome: string | null;
   goalReached: boolean | null;
   trigger: Record<string, unknown>;
-  audit: Array<{
-    at: Date;
-    step: string | null;
-    kind: string;
-    event: string;
-    detail: Record<string, unknown>;
-  }>;
-  /** How many audit entries are stored: the compare-and-set of a concurrent append. */
+  /**
+   * The audit trail of runs recorded before `runAudit` existed; empty for later runs, whose
+   * entries are in `runAudit`.
+   */
+  audit: StoredAuditEntry[];
+  /** How many audit entries are stored (in `audit` or in `runAudit`). */
   auditLength?: number;
   startedAt: Date;
   endedAt?: Date;

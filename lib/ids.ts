@@ -19,3 +19,8 @@ export function stepRecordId(kind: StepRecordKind, runId: string, stepId: string
 export function taskIdFor(runId: string, stepId: string): string {
   return stepRecordId('task', runId, stepId);
 }
+
+/** A run's audit entry number `seq` (runAudit): in trail order when sorted as text. */
+export function runAuditId(runId: string, seq: number): string {
+  return `${runId}:${String(seq).padStart(9, '0')}`;
+}

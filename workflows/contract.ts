@@ -4,7 +4,8 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Playbook, TriggerOn } from '../language/schema.js';
-import type { HealthView } from '../language/context.js';
+import type { AccountView, HealthView, StepView } from '../language/context.js';
+import type { JsonPath } from '../language/locate.js';
 
 /**
  * One live run per account and playbook: Temporal refuses a second start with the same id.
@@ -56,6 +57,51 @@ export interface RunInput {
    * dates, the goal's window and its daily re-check) is divided by this. Absent: real time.
    */
   timeScale?: number;
+  /**
+   * Continue as new once the history is longer than this many events (and Temporal has not
+   * suggested it sooner); default `defaultContinueAfterEvents`. Tests set it low.
+   */
+  continueAfterEvents?: number;
+  /** Set by the run itself when it continues as new: where it was and what it knew. */
+  continued?: RunContinuation;
+}
+
+/** A run continues as new past this many history events unless its input says otherwise. */
+export const defaultContinueAfterEvents = 5_000;
+
+/** Where a run was blocked when it continued as new. */
+export type BlockedAt =
+  /** In a `wait` or `waitFor` step (its path in the step tree), until an absolute time. */
+  | { kind: 'step'; path: JsonPath; until: number; eventsSince?: number }
+  /** Steps done (or a control run): observing the goal until its window ends. */
+  | { kind: 'observe' };
+
+/**
+ * The whole state of a run carried into its next execution: its place in the step tree, step
+ * outcomes, the goal window's end, what the signals said, the audit's position. Times are
+ * absolute (epoch ms), so what remains of a wait is the same whenever the next run starts.
+ */
+export interface RunContinuation {
+  at: BlockedAt;
+  /** ISO time the run's first execution started. */
+  startedAt: string;
+  steps: Record<string, StepView>;
+  account: AccountView | null;
+  health: HealthView;
+  previous: HealthView;
+  /** Events a blocked `waitFor` has not looked at yet, and the last sequence number given. */
+  events: Array<AccountEventSignal & { seq: number }>;
+  eventSeq: number;
+  refreshWanted: boolean;
+  /** Epoch ms the goal's window ends, if it has one. */
+  windowEndsAt: number | null;
+  lastOutcome: string | null;
+  /** The audit's last entries (every one not persisted yet among them) and their position. */
+  audit: AuditEntry[];
+  auditBase: number;
+  persisted: number;
+  /** How many times the run continued as new before this execution. */
+  continuations: number;
 }
 
 /** A playbook duration in milliseconds of this run's time (see RunInput.timeScale). */

@@ -14,7 +14,7 @@ import {
 import { stepKind, type Step } from '../language/schema.js';
 import { durationMs } from '../language/durations.js';
 import { activities } from './activities-proxy.js';
-import { runDurationMs } from './contract.js';
+import { runDurationMs, type BlockedAt } from './contract.js';
 import type { JsonPath } from '../language/locate.js';
 import { branchPath, stepIdAt } from '../language/step-tree.js';
 import type { RunState } from './run-state.js';
@@ -29,8 +29,20 @@ export class RunStop extends Error {
   }
 }
 
+type BlockedInStep = Extract<BlockedAt, { kind: 'step' }>;
+
+/** Whether `path` is `within` itself or one of its ancestors in the step tree. */
+function leadsTo(path: JsonPath, within: JsonPath): boolean {
+  return path.length <= within.length && path.every((segment, i) => within[i] === segment);
+}
+
 export class Interpreter {
   lastOutcome: string | null = null;
+  /**
+   * Set when the run continued as new blocked in a step: the walk goes straight down to that
+   * step (entering the branches it took, without deciding again) and goes on from there.
+   */
+  private resuming: BlockedInStep | null = null;
 
   constructor(
     private readonly run: RunState,
@@ -64,8 +76,16 @@ export class Interpreter {
     };
   }
 
+  /** Runs the steps from where a continued run was blocked (RunContinuation.at). */
+  async resume(at: BlockedInStep, steps: Step[], path: JsonPath): Promise<void> {
+    this.resuming = at;
+    await this.runSteps(steps, path);
+  }
+
   async runSteps(steps: Step[], path: JsonPath): Promise<void> {
-    for (let i = 0; i < steps.length; i++) {
+    const resuming = this.resuming;
+    const first = resuming && leadsTo(path, resuming.path) ? Number(resuming.path[path.length]) : 0;
+    for (let i = first; i < steps.length; i++) {
       const step = steps[i];
       const here = [...path, i];
       const id = stepIdAt(step, here);
@@ -88,6 +108,8 @@ export class Interpreter {
   }
 
   private async runStep(step: Step, id: string, path: JsonPath): Promise<void> {
+    const resuming = this.resuming;
+    if (resuming && leadsTo(path, resuming.path)) return this.resumeStep(step, id, path, resuming);
     const kind = stepKind(step);
     const at = () => this.now();
     if ('email' in step) {
@@ -126,7 +148,8 @@ export class Interpreter {
     } else if ('wait' in step) {
       this.run.record(at(), id, kind, 'waiting', { for: step.wait });
       await this.beforeBlocking();
-      await sleep(this.ms(step.wait));
+      const ms = this.ms(step.wait);
+      await this.blockedIn({ kind: 'step', path, until: at().getTime() + ms }, () => sleep(ms));
       this.run.setStep(id, 'done');
     } else if ('waitFor' in step) {
       await this.waitFor(step.waitFor, id, path);
@@ -207,33 +230,47 @@ export class Interpreter {
     id: string,
     path: JsonPath,
   ): Promise<void> {
-    const kind = 'waitFor';
     const timeout = this.ms(spec.timeout);
     this.run.record(
       this.now(),
       id,
-      kind,
+      'waitFor',
       'waiting',
       spec.task ? { task: spec.task, timeout: spec.timeout } : { event: spec.event, timeout: spec.timeout },
     );
     // An event that arrives while the run stores that it waits must release it: count from here.
     const seqAtWait = this.run.lastEventSeq;
     await this.beforeBlocking();
-    let arrived: boolean;
-    if (spec.task) {
-      const target = spec.task;
-      arrived = await condition(
-        () => ['completed', 'cancelled'].includes(this.run.steps[target]?.status ?? ''),
-        timeout,
-      );
-    } else {
+    const until = this.now().getTime() + timeout;
+    let since: number | undefined;
+    if (!spec.task) {
       // Runs recorded before the fix read the sequence after storing; replay keeps their reading.
-      const since = patched('waitfor-event-since-wait') ? seqAtWait : this.run.lastEventSeq;
-      arrived = await condition(
-        () => this.run.events.some((e) => e.seq > since && e.name === spec.event),
-        timeout,
-      );
+      since = patched('waitfor-event-since-wait') ? seqAtWait : this.run.lastEventSeq;
     }
+    const blocked: BlockedInStep = {
+      kind: 'step',
+      path,
+      until,
+      ...(since !== undefined ? { eventsSince: since } : {}),
+    };
+    const arrived = await this.blockedIn(blocked, () => condition(this.waitedFor(spec, since), timeout));
+    await this.waitedForEnd(spec, id, path, arrived);
+  }
+
+  /** What a waitFor waits for: its task done, or its event received after `since`. */
+  private waitedFor(spec: Extract<Step, { waitFor: unknown }>['waitFor'], since = 0): () => boolean {
+    const target = spec.task;
+    if (target) return () => ['completed', 'cancelled'].includes(this.run.steps[target]?.status ?? '');
+    return () => this.run.events.some((e) => e.seq > since && e.name === spec.event);
+  }
+
+  private async waitedForEnd(
+    spec: Extract<Step, { waitFor: unknown }>['waitFor'],
+    id: string,
+    path: JsonPath,
+    arrived: boolean,
+  ): Promise<void> {
+    const kind = 'waitFor';
     if (arrived) {
       const outcome = spec.task ? this.run.steps[spec.task].outcome : String(spec.event);
       this.run.setStep(id, 'done', outcome);
@@ -249,6 +286,52 @@ export class Interpreter {
     this.run.setStep(id, 'timed_out');
     this.run.record(this.now(), id, kind, 'timed_out', { timeout: spec.timeout });
     if (spec.onTimeout) await this.runSteps(spec.onTimeout, branchPath.onTimeout(path));
+  }
+
+  /** Marks the run blocked (a safe point to continue as new) while `wait` is pending. */
+  private async blockedIn<T>(at: BlockedInStep, wait: () => Promise<T>): Promise<T> {
+    this.run.blocked = at;
+    try {
+      return await wait();
+    } finally {
+      this.run.blocked = null;
+    }
+  }
+
+  /**
+   * A step on the way to where a continued run was blocked: the blocked wait or waitFor goes
+   * on until its absolute deadline; a branch step enters the branch it took before (its
+   * decision is in `steps.<id>` and the audit already) and goes on inside it.
+   */
+  private async resumeStep(step: Step, id: string, path: JsonPath, at: BlockedInStep): Promise<void> {
+    const remaining = () => at.until - this.now().getTime();
+    if (at.path.length === path.length) {
+      this.resuming = null;
+      if ('wait' in step) {
+        if (remaining() > 0) await this.blockedIn(at, () => sleep(remaining()));
+        this.run.setStep(id, 'done');
+      } else if ('waitFor' in step) {
+        const waited = this.waitedFor(step.waitFor, at.eventsSince);
+        const arrived =
+          waited() || (remaining() > 0 && (await this.blockedIn(at, () => condition(waited, remaining()))));
+        await this.waitedForEnd(step.waitFor, id, path, arrived);
+      } else {
+        throw ApplicationFailure.nonRetryable(`a run cannot continue blocked in a ${stepKind(step)} step`);
+      }
+      return;
+    }
+    const branch = at.path.slice(path.length);
+    if ('if' in step && branch[0] === 'then') await this.runSteps(step.then, branchPath.then(path));
+    else if ('if' in step && branch[0] === 'else')
+      await this.runSteps(step.else ?? [], branchPath.else(path));
+    else if ('switch' in step && branch[1] === 'cases') {
+      const chosen = Number(branch[2]);
+      await this.runSteps(step.switch.cases[chosen].then, branchPath.case(path, chosen));
+    } else if ('switch' in step && branch[1] === 'default')
+      await this.runSteps(step.switch.default ?? [], branchPath.default(path));
+    else if ('waitFor' in step && branch[1] === 'onTimeout')
+      await this.runSteps(step.waitFor.onTimeout ?? [], branchPath.onTimeout(path));
+    else throw ApplicationFailure.nonRetryable(`no step at ${at.path.join('.')} to continue from`);
   }
 
   /** Re-reads the account and its health so the next decision sees current data. */

@@ -7,7 +7,9 @@ import {
   ApplicationFailure,
   CancellationScope,
   TemporalFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   patched,
   setHandler,
@@ -15,32 +17,46 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { dayMs, durationMs } from '../language/durations.js';
+import { checkExpression } from '../language/expressions.js';
 import {
   accountEvent,
   auditQuery,
   cancelRequested,
+  defaultContinueAfterEvents,
   healthChanged,
   runDurationMs,
   runIdFor,
   stateQuery,
   taskCompleted,
+  type RunContinuation,
   type RunInput,
   type RunResult,
 } from './contract.js';
 import { activities } from './activities-proxy.js';
 import { Interpreter, RunStop } from './interpreter.js';
-import { RunState } from './run-state.js';
+import { RunState, auditWindow, capText } from './run-state.js';
 import { watchGoal } from './goal-watch.js';
 
 /** A control (holdout) run with a goal but no `within` observes the goal this long. */
 const defaultObservationWindow = '90d';
 
+/** Whether the goal reads account data a health signal does not carry (then it is re-read). */
+function goalReadsMoreThanHealth(when: string | undefined): boolean {
+  if (when === undefined) return false;
+  const check = checkExpression(when);
+  return !check.ok || check.variables.some((v) => v !== 'health' && v !== 'previous');
+}
+
 export async function playbookRun(input: RunInput): Promise<RunResult> {
   const info = workflowInfo();
+  // The first run's id stays the chain's firstExecutionRunId across continue-as-new.
   const execution = { workflowId: info.workflowId, firstExecutionRunId: info.firstExecutionRunId };
   const runId = runIdFor(info.firstExecutionRunId);
   const now = () => new Date();
-  const run = new RunState(input, runId, execution, now());
+  const continued = input.continued;
+  const run = new RunState(input, runId, execution, continued ? new Date(continued.startedAt) : now());
+  if (continued) run.restore(continued);
+  const healthRefreshes = goalReadsMoreThanHealth(input.playbook.goal?.when);
 
   setHandler(auditQuery, () => run.audit);
   setHandler(stateQuery, () => run.view());
@@ -51,7 +67,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     run.onTaskCompleted(completion);
     run.record(now(), completion.stepId, 'task', 'completed', {
       outcome: completion.outcome,
-      note: completion.note,
+      note: capText(completion.note),
     });
   });
   setHandler(accountEvent, (event) => {
@@ -59,7 +75,9 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     run.record(now(), null, 'event', 'received', { name: event.name });
   });
   setHandler(healthChanged, (change) => {
-    run.onHealth(change);
+    // A goal that reads only health is decided from the signal itself, without a re-read.
+    // Runs recorded before re-read after every health change; replay keeps their re-reads.
+    run.onHealth(change, healthRefreshes || !patched('goal-health-from-signal'));
     run.record(now(), null, 'health', 'changed', {
       score: change.health.score,
       band: change.health.band,
@@ -71,20 +89,29 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   });
 
   const persistAudit = async () => {
-    const entries = run.audit.slice(run.persisted);
+    const { from, entries } = run.unpersisted();
     if (entries.length === 0) return;
-    const from = run.persisted;
     await activities.appendAudit({ runId, ...execution, from, entries, currentStep: run.currentStep });
-    // max, not +=: a batch that overlaps one still in flight is stored once (appendAudit).
-    run.persisted = Math.max(run.persisted, from + entries.length);
+    run.markPersisted(from + entries.length);
+  };
+  /** An activity the run awaits outside its steps: no continuing as new while it is in flight. */
+  const tracked = async (work: () => Promise<void>) => {
+    run.inFlight += 1;
+    try {
+      await work();
+    } finally {
+      run.inFlight -= 1;
+    }
   };
 
-  await activities.recordRunStarted({ runId, ...execution, input, startedAt: run.startedAt.toISOString() });
-  run.record(now(), null, 'trigger', input.trigger.on, {
-    ...input.trigger.seen,
-    ...(input.trigger.event ? { event: input.trigger.event.name } : {}),
-    control: input.control,
-  });
+  if (!continued) {
+    await activities.recordRunStarted({ runId, ...execution, input, startedAt: run.startedAt.toISOString() });
+    run.record(now(), null, 'trigger', input.trigger.on, {
+      ...input.trigger.seen,
+      ...(input.trigger.event ? { event: input.trigger.event.name } : {}),
+      control: input.control,
+    });
+  }
 
   const refreshAndCheckGoal = async () => {
     await interpreter.refresh();
@@ -104,6 +131,51 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     persistAudit,
   );
 
+  if (continued) interpreter.lastOutcome = continued.lastOutcome;
+
+  /**
+   * Bounds the history and the audit held in memory. At a safe point (the run blocked in a
+   * wait, a waitFor or its goal's window, no activity in flight), it persists the audit once
+   * the window's worth is waiting, and continues as new when Temporal suggests it or the
+   * history passed the run's own bound. Runs recorded before this existed replay without it.
+   */
+  const continueAfter = input.continueAfterEvents ?? defaultContinueAfterEvents;
+  const historyFull = () => {
+    const current = workflowInfo();
+    return current.continueAsNewSuggested || current.historyLength > continueAfter;
+  };
+  // Not while the watcher is about to re-read the account either (refreshWanted).
+  const safe = () =>
+    run.blocked !== null && run.inFlight === 0 && !(goal && run.refreshWanted) && !finished && !halted();
+  const superviseHistory = async () => {
+    for (;;) {
+      await condition(
+        () =>
+          finished ||
+          halted() ||
+          (safe() && (historyFull() || run.unpersisted().entries.length >= auditWindow)),
+      );
+      if (finished || halted()) return;
+      if (!patched('continue-as-new')) return;
+      if (historyFull())
+        run.record(now(), run.currentStep, 'run', 'continued', {
+          historyLength: workflowInfo().historyLength,
+          continuations: (continued?.continuations ?? 0) + 1,
+        });
+      await tracked(persistAudit);
+      if (!historyFull()) continue;
+      // Signals received so far are part of the state carried over.
+      await condition(allHandlersFinished);
+      if (!safe() || !run.blocked) continue;
+      continuation = run.snapshot(run.blocked, {
+        windowEndsAt,
+        lastOutcome: interpreter.lastOutcome,
+        continuations: (continued?.continuations ?? 0) + 1,
+      });
+      return;
+    }
+  };
+
   const goal = run.playbook.goal;
   const window = goal ? (goal.within ?? (input.control ? defaultObservationWindow : undefined)) : undefined;
   let windowPassed = false;
@@ -111,35 +183,60 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
   let finished = false;
   let stop: RunStop | null = null;
   let failure: TemporalFailure | null = null;
+  /** Set once the run is to continue as new, with the state the next execution starts from. */
+  let continuation: RunContinuation | null = null;
+  const halted = () => interrupted() || continuation !== null;
+  let windowEndsAt: number | null = continued?.windowEndsAt ?? null;
 
   try {
-    await interpreter.refresh();
-    const atStart = run.checkGoal(now());
-    if (atStart?.result)
-      run.record(now(), null, 'goal', 'reached', {
-        condition: run.playbook.goal?.when,
-        seen: atStart.seen,
-        atStart: true,
-      });
-    await persistAudit();
+    if (!continued) {
+      await interpreter.refresh();
+      const atStart = run.checkGoal(now());
+      if (atStart?.result)
+        run.record(now(), null, 'goal', 'reached', {
+          condition: run.playbook.goal?.when,
+          seen: atStart.seen,
+          atStart: true,
+        });
+      await persistAudit();
+    }
 
     if (window) {
-      // Not awaited: a timer that marks the end of the goal's window.
-      void sleep(runDurationMs(input, durationMs(window))).then(() => {
-        windowPassed = true;
-      });
+      // Not awaited: a timer that marks the end of the goal's window (absolute, so a continued
+      // run waits only for what remains of it).
+      const ms = continued ? (windowEndsAt ?? 0) - now().getTime() : runDurationMs(input, durationMs(window));
+      windowEndsAt ??= now().getTime() + ms;
+      if (ms > 0)
+        void sleep(ms).then(() => {
+          windowPassed = true;
+        });
+      else windowPassed = true;
     }
     // Runs started before the watcher existed replay without it (their histories have no marker).
     if (goal && !interrupted() && patched('goal-watch')) {
-      void watchGoal(run, refreshAndCheckGoal, () => finished || interrupted(), runDurationMs(input, dayMs));
+      void watchGoal(
+        run,
+        () => tracked(refreshAndCheckGoal),
+        // Not woken by continuing as new: its timer is left behind rather than cancelled, so
+        // the execution ends with the continue-as-new command alone.
+        () => finished || interrupted(),
+        runDurationMs(input, dayMs),
+      );
     }
 
     if (!interrupted()) {
+      void superviseHistory();
       const scope = new CancellationScope();
+      const at = continued?.at;
       // Control runs take no action: they only observe the goal.
-      const work = input.control
-        ? Promise.resolve()
-        : scope.run(() => interpreter.runSteps(run.playbook.steps, ['steps']));
+      const work =
+        input.control || at?.kind === 'observe'
+          ? Promise.resolve()
+          : scope.run(() =>
+              at?.kind === 'step'
+                ? interpreter.resume(at, run.playbook.steps, ['steps'])
+                : interpreter.runSteps(run.playbook.steps, ['steps']),
+            );
       const settled = work.then(
         () => null,
         (err) => {
@@ -148,11 +245,17 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
           throw err;
         },
       );
-      await Promise.race([settled, condition(interrupted)]);
-      if (interrupted()) scope.cancel();
-      stop = await settled;
-      // Steps done but the goal's window is still open: keep observing the goal.
-      if (!stop && window && !interrupted()) await condition(interrupted);
+      await Promise.race([settled, condition(halted)]);
+      if (!continuation) {
+        if (interrupted()) scope.cancel();
+        stop = await settled;
+        // Steps done but the goal's window is still open: keep observing the goal.
+        if (!stop && window && !interrupted()) {
+          run.blocked = { kind: 'observe' };
+          await condition(halted);
+          run.blocked = null;
+        }
+      }
     }
   } catch (err) {
     // A failure retrying cannot fix outside any step (e.g. the account was deleted): the run
@@ -160,6 +263,12 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     // caught: they fail the workflow task, which Temporal retries once the code is fixed.
     if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
     failure = err;
+  }
+
+  if (continuation) {
+    // The steps' timers and the watcher are left behind; the next execution starts them again
+    // from the absolute deadlines in `continuation`.
+    return await continueAsNew<typeof playbookRun>({ ...input, continued: continuation });
   }
 
   finished = true;

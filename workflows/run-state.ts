@@ -11,6 +11,8 @@ import { dayMs } from '../language/durations.js';
 import type {
   AccountEventSignal,
   AuditEntry,
+  BlockedAt,
+  RunContinuation,
   HealthChange,
   RunInput,
   RunExecution,
@@ -26,16 +28,36 @@ export interface Decision {
   error?: string;
 }
 
+/** Audit entries a run keeps in memory (older ones are persisted in `runAudit`). */
+export const auditWindow = 200;
+
+/** Longest text of a signal recorded in the audit (a task's note, an event's data values). */
+export const auditTextLimit = 500;
+
+/** A signal's free text as the audit records it: cut at auditTextLimit characters. */
+export function capText(text: string | undefined): string | undefined {
+  return text !== undefined && text.length > auditTextLimit ? `${text.slice(0, auditTextLimit)}…` : text;
+}
+
 export class RunState {
   readonly playbook: Playbook;
   account: AccountView | null = null;
   health: HealthView;
   previous: HealthView;
   readonly steps: Record<string, StepView> = {};
-  readonly events: Array<AccountEventSignal & { seq: number }> = [];
-  readonly audit: AuditEntry[] = [];
+  events: Array<AccountEventSignal & { seq: number }> = [];
+  /**
+   * The audit's last entries (at least auditWindow of them, and every one not persisted yet);
+   * `audit[0]` is entry number `auditBase` of the whole trail.
+   */
+  audit: AuditEntry[] = [];
+  auditBase = 0;
   /** How many audit entries are already persisted in MongoDB. */
   persisted = 0;
+  /** Where the run is blocked (a wait, a waitFor, the goal's window), null while it works. */
+  blocked: BlockedAt | null = null;
+  /** Activities the run awaits besides its steps' (the goal watcher's re-read, audit writes). */
+  inFlight = 0;
   currentStep: string | null = null;
   cancelReason: string | null = null;
   goalMet = false;
@@ -123,12 +145,39 @@ export class RunState {
     detail: Record<string, unknown> = {},
   ): void {
     this.audit.push({ at: now.toISOString(), step, kind, event, detail });
+    this.trimAudit();
   }
 
-  onHealth(change: HealthChange): void {
+  /** Entries of the whole trail recorded so far. */
+  get auditLength(): number {
+    return this.auditBase + this.audit.length;
+  }
+
+  /** The entries not persisted yet, and the trail position of the first. */
+  unpersisted(): { from: number; entries: AuditEntry[] } {
+    return { from: this.persisted, entries: this.audit.slice(this.persisted - this.auditBase) };
+  }
+
+  markPersisted(upTo: number): void {
+    // max: a batch that overlaps one still in flight is stored once (appendAudit).
+    this.persisted = Math.max(this.persisted, upTo);
+    this.trimAudit();
+  }
+
+  /** Drops the oldest persisted entries beyond the window. */
+  private trimAudit(): void {
+    const drop = Math.min(this.audit.length - auditWindow, this.persisted - this.auditBase);
+    if (drop > 0) {
+      this.audit = this.audit.slice(drop);
+      this.auditBase += drop;
+    }
+  }
+
+  /** `refresh`: whether the goal reads more than the health the signal carries. */
+  onHealth(change: HealthChange, refresh = true): void {
     this.previous = change.previous;
     this.health = change.health;
-    this.refreshWanted = true;
+    if (refresh) this.refreshWanted = true;
   }
 
   onTaskCompleted(completion: TaskCompletion): void {
@@ -154,5 +203,43 @@ export class RunState {
 
   setStep(id: string, status: StepView['status'], outcome = ''): void {
     this.steps[id] = { status, outcome };
+  }
+
+  /** Takes over what the previous execution knew (RunInput.continued). */
+  restore(c: RunContinuation): void {
+    Object.assign(this.steps, c.steps);
+    this.account = c.account;
+    this.health = c.health;
+    this.previous = c.previous;
+    this.events = c.events;
+    this.eventSeq = c.eventSeq;
+    this.refreshWanted = c.refreshWanted;
+    this.audit = c.audit;
+    this.auditBase = c.auditBase;
+    this.persisted = c.persisted;
+  }
+
+  /** The state the next execution starts from; `at`: where this one is blocked. */
+  snapshot(
+    at: BlockedAt,
+    rest: Pick<RunContinuation, 'windowEndsAt' | 'lastOutcome' | 'continuations'>,
+  ): RunContinuation {
+    // Only a blocked event waitFor looks at events received before the next execution.
+    const since = at.kind === 'step' ? at.eventsSince : undefined;
+    return {
+      at,
+      startedAt: this.startedAt.toISOString(),
+      steps: this.steps,
+      account: this.account,
+      health: this.health,
+      previous: this.previous,
+      events: since === undefined ? [] : this.events.filter((e) => e.seq > since),
+      eventSeq: this.eventSeq,
+      refreshWanted: this.refreshWanted,
+      audit: this.audit,
+      auditBase: this.auditBase,
+      persisted: this.persisted,
+      ...rest,
+    };
   }
 }

@@ -1,10 +1,10 @@
 /**
- * Runs (enrolments of an account in a playbook): start one by hand, list, read with its audit
- * trail, cancel. A CSM sees the runs of the accounts they own.
+ * Runs (enrolments of an account in a playbook): start one by hand, list, read with its latest
+ * audit entries, page through the whole trail, cancel. A CSM sees the runs of the accounts they own.
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { EnrolmentResult, RunDoc } from '../../lib/documents.js';
+import type { EnrolmentResult, RunDoc, StoredAuditEntry } from '../../lib/documents.js';
 import type { ApiDeps } from '../app.js';
 import { ApiError, conflict, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
@@ -12,7 +12,27 @@ import { mayAccess } from '../repositories/accounts.js';
 import { mapPage, pageRequest } from '../repositories/pagination.js';
 import { errors, PlaybookParams } from '../schemas/common.js';
 import { Enrolment } from '../schemas/health.js';
-import { CancelRun, ManualEnrolment, Run, RunListQuery, RunPage, RunParams } from '../schemas/runs.js';
+import {
+  AuditPage,
+  AuditPageQuery,
+  CancelRun,
+  latestAuditEntries,
+  ManualEnrolment,
+  Run,
+  RunListQuery,
+  RunPage,
+  RunParams,
+} from '../schemas/runs.js';
+
+function auditView(entry: StoredAuditEntry) {
+  return {
+    at: entry.at.toISOString(),
+    step: entry.step,
+    kind: entry.kind,
+    event: entry.event,
+    detail: entry.detail ?? {},
+  };
+}
 
 function runView(run: RunDoc) {
   return {
@@ -48,6 +68,12 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { engine } = opts.deps;
   const { accounts, runs, playbooks } = app.repositories;
+
+  /** The run with its latest audit entries and the trail's length. */
+  async function runWithAudit(run: RunDoc) {
+    const { entries, total } = await runs.latestAudit(run, latestAuditEntries);
+    return { ...runView(run), audit: entries.map(auditView), auditTotal: total };
+  }
 
   async function loadRun(principal: Principal, id: string): Promise<RunDoc> {
     const run = await runs.findRunOrEnrolment(id);
@@ -123,17 +149,29 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
       config: { roles: ['admin', 'csm'] },
       schema: {
         tags: ['runs'],
-        summary: 'Read a run: status, current step, audit trail, outcome',
+        summary: 'Read a run: status, current step, latest audit entries, outcome',
         params: RunParams,
         response: { 200: Run, ...errors(403, 404) },
       },
     },
+    async (request) => runWithAudit(await loadRun(request.principal, request.params.id)),
+  );
+
+  app.get(
+    '/runs/:id/audit',
+    {
+      config: { roles: ['admin', 'csm'] },
+      schema: {
+        tags: ['runs'],
+        summary: "Page through a run's whole audit trail, oldest first",
+        params: RunParams,
+        querystring: AuditPageQuery,
+        response: { 200: AuditPage, ...errors(403, 404) },
+      },
+    },
     async (request) => {
       const run = await loadRun(request.principal, request.params.id);
-      return {
-        ...runView(run),
-        audit: (run.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })),
-      };
+      return mapPage(await runs.auditPage(run, pageRequest(request.query)), auditView);
     },
   );
 
@@ -155,10 +193,7 @@ export async function runRoutes(parent: FastifyInstance, opts: { deps: ApiDeps }
         throw conflict('run_finished', `Run "${run._id}" has already ${run.status}.`);
       await engine.cancelRun(run._id, `${request.body.reason} (by ${request.principal.email})`);
       const after = (await runs.findRun(run._id)) ?? run;
-      return reply.status(202).send({
-        ...runView(after),
-        audit: (after.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), detail: a.detail ?? {} })),
-      });
+      return reply.status(202).send(await runWithAudit(after));
     },
   );
 }

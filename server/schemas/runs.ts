@@ -49,7 +49,23 @@ const runFields = {
 };
 
 export const RunSummary = Type.Object(runFields, closed);
-export const Run = Type.Object({ ...runFields, audit: Type.Array(AuditEntry) }, closed);
+/** How many of a run's latest audit entries its read answers with (the rest: `GET /v1/runs/{id}/audit`). */
+export const latestAuditEntries = 50;
+
+export const Run = Type.Object(
+  {
+    ...runFields,
+    audit: Type.Array(AuditEntry, {
+      description: `The latest ${latestAuditEntries} entries of the audit trail, oldest first; every entry, page by page: GET /v1/runs/{id}/audit.`,
+    }),
+    auditTotal: Type.Integer({ minimum: 0, description: 'Entries in the whole audit trail.' }),
+  },
+  closed,
+);
+
+export const AuditPageQuery = Type.Object(PageQuery, closed);
+/** The audit trail in order, `offset` counting from its first entry. */
+export const AuditPage = Page(AuditEntry);
 
 export const RunListQuery = Type.Object(
   {

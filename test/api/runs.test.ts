@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { collections } from '../../lib/collections.js';
 import { useApiStack } from './helpers.js';
 
 describe('API runs', () => {
@@ -61,6 +62,85 @@ describe('API runs', () => {
       status: 'running',
       control: false,
     });
+  });
+
+  it('answers the latest 50 audit entries and pages the whole trail from runAudit', async () => {
+    // r-1's run, enrolled above.
+    const runId = (await api.call('GET', '/v1/runs?accountId=r-1')).json().items[0].id as string;
+    const { runs, runAudit } = collections(api.db);
+    await api.eventually(async () =>
+      expect((await runs.findOne({ _id: runId }))?.auditLength).toBeGreaterThan(0),
+    );
+    const stored = (await runs.findOne({ _id: runId }))!.auditLength!;
+    // 120 more entries, as a long run's would be stored.
+    await runAudit.insertMany(
+      Array.from({ length: 120 }, (_, i) => ({
+        _id: `${runId}:${String(1_000 + i).padStart(9, '0')}`,
+        runId,
+        seq: 1_000 + i,
+        at: new Date(),
+        step: null,
+        kind: 'health',
+        event: 'changed',
+        detail: { score: i },
+      })),
+    );
+    await runs.updateOne({ _id: runId }, { $set: { auditLength: 1_120 } });
+    const read = (await api.call('GET', runUrl(runId))).json();
+    expect(read.auditTotal).toBe(1_120);
+    expect(read.audit).toHaveLength(50);
+    expect(read.audit.at(-1)).toMatchObject({ kind: 'health', detail: { score: 119 } });
+    const first = await api.call('GET', `${runUrl(runId)}/audit?limit=3`);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ total: 1_120, limit: 3, offset: 0 });
+    expect(first.json().items.map((e: { kind: string }) => e.kind)).toEqual(
+      expect.arrayContaining(['trigger']),
+    );
+    // The run's own first entries (it may have stored more since).
+    expect(first.json().items.length).toBeGreaterThanOrEqual(Math.min(3, stored));
+    expect(first.json().items.length).toBeLessThanOrEqual(3);
+    const last = (await api.call('GET', `${runUrl(runId)}/audit?offset=1100&limit=50`)).json();
+    expect(last.items.map((e: { detail: { score: number } }) => e.detail.score)).toEqual(
+      Array.from({ length: 20 }, (_, i) => 100 + i),
+    );
+  });
+
+  it('reads a run recorded before runAudit from its audit array', async () => {
+    const { runs } = collections(api.db);
+    const runId = 'run_legacy0000000000000000000000001';
+    await runs.insertOne({
+      _id: runId,
+      workflowId: 'run:legacy-manual:r-3',
+      firstExecutionRunId: 'legacy-0000',
+      accountId: 'r-3',
+      // Not api-manual: the lists below count that playbook's runs.
+      playbookId: 'legacy-manual',
+      playbookVersion: 1,
+      control: false,
+      status: 'completed',
+      currentStep: null,
+      outcome: 'done',
+      goalReached: false,
+      trigger: { on: 'manual' },
+      audit: Array.from({ length: 60 }, (_, i) => ({
+        at: new Date(Date.UTC(2026, 0, 1, 0, i)),
+        step: null,
+        kind: 'event',
+        event: 'received',
+        detail: { n: i },
+      })),
+      auditLength: 60,
+      startedAt: new Date(Date.UTC(2026, 0, 1)),
+      endedAt: new Date(Date.UTC(2026, 0, 2)),
+    });
+    const read = (await api.call('GET', runUrl(runId))).json();
+    expect(read.auditTotal).toBe(60);
+    expect(read.audit.map((e: { detail: { n: number } }) => e.detail.n)).toEqual(
+      Array.from({ length: 50 }, (_, i) => 10 + i),
+    );
+    const page = (await api.call('GET', `${runUrl(runId)}/audit?limit=5&offset=0`)).json();
+    expect(page).toMatchObject({ total: 60, limit: 5, offset: 0 });
+    expect(page.items.map((e: { detail: { n: number } }) => e.detail.n)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('answers 404 for an unknown run and 400 for a malformed run id', async () => {

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { useIntegration } from '../harness/index.js';
+import { readRun, useIntegration } from '../harness/index.js';
 import { createAccountDataActivities } from '../../activities/account-data.js';
 import { createRunRecordActivities } from '../../activities/run-records.js';
 import { createTaskActivities } from '../../activities/tasks.js';
@@ -124,7 +124,7 @@ describe('the playbook interpreter', () => {
       branch: 'then',
       seen: { steps: { call: { outcome: 'reached' } } },
     });
-    const run = await collections(it.db).runs.findOne({ _id: result.runId });
+    const run = await readRun(it.db, { _id: result.runId });
     expect(run).toMatchObject({ status: 'completed', outcome: 'reached_customer', goalReached: false });
     expect(run?.audit.length).toBe(result.audit.length);
     const account = await collections(it.db).accounts.findOne({ _id: accountId });
@@ -197,7 +197,7 @@ describe('the playbook interpreter', () => {
     });
     expect(outcome.error).toBeInstanceOf(WorkflowFailedError);
     expect(String((outcome.error as WorkflowFailedError).cause?.message)).toMatch(/does not exist/);
-    const run = await collections(it.db).runs.findOne({ _id: outcome.runId });
+    const run = await readRun(it.db, { _id: outcome.runId });
     expect(run).toMatchObject({ status: 'failed', outcome: null });
     expect(run?.audit.find((e) => e.event === 'failed')?.detail).toMatchObject({
       error: expect.stringContaining(accountId),

@@ -21,7 +21,7 @@ import type { AccountDoc, RunDoc, TaskDoc } from '../../lib/documents.js';
 import { createTimeSkippingEnvironment } from '../../lib/stack.js';
 import { healthChanged, runWorkflowId, taskCompleted, type RunInput } from '../../workflows/contract.js';
 import { playbookRun } from '../../workflows/playbook-run.js';
-import { useIntegration, workflowBundle, type Integration } from '../harness/index.js';
+import { readRun, useIntegration, workflowBundle, type Integration } from '../harness/index.js';
 import { collections } from '../../lib/collections.js';
 
 const root = new URL('../../', import.meta.url);
@@ -65,7 +65,7 @@ export interface PlaybookEnv {
   start(
     playbook: Playbook,
     account: AccountDoc,
-    opts?: { control?: boolean; seen?: Record<string, unknown> },
+    opts?: { control?: boolean; seen?: Record<string, unknown>; continueAfterEvents?: number },
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof playbookRun>>;
   setHealth(
     handle: { signal: (...args: never[]) => Promise<void> },
@@ -186,6 +186,7 @@ export function usePlaybookEnv(
         playbook,
         control: opts.control ?? false,
         trigger: { on: playbook.trigger.on, at: new Date().toISOString(), seen: opts.seen ?? {} },
+        ...(opts.continueAfterEvents ? { continueAfterEvents: opts.continueAfterEvents } : {}),
       };
       return env.client.workflow.start(playbookRun, {
         taskQueue,
@@ -221,7 +222,7 @@ export function usePlaybookEnv(
       );
     },
     mailTo: (email) => it.inbox.messages.filter((m) => m.envelopeTo.includes(email)).map((m) => m.subject),
-    run: (workflowId) => collections(it.db).runs.findOne({ workflowId }),
+    run: (workflowId) => readRun(it.db, { workflowId }),
     tasks: (accountId) => collections(it.db).tasks.find({ accountId }).sort({ createdAt: 1 }).toArray(),
   };
 }

@@ -31,6 +31,26 @@ describe('recorded playbook histories', () => {
     ).resolves.toBeUndefined();
   });
 
+  test('a run that continued as new has its executions recorded: the first, continued ones, the last', () => {
+    const chain = files.filter((f) => f.startsWith('continue-as-new.')).map(load);
+    const continues = (h: ReturnType<typeof load>) =>
+      h.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes !== null &&
+      h.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes !== undefined;
+    const startedContinued = (h: ReturnType<typeof load>) =>
+      Boolean(h.events![0].workflowExecutionStartedEventAttributes!.continuedExecutionRunId);
+    expect(chain.length).toBeGreaterThanOrEqual(3);
+    expect(chain.filter(continues).length).toBe(chain.length - 1);
+    expect(chain.filter(startedContinued).length).toBe(chain.length - 1);
+    // Each replays in the test above: the run's place in the step tree, carried in the input.
+    const input = JSON.parse(
+      Buffer.from(
+        chain.find(startedContinued)!.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]
+          .data!,
+      ).toString('utf8'),
+    ) as { continued?: { at: unknown } };
+    expect(input.continued?.at).toBeDefined();
+  });
+
   test('a run whose steps no longer match its history fails to replay', async () => {
     // The same history with the snapshot's first two steps swapped (task and email): the
     // workflow now asks for another activity first, which replay must refuse.

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { useIntegration } from '../harness/index.js';
+import { readRun, useIntegration } from '../harness/index.js';
 import { createAccountDataActivities } from '../../activities/account-data.js';
 import { createRunRecordActivities } from '../../activities/run-records.js';
 import { createTaskActivities } from '../../activities/tasks.js';
@@ -88,7 +88,7 @@ test('with timeScale 86,400 a day lasts a second: 3-day wait, 2-day due date, 10
   expect(elapsed).toBeGreaterThanOrEqual(9_000);
   expect(elapsed).toBeLessThan(60_000);
   const task = await collections(it.db).tasks.findOne({ accountId });
-  const run = await collections(it.db).runs.findOne({ accountId });
+  const run = await readRun(it.db, { accountId });
   // Due two scaled days (two seconds) after the run started.
   const dueAfterStart = task!.due.getTime() - run!.startedAt.getTime();
   expect(dueAfterStart).toBeGreaterThanOrEqual(1_900);

@@ -8,3 +8,4 @@ export { useIntegration, type Integration } from './integration.js';
 export { workflowBundle } from './bundle.js';
 export { uniqueName } from './names.js';
 export type { CapturedMail, SmtpCapture } from '../../lib/smtp-capture.js';
+export { readRun } from './runs.js';

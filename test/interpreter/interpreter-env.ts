@@ -47,6 +47,8 @@ export interface RunCase {
   /** What the trigger saw (RunInput.trigger.seen). */
   seen?: Record<string, unknown>;
   timeScale?: number;
+  /** RunInput.continueAfterEvents: continue as new past this many history events. */
+  continueAfterEvents?: number;
   /** What happens while the run is live (signals, stored changes); the result is awaited after. */
   drive?: (run: { handle: RunHandle; stubs: Stubs; env: TestWorkflowEnvironment }) => Promise<void>;
 }
@@ -147,6 +149,7 @@ export function useInterpreter(label: string): { run(c: RunCase): Promise<RunRep
       control: c.control ?? false,
       trigger: { on: c.playbook.trigger.on, at: new Date().toISOString(), seen: c.seen ?? {} },
       ...(c.timeScale ? { timeScale: c.timeScale } : {}),
+      ...(c.continueAfterEvents ? { continueAfterEvents: c.continueAfterEvents } : {}),
     };
     const handle = await env.client.workflow.start(playbookRun, { taskQueue, workflowId, args: [input] });
     await c.drive?.({ handle, stubs, env });
