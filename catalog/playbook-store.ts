@@ -8,6 +8,7 @@
  * Re-uploading the content of an older version returns that older version; to make old
  * content live again, change it (a comment is enough) so it becomes a new version.
  */
+import { runInterests } from '../language/run-interests.js';
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { collections } from '../lib/collections.js';
@@ -110,6 +111,7 @@ export async function publishPlaybook(
       hash,
       source,
       definition: playbook,
+      interests: runInterests(playbook),
       createdAt: (options.now ?? (() => new Date()))(),
       ...(options.createdBy ? { createdBy: options.createdBy } : {}),
     };

@@ -1,9 +1,11 @@
 /**
- * Enrolment: decide whether one account enters one playbook now, and if so start its run.
- * Order matters: eligibility (audience and trigger conditions on the values the trigger saw),
- * then one-live-run and cooldown, then holdout, then the start. The start is the real guard
- * against double enrolment: the workflow id is one per account × playbook and Temporal
- * refuses a second start while a run with that id is open, however many triggers race.
+ * Enrolment: decide whether accounts enter playbooks now, and if so start their runs. Decided
+ * for a whole batch of requests at once: eligibility (audience and trigger conditions on the
+ * values the trigger saw) in memory, then one-live-run and cooldown from one query over the
+ * batch's runs (engine/cooldown.ts), then holdout, then the starts. The start is the real guard
+ * against double enrolment: the workflow id is one per account × playbook and Temporal refuses a
+ * second start while a run with that id is open, however many triggers race — so no describe
+ * before it.
  */
 import type { Db } from 'mongodb';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
@@ -14,12 +16,13 @@ import type { TriggerOn } from '../language/schema.js';
 import { runIdFor, runWorkflowId, type RunInput, type TriggerRecord } from '../workflows/contract.js';
 import { playbookRun } from '../workflows/playbook-run.js';
 import { runSearchAttributes } from '../workflows/search-attributes.js';
-import { cooldownUntil, lastRun } from './cooldown.js';
+import { cooldownUntil, recentRuns } from './cooldown.js';
 import { checkEligibility } from './eligibility.js';
 import { isControl } from './holdout.js';
 import type { LivePlaybook } from './playbook-catalog.js';
 import { triggerContext } from '../language/context.js';
-import { insertIfAbsent } from '../lib/mongo.js';
+import { insertManyIfAbsent } from '../lib/mongo.js';
+import { inPool } from '../lib/pool.js';
 
 export interface EnrolmentDeps {
   db: Db;
@@ -40,94 +43,148 @@ export interface EnrolmentRequest {
   skipTriggerWhen?: boolean;
 }
 
-export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise<EnrolmentResult> {
-  const { playbook, account } = req;
+/** Starts in flight at once for one batch. */
+const startConcurrency = 16;
+
+const alreadyRunning = 'the account is already in a run of this playbook';
+
+/**
+ * One answer per request, in order: what the trigger did, or the error that stopped this one
+ * request (Temporal unreachable) — the others are decided regardless. Requests for the same
+ * account and playbook are decided in order: once one starts, the later ones are
+ * `already_running`.
+ */
+export async function enrolAll(
+  deps: EnrolmentDeps,
+  requests: EnrolmentRequest[],
+): Promise<Array<EnrolmentResult | Error>> {
   const now = deps.now();
-  const workflowId = runWorkflowId(playbook.id, account._id);
-  const base = {
-    playbookId: playbook.id,
-    playbookVersion: playbook.version,
-    workflowId,
+  const answers: Array<EnrolmentResult | Error | null> = requests.map(() => null);
+  const eligible: { index: number; input: RunInput; workflowId: string }[] = [];
+
+  requests.forEach((req, index) => {
+    const { playbook, account } = req;
+    const base = baseOf(req);
+    const ctx = triggerContext({
+      account,
+      health: req.health,
+      previous: req.previous,
+      playbookId: playbook.id,
+      version: playbook.version,
+      event: req.event,
+      now,
+    });
+    const eligibility = checkEligibility(playbook.definition, ctx, { skipTriggerWhen: req.skipTriggerWhen });
+    if (!eligibility.eligible) {
+      answers[index] = { ...base, status: 'not_eligible', reason: eligibility.reason };
+      return;
+    }
+    const trigger: TriggerRecord = {
+      on: req.on,
+      at: now.toISOString(),
+      seen: {
+        health: ctx.health,
+        previous: ctx.previous,
+        segment: ctx.account.segment,
+        daysToRenewal: ctx.account.daysToRenewal,
+        lifecycle: ctx.account.lifecycle,
+      },
+      ...(req.event ? { event: { name: req.event.name, data: req.event.data } } : {}),
+      ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
+    };
+    const input: RunInput = {
+      accountId: account._id,
+      playbookId: playbook.id,
+      playbookVersion: playbook.version,
+      playbook: playbook.definition,
+      control: isControl(account._id, playbook.id, playbook.definition.enrollment?.holdout),
+      trigger,
+    };
+    eligible.push({ index, input, workflowId: base.workflowId });
+  });
+
+  const recent = await recentRuns(
+    deps.db,
+    deps.temporal,
+    eligible.map(({ index }) => ({
+      playbookId: requests[index].playbook.id,
+      accountId: requests[index].account._id,
+      cooldown: requests[index].playbook.definition.enrollment?.cooldown,
+    })),
+    now,
+  );
+  const claimedInBatch = new Set<string>();
+  const toStart = eligible.filter(({ index, workflowId }) => {
+    const req = requests[index];
+    const base = baseOf(req);
+    const last = recent.of(req.playbook.id, req.account._id);
+    // `running` only when Temporal said so for a run not recorded yet: its start would conflict.
+    if (last.running || claimedInBatch.has(workflowId)) {
+      answers[index] = { ...base, status: 'already_running', reason: alreadyRunning };
+      return false;
+    }
+    const until = cooldownUntil(last, req.playbook.definition.enrollment?.cooldown, now);
+    if (until) {
+      answers[index] = { ...base, status: 'cooldown', reason: `in cooldown until ${until.toISOString()}` };
+      return false;
+    }
+    claimedInBatch.add(workflowId);
+    return true;
+  });
+
+  const started: EnrolmentDoc[] = [];
+  await inPool(toStart, startConcurrency, async ({ index, input, workflowId }) => {
+    const req = requests[index];
+    const base = baseOf(req);
+    try {
+      const handle = await deps.temporal.workflow.start(playbookRun, {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: runSearchAttributes(input, req.account.segment),
+      });
+      const runId = runIdFor(handle.firstExecutionRunId);
+      started.push({
+        _id: runId,
+        workflowId,
+        firstExecutionRunId: handle.firstExecutionRunId,
+        accountId: input.accountId,
+        playbookId: input.playbookId,
+        playbookVersion: input.playbookVersion,
+        control: input.control,
+        trigger: req.on,
+        ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
+        enrolledAt: now,
+      });
+      answers[index] = { ...base, runId, control: input.control, status: 'started' };
+    } catch (err) {
+      answers[index] =
+        err instanceof WorkflowExecutionAlreadyStartedError
+          ? { ...base, status: 'already_running', reason: alreadyRunning }
+          : err instanceof Error
+            ? err
+            : new Error(String(err));
+    }
+  });
+  await insertManyIfAbsent(collections(deps.db).enrolments, started);
+  return answers.map((a) => a ?? new Error('enrolment not decided'));
+}
+
+/** One request; throws what stopped it. */
+export async function enrol(deps: EnrolmentDeps, req: EnrolmentRequest): Promise<EnrolmentResult> {
+  const [answer] = await enrolAll(deps, [req]);
+  if (answer instanceof Error) throw answer;
+  return answer;
+}
+
+function baseOf(req: EnrolmentRequest) {
+  return {
+    playbookId: req.playbook.id,
+    playbookVersion: req.playbook.version,
+    workflowId: runWorkflowId(req.playbook.id, req.account._id),
     runId: null,
     control: false,
   };
-
-  const ctx = triggerContext({
-    account,
-    health: req.health,
-    previous: req.previous,
-    playbookId: playbook.id,
-    version: playbook.version,
-    event: req.event,
-    now,
-  });
-  const eligibility = checkEligibility(playbook.definition, ctx, { skipTriggerWhen: req.skipTriggerWhen });
-  if (!eligibility.eligible) return { ...base, status: 'not_eligible', reason: eligibility.reason };
-
-  const last = await lastRun(deps.db, deps.temporal, playbook.id, account._id);
-  if (last.running)
-    return { ...base, status: 'already_running', reason: 'the account is already in a run of this playbook' };
-  const until = cooldownUntil(last, playbook.definition.enrollment?.cooldown, now);
-  if (until) return { ...base, status: 'cooldown', reason: `in cooldown until ${until.toISOString()}` };
-
-  const control = isControl(account._id, playbook.id, playbook.definition.enrollment?.holdout);
-  const trigger: TriggerRecord = {
-    on: req.on,
-    at: now.toISOString(),
-    seen: {
-      health: ctx.health,
-      previous: ctx.previous,
-      segment: ctx.account.segment,
-      daysToRenewal: ctx.account.daysToRenewal,
-      lifecycle: ctx.account.lifecycle,
-    },
-    ...(req.event ? { event: { name: req.event.name, data: req.event.data } } : {}),
-    ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
-  };
-  const input: RunInput = {
-    accountId: account._id,
-    playbookId: playbook.id,
-    playbookVersion: playbook.version,
-    playbook: playbook.definition,
-    control,
-    trigger,
-  };
-
-  let firstExecutionRunId: string;
-  try {
-    const handle = await deps.temporal.workflow.start(playbookRun, {
-      taskQueue: deps.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: runSearchAttributes(input, account.segment),
-    });
-    firstExecutionRunId = handle.firstExecutionRunId;
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return {
-        ...base,
-        status: 'already_running',
-        reason: 'the account is already in a run of this playbook',
-      };
-    }
-    throw err;
-  }
-
-  const runId = runIdFor(firstExecutionRunId);
-  const doc: EnrolmentDoc = {
-    _id: runId,
-    workflowId,
-    firstExecutionRunId,
-    accountId: account._id,
-    playbookId: playbook.id,
-    playbookVersion: playbook.version,
-    control,
-    trigger: req.on,
-    ...(req.sourceKey ? { sourceKey: req.sourceKey } : {}),
-    enrolledAt: now,
-  };
-  await insertIfAbsent(collections(deps.db).enrolments, doc);
-  return { ...base, runId, control, status: 'started' };
 }

@@ -10,9 +10,21 @@ import { collections } from '../lib/collections.js';
 import type { AccountDoc, EnrolmentResult, TaskDoc } from '../lib/documents.js';
 import type { EngineDeps } from './engine-deps.js';
 import { accountNotFound } from './errors.js';
-import { ingestEvent, type AccountEventInput, type EventIngestResult } from './event-ingest.js';
+import {
+  ingestEvent,
+  ingestEventBatch,
+  type AccountEventInput,
+  type EventIngestResult,
+  type EventItemOutcome,
+} from './event-ingest.js';
 import { defaultThresholds, type HealthThresholds } from '../language/health-band.js';
-import { ingestHealth, type HealthIngest, type HealthIngestResult } from './health-ingest.js';
+import {
+  ingestHealth,
+  ingestHealthBatch,
+  type HealthIngest,
+  type HealthIngestResult,
+  type HealthItemOutcome,
+} from './health-ingest.js';
 import { PlaybookCatalog } from './playbook-catalog.js';
 import { scanRenewals, type RenewalScanResult } from './renewal-scan.js';
 import { ensureRenewalSchedule } from './renewal-schedule.js';
@@ -58,9 +70,19 @@ export function createEngine(options: EngineOptions) {
       return ingestHealth(deps, input);
     },
 
+    /** Up to 1,000 observations in a bounded number of commands; an answer (or error) per item. */
+    ingestHealthBatch(inputs: HealthIngest[]): Promise<HealthItemOutcome[]> {
+      return ingestHealthBatch(deps, inputs);
+    },
+
     /** A named account event: stored, `event` triggers fired, live runs told. */
     ingestEvent(accountId: string, input: AccountEventInput): Promise<EventIngestResult> {
       return ingestEvent(deps, accountId, input);
+    },
+
+    /** Up to 1,000 events of any accounts, processed like health batches. */
+    ingestEventBatch(inputs: Array<AccountEventInput & { accountId: string }>): Promise<EventItemOutcome[]> {
+      return ingestEventBatch(deps, inputs);
     },
 
     /** A person enrols an account: the audience applies, the trigger condition does not. */

@@ -8,26 +8,30 @@ import type { Collection, Db } from 'mongodb';
 import type { Playbook, TriggerOn } from '../language/schema.js';
 import { collections } from '../lib/collections.js';
 import type { PlaybookIndexDoc, PlaybookVersionDoc } from '../lib/documents.js';
+import { runInterests, type RunInterests } from '../language/run-interests.js';
 
 export interface LivePlaybook {
   id: string;
   version: number;
   definition: Playbook;
+  /** What news its runs need while they run. */
+  interests: RunInterests;
 }
+
+interface Snapshot {
+  definition: Playbook;
+  interests: RunInterests;
+}
+
+const versionKey = (playbookId: string, version: number) => `${playbookId}@${version}`;
 
 export class PlaybookCatalog {
   private readonly index: Collection<PlaybookIndexDoc>;
   private readonly versions: Collection<PlaybookVersionDoc>;
-  private readonly snapshots = new Map<string, Playbook>();
+  private readonly snapshots = new Map<string, Snapshot>();
 
   constructor(db: Db) {
     ({ playbooks: this.index, playbookVersions: this.versions } = collections(db));
-  }
-
-  /** Every playbook id, retired ones included (they may still have runs in flight). */
-  async allIds(): Promise<string[]> {
-    const docs = await this.index.find({}, { projection: { _id: 1 } }).toArray();
-    return docs.map((d) => d._id);
   }
 
   /** Live (not retired) playbooks whose trigger is `on`, at their latest version. */
@@ -53,15 +57,39 @@ export class PlaybookCatalog {
     return !doc || Boolean(doc.retired);
   }
 
+  /**
+   * What news the runs of these versions need, keyed `<playbook>@<version>`: one read for the
+   * versions not cached yet (a batch's live runs may be on any version, retired ones included).
+   */
+  async interestsOf(
+    refs: { playbookId: string; playbookVersion: number }[],
+  ): Promise<Map<string, RunInterests>> {
+    const keys = [...new Set(refs.map((r) => versionKey(r.playbookId, r.playbookVersion)))];
+    const missing = keys.filter((k) => !this.snapshots.has(k));
+    if (missing.length > 0)
+      for (const doc of await this.versions.find({ _id: { $in: missing } }).toArray()) this.remember(doc);
+    const found = new Map<string, RunInterests>();
+    for (const key of keys) {
+      const snapshot = this.snapshots.get(key);
+      if (snapshot) found.set(key, snapshot.interests);
+    }
+    return found;
+  }
+
+  private remember(doc: PlaybookVersionDoc): Snapshot {
+    const snapshot = { definition: doc.definition, interests: doc.interests ?? runInterests(doc.definition) };
+    this.snapshots.set(doc._id, snapshot);
+    return snapshot;
+  }
+
   private async snapshot(playbookId: string, version: number): Promise<LivePlaybook | null> {
-    const key = `${playbookId}@${version}`;
-    let definition = this.snapshots.get(key);
-    if (!definition) {
+    const key = versionKey(playbookId, version);
+    let snapshot = this.snapshots.get(key);
+    if (!snapshot) {
       const doc = await this.versions.findOne({ _id: key });
       if (!doc) return null;
-      definition = doc.definition;
-      this.snapshots.set(key, definition);
+      snapshot = this.remember(doc);
     }
-    return { id: playbookId, version, definition };
+    return { id: playbookId, version, ...snapshot };
   }
 }

@@ -37,6 +37,7 @@ export {
   importHistory,
   recordAccount,
   recordAccountEvent,
+  recordAccountEvents,
   recordNps,
   type HistoryImport,
   type KpiEventInput,

@@ -16,7 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { collections } from '../lib/collections.js';
 import type { AccountDoc, KpiAccountDoc, Segment } from '../lib/documents.js';
-import { isDuplicateKey, isOnlyDuplicateKeys } from '../lib/mongo.js';
+import { insertManyIfAbsent, isOnlyDuplicateKeys } from '../lib/mongo.js';
 import {
   applyEvent,
   effectOf,
@@ -89,18 +89,43 @@ export async function recordAccount(db: Db, account: AccountDoc): Promise<void> 
 }
 
 /** Other event names (for `event` triggers) are not KPI inputs and are not kept here. */
-export async function recordAccountEvent(db: Db, event: KpiEventInput): Promise<void> {
-  if (!kpiEventTypes.has(event.type)) return;
-  const { id = randomUUID(), ...fields } = event;
-  try {
-    await kpiCollections(db).events.insertOne({ _id: id, ...fields, receivedAt: new Date() });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err; // a retry: fold it again, harmlessly
-  }
-  const update = foldUpdate([{ ...event, id }]);
-  if (Object.keys(update).length === 0) return; // renewed: kept in kpiEvents, no figure reads it
-  await kpiCollections(db).accounts.updateOne({ _id: event.accountId }, update, { upsert: true });
-  await appendJournal(db, 'account', [event.accountId]);
+export function recordAccountEvent(db: Db, event: KpiEventInput): Promise<void> {
+  return recordAccountEvents(db, [event]);
+}
+
+/**
+ * A batch of account events in a fixed number of commands: the KPI events inserted together (a
+ * retry's duplicates are harmless: folding is idempotent), one fold per account in one bulk
+ * write, one journal entry for all their accounts.
+ */
+export async function recordAccountEvents(db: Db, events: KpiEventInput[]): Promise<void> {
+  const kept = events
+    .filter((e) => kpiEventTypes.has(e.type))
+    .map((e) => ({ ...e, id: e.id ?? randomUUID() }));
+  if (kept.length === 0) return;
+  const receivedAt = new Date();
+  await insertManyIfAbsent(
+    kpiCollections(db).events,
+    kept.map(({ id, ...fields }) => ({ _id: id, ...fields, receivedAt })),
+  );
+  const byAccount = new Map<string, typeof kept>();
+  for (const e of kept) byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
+  const folds = [...byAccount.entries()]
+    .map(([accountId, list]) => ({ accountId, update: foldUpdate(list) }))
+    // renewed: kept in kpiEvents, no figure reads it
+    .filter(({ update }) => Object.keys(update).length > 0);
+  if (folds.length === 0) return;
+  await kpiCollections(db).accounts.bulkWrite(
+    folds.map(({ accountId, update }) => ({
+      updateOne: { filter: { _id: accountId }, update, upsert: true },
+    })),
+    { ordered: false },
+  );
+  await appendJournal(
+    db,
+    'account',
+    folds.map((f) => f.accountId),
+  );
 }
 
 /** An NPS survey response as the API records it. */

@@ -8,6 +8,7 @@
  */
 import type { HealthBand } from '../language/context.js';
 import type { Playbook, Segment, TriggerOn } from '../language/schema.js';
+import type { RunInterests } from '../language/run-interests.js';
 import type { AccountHistory, MrrChange } from '../kpis/history.js';
 
 export type { Segment };
@@ -279,6 +280,8 @@ export interface PlaybookVersionDoc {
   hash: string;
   source: string;
   definition: Playbook;
+  /** What news its runs need (language/run-interests.ts); absent on versions stored before. */
+  interests?: RunInterests;
   createdAt: Date;
   createdBy?: string;
 }

@@ -109,3 +109,22 @@ export async function insertIfAbsent<T extends { _id: string }>(
     throw err;
   }
 }
+
+/**
+ * `insertIfAbsent` for many documents in one unordered command: returns the `_id`s this call
+ * wrote; the others existed already (a retry, or a concurrent writer that won).
+ */
+export async function insertManyIfAbsent<T extends { _id: string }>(
+  collection: Collection<T>,
+  docs: T[],
+): Promise<Set<string>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+    return new Set(docs.map((d) => d._id));
+  } catch (err) {
+    if (!isOnlyDuplicateKeys(err)) throw err;
+    const refused = new Set([err.writeErrors].flat().map((w) => w.index));
+    return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
+  }
+}

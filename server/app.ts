@@ -13,7 +13,7 @@ import { createPlaybookPublisher, createPlaybookValidator } from './playbook-upl
 import { createEngine, type Engine } from '../engine/index.js';
 import {
   recordAccount,
-  recordAccountEvent,
+  recordAccountEvents,
   recordNps,
   type KpiEventInput,
   type NpsResponseInput,
@@ -30,7 +30,7 @@ import { apiRoutes } from './routes/index.js';
 /** The KPI rollups kept up to date as data arrives (kpis/). */
 export interface ApiKpis {
   recordAccount(db: Db, account: AccountDoc): Promise<unknown>;
-  recordAccountEvent(db: Db, event: KpiEventInput): Promise<unknown>;
+  recordAccountEvents(db: Db, events: KpiEventInput[]): Promise<unknown>;
   recordNps(db: Db, response: NpsResponseInput): Promise<{ id: string }>;
 }
 
@@ -89,7 +89,7 @@ function resolveDeps(deps: GivenDeps): ApiDeps {
         taskQueue: config.taskQueue,
         thresholds: config.healthThresholds,
       }),
-    kpis: deps.kpis ?? { recordAccount, recordAccountEvent, recordNps },
+    kpis: deps.kpis ?? { recordAccount, recordAccountEvents, recordNps },
     playbooks: deps.playbooks ?? {
       validate: createPlaybookValidator(),
       publish: createPlaybookPublisher(db),

@@ -40,7 +40,7 @@ import {
 } from '../../workflows/contract.js';
 import { playbookRun } from '../../workflows/playbook-run.js';
 import { healthBand, type HealthThresholds } from '../../language/health-band.js';
-import { swapHealth } from '../../engine/health-ingest.js';
+import { swapHealth } from '../../engine/health-succession.js';
 import { healthAtEnrolment, type HealthPoint } from './health-timeline.js';
 import { toTimeline, type TimelineEntry } from './timeline.js';
 

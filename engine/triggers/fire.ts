@@ -1,13 +1,13 @@
 /**
  * How a fact fires, the same for every trigger kind: of the live playbooks listening for the
  * kind, those the kind's filter accepts are each enrolled, inside the kind's once-only claim if
- * it has one. Playbooks are independent, so they are tried in parallel. The listening playbooks
- * are an argument, so a batch of facts shares one read of the catalog.
+ * it has one. The listening playbooks are an argument, so a batch of facts shares one read of the
+ * catalog; a batch of facts of a kind without a claim is decided together (`fireAll`).
  */
 import type { AccountDoc, EnrolmentResult, EnrolmentStatus } from '../../lib/documents.js';
 import type { EventView, HealthView } from '../../language/context.js';
 import type { TriggerOn } from '../../language/schema.js';
-import { enrol, type EnrolmentDeps } from '../enrolment.js';
+import { enrol, enrolAll, type EnrolmentDeps, type EnrolmentRequest } from '../enrolment.js';
 import type { LivePlaybook, PlaybookCatalog } from '../playbook-catalog.js';
 import { healthView } from '../../language/context.js';
 import { enrolOnce } from './claims.js';
@@ -48,22 +48,66 @@ export function fire<On extends TriggerOn, Fact>(
   fact: Fact,
   listening: LivePlaybook[],
 ): Promise<EnrolmentResult[]> {
-  const firing = listening.filter((playbook) => kind.accepts?.(fact, playbook) ?? true);
+  if (!kind.claim)
+    return fireAll(deps, kind, [fact], listening).then(([answers]) => {
+      const failed = answers.find((a): a is Error => a instanceof Error);
+      if (failed) throw failed;
+      return answers as EnrolmentResult[];
+    });
+  const claimOf = kind.claim.bind(kind);
   return Promise.all(
-    firing.map((playbook) => {
-      const seen = kind.firing(fact, playbook);
-      const decide = () =>
-        enrol(deps, { playbook, on: kind.on, skipTriggerWhen: kind.skipTriggerWhen, ...seen });
-      const claim = kind.claim?.(fact, playbook);
-      if (!claim) return decide();
+    firingPlaybooks(kind, fact, listening).map((playbook) => {
+      const request = requestFor(kind, fact, playbook);
+      const claim = claimOf(fact, playbook);
       return enrolOnce(
         deps.db,
-        { ...claim, playbookId: playbook.id, accountId: seen.account._id },
-        decide,
+        { ...claim, playbookId: playbook.id, accountId: request.account._id },
+        () => enrol(deps, request),
         deps.now(),
       );
     }),
   );
+}
+
+/**
+ * A batch of facts of a kind without a claim (health observations, events): every request of
+ * the batch decided together (engine/enrolment.ts), one answer list per fact, in order. An
+ * entry is an Error when that one start failed; the other answers stand.
+ */
+export async function fireAll<On extends TriggerOn, Fact>(
+  deps: TriggerDeps,
+  kind: TriggerKind<On, Fact>,
+  facts: Fact[],
+  listening: LivePlaybook[],
+): Promise<Array<Array<EnrolmentResult | Error>>> {
+  const owners: number[] = [];
+  const requests: EnrolmentRequest[] = [];
+  facts.forEach((fact, index) => {
+    for (const playbook of firingPlaybooks(kind, fact, listening)) {
+      owners.push(index);
+      requests.push(requestFor(kind, fact, playbook));
+    }
+  });
+  const answers = await enrolAll(deps, requests);
+  const byFact = facts.map((): Array<EnrolmentResult | Error> => []);
+  answers.forEach((answer, i) => byFact[owners[i]].push(answer));
+  return byFact;
+}
+
+function firingPlaybooks<On extends TriggerOn, Fact>(
+  kind: TriggerKind<On, Fact>,
+  fact: Fact,
+  listening: LivePlaybook[],
+): LivePlaybook[] {
+  return listening.filter((playbook) => kind.accepts?.(fact, playbook) ?? true);
+}
+
+function requestFor<On extends TriggerOn, Fact>(
+  kind: TriggerKind<On, Fact>,
+  fact: Fact,
+  playbook: LivePlaybook,
+): EnrolmentRequest {
+  return { playbook, on: kind.on, skipTriggerWhen: kind.skipTriggerWhen, ...kind.firing(fact, playbook) };
 }
 
 /** The account's health as stored: what a trigger that brings no health of its own sees. */

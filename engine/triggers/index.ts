@@ -53,7 +53,7 @@ export async function fireTrigger<On extends ListenedTrigger, Fact>(
   return fire(deps, kind, fact, listening ?? (await listeningTo(deps, kind.on)));
 }
 
-export { listeningTo, type TriggerDeps, type TriggerKind, type Firing } from './fire.js';
+export { fireAll, listeningTo, type TriggerDeps, type TriggerKind, type Firing } from './fire.js';
 export { accountCreatedTrigger } from './account-created.js';
 export { healthChangedTrigger, type HealthChange } from './health-changed.js';
 export { renewalApproachingTrigger, renewalWindow, type RenewalApproaching } from './renewal-approaching.js';
