@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { collections } from '../lib/collections.js';
 import type { AccountEventDoc, EnrolmentResult } from '../lib/documents.js';
-import { insertManyIfAbsent } from '../lib/mongo.js';
+import { bulkUpdate, insertManyIfAbsent } from '../lib/mongo.js';
 import { accountNotFound } from './errors.js';
 import type { EngineDeps } from './engine-deps.js';
 import { tellLiveRuns } from './signals.js';
@@ -119,16 +119,15 @@ export async function ingestEventBatch(
   });
 
   const done = pending.filter((e) => !failed.has(e._id));
-  if (done.length)
-    await events.bulkWrite(
-      done.map((e) => ({
-        updateOne: {
-          filter: { _id: e._id },
-          update: { $set: { processed: { at: now, enrolments: enrolled.get(e._id) ?? [] } } },
-        },
-      })),
-      { ordered: false },
-    );
+  await bulkUpdate(
+    events,
+    done.map((e) => ({
+      updateOne: {
+        filter: { _id: e._id },
+        update: { $set: { processed: { at: now, enrolments: enrolled.get(e._id) ?? [] } } },
+      },
+    })),
+  );
 
   let next = 0;
   return inputs.map((_, index): EventItemOutcome => {

@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { collections } from '../lib/collections.js';
 import type { AccountDoc, EnrolmentResult, HealthObservationDoc, HealthState } from '../lib/documents.js';
-import { insertManyIfAbsent } from '../lib/mongo.js';
+import { bulkUpdate, insertManyIfAbsent } from '../lib/mongo.js';
 import { healthView, type HealthBand, type HealthView } from '../language/context.js';
 import { healthBand } from '../language/health-band.js';
 import { accountNotFound } from './errors.js';
@@ -59,6 +59,8 @@ interface Item {
   account?: AccountDoc;
   done?: HealthIngestResult;
   error?: Error;
+  /** The succession the fast path claimed for it: its id and the health it replaces. */
+  claim?: { _id: string; previous: HealthState | null };
 }
 
 export async function ingestHealthBatch(
@@ -133,7 +135,8 @@ export async function ingestHealthBatch(
       }
       item.observation = observationOf(item, current, false, now);
       chain.end = { health: item.next, previous: current };
-      return [{ _id: successionId(accountId, current), next: item.next, previous: current, accountId }];
+      item.claim = { _id: successionId(accountId, current), previous: current };
+      return [{ _id: item.claim._id, next: item.next, previous: current, accountId }];
     });
   });
   const won = await insertManyIfAbsent(
@@ -142,16 +145,30 @@ export async function ingestHealthBatch(
   );
   const contended = new Set(claims.filter((c) => !won.has(c._id)).map((c) => c.accountId));
 
-  // Contended accounts: one observation at a time, as a concurrent ingest leaves them.
+  // Contended accounts: one observation at a time, as a concurrent ingest leaves them. A claim
+  // of the fast path that won stands (another ingest may already have applied it): its item
+  // succeeds its predecessor once that is applied, whatever happened to the account since.
   await Promise.all(
     chains
       .filter((chain) => contended.has(chain.account._id))
       .map(async (chain) => {
+        const applied = new Set([chain.start?.key ?? 'none']);
         for (const item of chain.items) {
           try {
-            const swapped = await swapHealth(db, chain.account._id, item.next, now);
-            item.observation = observationOf(item, swapped.previous, swapped.stale, now);
-            item.account = swapped.account;
+            const claim = item.claim;
+            if (claim && won.has(claim._id) && applied.has(claim.previous?.key ?? 'none')) {
+              await accounts.updateOne(
+                { _id: chain.account._id, 'health.key': claim.previous?.key ?? null },
+                { $set: { health: item.next, previousHealth: claim.previous, updatedAt: now } },
+              );
+              item.observation = observationOf(item, claim.previous, false, now);
+              item.account = { ...chain.account, health: item.next, previousHealth: claim.previous };
+            } else {
+              const swapped = await swapHealth(db, chain.account._id, item.next, now);
+              item.observation = observationOf(item, swapped.previous, swapped.stale, now);
+              item.account = swapped.account;
+            }
+            if (!item.observation.stale) applied.add(item.key);
           } catch (err) {
             item.error = asError(err);
             item.observation = undefined;
@@ -186,7 +203,7 @@ export async function ingestHealthBatch(
       },
     });
   }
-  if (updates.length) await accounts.bulkWrite(updates, { ordered: false });
+  await bulkUpdate(accounts, updates);
 
   // A retry of observations stored before a crash: their accounts may lack the swap yet.
   const resumed = items.filter((i) => i.observation && !i.done && !i.error && storedById.has(i.key));
@@ -198,7 +215,10 @@ export async function ingestHealthBatch(
   );
 
   // Triggers: every change of the batch decided together.
-  const changes = items.filter((i) => i.observation && !i.done && !i.error && !i.observation.stale);
+  // In observedAt order: of two crossings of one account, the earlier one enrols.
+  const changes = items
+    .filter((i) => i.observation && !i.done && !i.error && !i.observation.stale)
+    .sort((a, b) => a.next.observedAt.getTime() - b.next.observedAt.getTime() || a.index - b.index);
   const fired = await fireAll(
     deps,
     healthChangedTrigger,

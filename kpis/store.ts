@@ -16,7 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { collections } from '../lib/collections.js';
 import type { AccountDoc, KpiAccountDoc, Segment } from '../lib/documents.js';
-import { insertManyIfAbsent, isOnlyDuplicateKeys } from '../lib/mongo.js';
+import { bulkUpdate, insertManyIfAbsent, isOnlyDuplicateKeys } from '../lib/mongo.js';
 import {
   applyEvent,
   effectOf,
@@ -115,11 +115,11 @@ export async function recordAccountEvents(db: Db, events: KpiEventInput[]): Prom
     // renewed: kept in kpiEvents, no figure reads it
     .filter(({ update }) => Object.keys(update).length > 0);
   if (folds.length === 0) return;
-  await kpiCollections(db).accounts.bulkWrite(
+  await bulkUpdate(
+    kpiCollections(db).accounts,
     folds.map(({ accountId, update }) => ({
       updateOne: { filter: { _id: accountId }, update, upsert: true },
     })),
-    { ordered: false },
   );
   await appendJournal(
     db,
