@@ -23,6 +23,7 @@ import type { LivePlaybook } from './playbook-catalog.js';
 import { triggerContext } from '../language/context.js';
 import { insertManyIfAbsent } from '../lib/mongo.js';
 import { inPool } from '../lib/pool.js';
+import { countEnrolments } from '../lib/metrics.js';
 
 export interface EnrolmentDeps {
   db: Db;
@@ -169,7 +170,9 @@ export async function enrolAll(
     }
   });
   await insertManyIfAbsent(collections(deps.db).enrolments, started);
-  return answers.map((a) => a ?? new Error('enrolment not decided'));
+  const decided = answers.map((a) => a ?? new Error('enrolment not decided'));
+  countEnrolments(decided.filter((a): a is EnrolmentResult => !(a instanceof Error)));
+  return decided;
 }
 
 /** One request; throws what stopped it. */

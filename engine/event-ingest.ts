@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { collections } from '../lib/collections.js';
 import type { AccountEventDoc, EnrolmentResult } from '../lib/documents.js';
 import { bulkUpdate, insertManyIfAbsent } from '../lib/mongo.js';
+import { metrics } from '../lib/metrics.js';
 import { accountNotFound } from './errors.js';
 import type { EngineDeps } from './engine-deps.js';
 import { tellLiveRuns } from './signals.js';
@@ -130,7 +131,7 @@ export async function ingestEventBatch(
   );
 
   let next = 0;
-  return inputs.map((_, index): EventItemOutcome => {
+  const outcomes = inputs.map((_, index): EventItemOutcome => {
     const error = errors.get(index);
     if (error) return { ok: false, error };
     const event = stored[next++];
@@ -146,6 +147,8 @@ export async function ingestEventBatch(
       },
     };
   });
+  for (const o of outcomes) metrics.events.inc({ result: o.ok ? 'recorded' : 'failed' });
+  return outcomes;
 }
 
 /** One event: a batch of one, its error thrown. */

@@ -21,6 +21,7 @@ import type { AnyBulkWriteOperation } from 'mongodb';
 import { collections } from '../lib/collections.js';
 import type { AccountDoc, EnrolmentResult, HealthObservationDoc, HealthState } from '../lib/documents.js';
 import { bulkUpdate, insertManyIfAbsent } from '../lib/mongo.js';
+import { metrics } from '../lib/metrics.js';
 import { healthView, type HealthBand, type HealthView } from '../language/context.js';
 import { healthBand } from '../language/health-band.js';
 import { accountNotFound } from './errors.js';
@@ -275,11 +276,13 @@ export async function ingestHealthBatch(
     .map((i) => ({ _id: i.key, at: now, enrolments: enrolled.get(i) ?? [] }));
   await insertManyIfAbsent(healthObservationsProcessed, markers);
 
-  return items.map((item): HealthItemOutcome => {
+  const outcomes = items.map((item): HealthItemOutcome => {
     if (item.error) return { ok: false, error: item.error };
     if (item.done) return { ok: true, result: item.done };
     return { ok: true, result: { ...resultOf(item.observation!), enrolments: enrolled.get(item) ?? [] } };
   });
+  for (const o of outcomes) metrics.healthItems.inc({ result: o.ok ? 'recorded' : 'failed' });
+  return outcomes;
 }
 
 /** One observation: a batch of one, its error thrown. */
