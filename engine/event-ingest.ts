@@ -10,7 +10,7 @@ import { collections } from '../lib/collections.js';
 import type { AccountEventDoc, EnrolmentResult } from '../lib/documents.js';
 import { bulkUpdate, insertManyIfAbsent } from '../lib/mongo.js';
 import { metrics } from '../lib/metrics.js';
-import { accountNotFound } from './errors.js';
+import { accountNotFound, onlyResult, type ItemOutcome } from './errors.js';
 import type { EngineDeps } from './engine-deps.js';
 import { tellLiveRuns } from './signals.js';
 import { eventTrigger, fireAll, listeningTo } from './triggers/index.js';
@@ -32,7 +32,7 @@ export interface EventIngestResult {
   signalled: string[];
 }
 
-export type EventItemOutcome = { ok: true; result: EventIngestResult } | { ok: false; error: Error };
+export type EventItemOutcome = ItemOutcome<EventIngestResult>;
 
 export async function ingestEventBatch(
   deps: EngineDeps,
@@ -93,12 +93,6 @@ export async function ingestEventBatch(
     if (!seen || seen.occurredAt <= event.occurredAt) latest.set(key, event);
   }
   const news = [...latest.values()];
-  const started = new Set(
-    [...enrolled.values()]
-      .flat()
-      .filter((e) => e.status === 'started')
-      .map((e) => e.workflowId),
-  );
   const told = await tellLiveRuns<AccountEventSignal>(
     deps,
     accountEvent,
@@ -107,7 +101,7 @@ export async function ingestEventBatch(
       about: { event: event.type },
       payload: { name: event.type, data: event.data, occurredAt: event.occurredAt.toISOString() },
     })),
-    started,
+    [...enrolled.values()].flat(),
   );
   const signalled = new Map<string, string[]>();
   news.forEach((event, i) => {
@@ -157,7 +151,5 @@ export async function ingestEvent(
   accountId: string,
   input: AccountEventInput,
 ): Promise<EventIngestResult> {
-  const [outcome] = await ingestEventBatch(deps, [{ ...input, accountId }]);
-  if (!outcome.ok) throw outcome.error;
-  return outcome.result;
+  return onlyResult(await ingestEventBatch(deps, [{ ...input, accountId }]));
 }

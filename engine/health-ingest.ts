@@ -24,7 +24,7 @@ import { bulkUpdate, insertManyIfAbsent } from '../lib/mongo.js';
 import { metrics } from '../lib/metrics.js';
 import { healthView, type HealthBand, type HealthView } from '../language/context.js';
 import { healthBand } from '../language/health-band.js';
-import { accountNotFound } from './errors.js';
+import { accountNotFound, onlyResult, type ItemOutcome } from './errors.js';
 import type { EngineDeps } from './engine-deps.js';
 import { settleHealth, successionId, swapHealth } from './health-succession.js';
 import { tellLiveRuns } from './signals.js';
@@ -48,8 +48,7 @@ export interface HealthIngestResult {
   enrolments: EnrolmentResult[];
 }
 
-/** Per item of a batch: its answer, or the error that stopped it alone. */
-export type HealthItemOutcome = { ok: true; result: HealthIngestResult } | { ok: false; error: Error };
+export type HealthItemOutcome = ItemOutcome<HealthIngestResult>;
 
 interface Item {
   index: number;
@@ -246,12 +245,6 @@ export async function ingestHealthBatch(
       if (!seen || seen.observation!.observedAt <= item.observation!.observedAt)
         latest.set(item.input.accountId, item);
     }
-  const started = new Set(
-    [...enrolled.values()]
-      .flat()
-      .filter((e) => e.status === 'started')
-      .map((e) => e.workflowId),
-  );
   const news = [...latest.values()];
   const told = await tellLiveRuns(
     deps,
@@ -265,7 +258,7 @@ export async function ingestHealthBatch(
         observedAt: item.observation!.observedAt.toISOString(),
       },
     })),
-    started,
+    [...enrolled.values()].flat(),
   );
   for (const [index, error] of told.failures)
     for (const item of changes) if (item.input.accountId === news[index].input.accountId) item.error = error;
@@ -287,9 +280,7 @@ export async function ingestHealthBatch(
 
 /** One observation: a batch of one, its error thrown. */
 export async function ingestHealth(deps: EngineDeps, input: HealthIngest): Promise<HealthIngestResult> {
-  const [outcome] = await ingestHealthBatch(deps, [input]);
-  if (!outcome.ok) throw outcome.error;
-  return outcome.result;
+  return onlyResult(await ingestHealthBatch(deps, [input]));
 }
 
 function observationOf(

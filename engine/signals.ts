@@ -12,6 +12,7 @@ import type { Db } from 'mongodb';
 import { collections } from '../lib/collections.js';
 import { inPool } from '../lib/pool.js';
 import { needsNews } from '../language/run-interests.js';
+import type { EnrolmentResult } from '../lib/documents.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 
 export interface AccountNews<Payload> {
@@ -25,8 +26,8 @@ export interface AccountNews<Payload> {
 const signalConcurrency = 32;
 
 /**
- * Signals every live run of the news' accounts that needs it, except the runs in `skip`
- * (workflow ids the same batch just started: their input carries the news). Answers, per news
+ * Signals every live run of the news' accounts that needs it, except the runs the same batch
+ * just started (`enrolled`: their input carries the news). Answers, per news
  * index, the error of a signal that failed (Temporal unreachable); a run that closed meanwhile
  * is not an error.
  */
@@ -34,11 +35,12 @@ export async function tellLiveRuns<Payload>(
   deps: { db: Db; temporal: Client; catalog: PlaybookCatalog },
   signal: SignalDefinition<[Payload]>,
   news: AccountNews<Payload>[],
-  skip: Set<string>,
+  enrolled: EnrolmentResult[],
 ): Promise<{ signalled: string[][]; failures: Map<number, Error> }> {
   const signalled = news.map((): string[] => []);
   const failures = new Map<number, Error>();
   if (news.length === 0) return { signalled, failures };
+  const skip = new Set(enrolled.filter((e) => e.status === 'started').map((e) => e.workflowId));
   const live = await collections(deps.db)
     .runs.find(
       { accountId: { $in: [...new Set(news.map((n) => n.accountId))] }, status: 'running' },

@@ -120,7 +120,8 @@ export async function readWorkflowBundle(): Promise<{ code: string }> {
   return { code: await readFile(workflowBundlePath, 'utf8') };
 }
 
-const quietLogger = {
+/** Webpack's chatter off; warnings and errors still shown. */
+export const quietLogger = {
   log: () => {},
   trace: () => {},
   debug: () => {},

@@ -6,10 +6,8 @@
  * key processes what was not done and replays, by the per-item keys, what was.
  */
 import type { FastifyRequest } from 'fastify';
-import { EngineError } from '../../engine/errors.js';
+import { EngineError, type ItemOutcome } from '../../engine/errors.js';
 import { ApiError } from '../errors.js';
-
-type Outcome<R> = { ok: true; result: R } | { ok: false; error: Error };
 
 export interface BatchAnswer<T> {
   recorded: number;
@@ -22,10 +20,10 @@ export interface BatchAnswer<T> {
 export async function batchAnswer<R, T>(
   request: FastifyRequest,
   accountIds: string[],
-  run: () => Promise<Array<Outcome<R>>>,
+  run: () => Promise<Array<ItemOutcome<R>>>,
   recorded: (result: R, index: number) => T,
 ): Promise<BatchAnswer<T>> {
-  let outcomes: Array<Outcome<R>>;
+  let outcomes: Array<ItemOutcome<R>>;
   try {
     outcomes = await run();
   } catch (err) {

@@ -14,19 +14,20 @@ export const kpiEventTypes = [
 /** Events that change MRR carry the new total MRR. */
 export const mrrEventTypes: readonly string[] = ['upsell', 'cross_sell', 'contraction'];
 
+/** What an MRR-changing event carries: the account's new total MRR. */
+export const NewMrr = Type.Number({
+  minimum: 0,
+  maximum: 1e9,
+  description: 'upsell, cross_sell, contraction: the new total MRR.',
+});
+
 const EventFields = {
   type: Type.String({
     pattern: '^[a-z][a-z0-9_.-]{0,62}$',
     description: `One of ${kpiEventTypes.join(', ')} (used by KPIs), or any other name for event triggers.`,
   }),
   occurredAt: DateTime,
-  mrr: Type.Optional(
-    Type.Number({
-      minimum: 0,
-      maximum: 1e9,
-      description: 'upsell, cross_sell, contraction: the new total MRR.',
-    }),
-  ),
+  mrr: Type.Optional(NewMrr),
   product: Type.Optional(
     Type.String({ minLength: 1, maxLength: 100, description: 'cross_sell: the product bought.' }),
   ),

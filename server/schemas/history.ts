@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { closed, DateTime, Id } from './common.js';
 import { NewAccount } from './accounts.js';
-import { kpiEventTypes } from './events.js';
+import { kpiEventTypes, NewMrr } from './events.js';
 
 const ImportedAccount = Type.Object(
   { ...NewAccount.properties, id: Id },
@@ -16,13 +16,7 @@ const ImportedEvent = Type.Object(
       { description: 'A KPI event type (docs/kpis.md).' },
     ),
     occurredAt: DateTime,
-    mrr: Type.Optional(
-      Type.Number({
-        minimum: 0,
-        maximum: 1e9,
-        description: 'upsell, cross_sell, contraction: the new total MRR.',
-      }),
-    ),
+    mrr: Type.Optional(NewMrr),
     product: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   },
   closed,

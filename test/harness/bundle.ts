@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import {
   buildWorkflowBundle,
+  quietLogger,
   readWorkflowBundle,
   workflowsPath as productionWorkflows,
 } from '../../worker/workflow-bundle.js';
@@ -25,12 +26,3 @@ export function workflowBundle(workflowsPath: string): Promise<WorkflowBundle> {
   }
   return bundle;
 }
-
-const quietLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string, meta?: unknown) => console.warn(message, meta ?? ''),
-  error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
-};
