@@ -171,7 +171,7 @@ async function insertIgnoringDuplicates<T extends { _id: string }>(
     try {
       await insert(chunk);
     } catch (err) {
-      if (!isOnlyDuplicateKeys(err)) throw err;
+      if (!isOnlyDuplicateKeys(err, chunk.length)) throw err;
       for (const w of [err.writeErrors].flat()) existing.add(chunk[w.index]._id);
     }
   }

@@ -90,9 +90,22 @@ const duplicateKeyCode = 11000;
 export const isDuplicateKey = (err: unknown): boolean =>
   err instanceof MongoServerError && err.code === duplicateKeyCode;
 
-/** An unordered bulk insert whose every refused document was refused as a duplicate key. */
-export const isOnlyDuplicateKeys = (err: unknown): err is MongoBulkWriteError =>
-  err instanceof MongoBulkWriteError && [err.writeErrors].flat().every((w) => w.code === duplicateKeyCode);
+/**
+ * An unordered bulk insert of `sent` documents whose every refused document was refused as a
+ * duplicate key, every other one inserted. The driver also reports a bulk insert that never
+ * reached the server (the database restarting: connection refused) as a MongoBulkWriteError,
+ * with no write errors and nothing inserted: that is a failure to retry, not "all there", and
+ * taking it for one lost acknowledged health observations in the fault suite.
+ */
+export function isOnlyDuplicateKeys(err: unknown, sent: number): err is MongoBulkWriteError {
+  if (!(err instanceof MongoBulkWriteError)) return false;
+  const refused = [err.writeErrors].flat();
+  return (
+    refused.length > 0 &&
+    refused.every((w) => w.code === duplicateKeyCode) &&
+    err.insertedCount + refused.length === sent
+  );
+}
 
 /**
  * Writes `doc` unless a document with its `_id` exists; true when this call wrote it. The same
@@ -125,7 +138,7 @@ export async function insertManyIfAbsent<T extends { _id: string }>(
     await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
     return new Set(docs.map((d) => d._id));
   } catch (err) {
-    if (!isOnlyDuplicateKeys(err)) throw err;
+    if (!isOnlyDuplicateKeys(err, docs.length)) throw err;
     const refused = new Set([err.writeErrors].flat().map((w) => w.index));
     return new Set(docs.filter((_, i) => !refused.has(i)).map((d) => d._id));
   }

@@ -13,7 +13,7 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { collections } from './collections.js';
 import type { TaskDecisionDoc, TaskDoc } from './documents.js';
-import { isOnlyDuplicateKeys } from './mongo.js';
+import { insertManyIfAbsent } from './mongo.js';
 
 /** The task's fields as the decision makes them (what a completion or a cancellation sets). */
 export function decisionUpdate(decision: TaskDecisionDoc): UpdateFilter<TaskDoc> {
@@ -65,17 +65,11 @@ export async function cancelOpenTasks(db: Db, runId: string, at: Date): Promise<
   const open = await tasks.find({ runId, status: 'open' }, { projection: { _id: 1 } }).toArray();
   if (open.length === 0) return 0;
   const ids = open.map((t) => t._id);
-  let refused: string[] = [];
-  try {
-    await taskDecisions.insertMany(
-      ids.map((_id) => ({ _id, runId, decision: 'cancelled' as const, at })),
-      { ordered: false },
-    );
-  } catch (err) {
-    if (!isOnlyDuplicateKeys(err)) throw err;
-    refused = [err.writeErrors].flat().map((w) => ids[w.index]);
-  }
-  const won = new Set(ids.filter((id) => !refused.includes(id)));
+  const won = await insertManyIfAbsent(
+    taskDecisions,
+    ids.map((_id) => ({ _id, runId, decision: 'cancelled' as const, at })),
+  );
+  const refused = ids.filter((id) => !won.has(id));
   if (refused.length > 0) {
     for (const decision of await taskDecisions.find({ _id: { $in: refused } }).toArray()) {
       if (decision.decision === 'cancelled') won.add(decision._id);

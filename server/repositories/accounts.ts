@@ -6,7 +6,7 @@
 import type { Db, Filter, UpdateFilter } from 'mongodb';
 import { collections } from '../../lib/collections.js';
 import type { AccountDoc, HealthState } from '../../lib/documents.js';
-import { isDuplicateKey, isOnlyDuplicateKeys } from '../../lib/mongo.js';
+import { insertManyIfAbsent, isDuplicateKey } from '../../lib/mongo.js';
 import { forbidden, notFound } from '../errors.js';
 import type { Principal } from '../plugins/auth.js';
 import { findPage, type PageRequest } from './pagination.js';
@@ -54,13 +54,7 @@ export function createAccountRepository(db: Db) {
      * batch writing its own accounts again, checked by the caller) is left as it is.
      */
     async insertImportedAccounts(docs: AccountDoc[]): Promise<void> {
-      for (let i = 0; i < docs.length; i += 1000) {
-        try {
-          await accounts.insertMany(docs.slice(i, i + 1000), { ordered: false });
-        } catch (err) {
-          if (!isOnlyDuplicateKeys(err)) throw err;
-        }
-      }
+      for (let i = 0; i < docs.length; i += 1000) await insertManyIfAbsent(accounts, docs.slice(i, i + 1000));
     },
 
     async accountExists(id: string): Promise<boolean> {
