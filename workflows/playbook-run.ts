@@ -36,6 +36,7 @@ import { activities } from './activities-proxy.js';
 import { Interpreter, RunStop } from './interpreter.js';
 import { RunState, auditWindow, capText } from './run-state.js';
 import { watchGoal } from './goal-watch.js';
+import type { AuditBatch } from '../activities/run-records.js';
 
 /** A control (holdout) run with a goal but no `within` observes the goal this long. */
 const defaultObservationWindow = '90d';
@@ -88,11 +89,26 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
   });
 
-  const persistAudit = async () => {
+  // Audit entries ride along with the next activity that goes anyway (the account's re-read,
+  // the run's end) and go on their own only at blocking points, instead of an activity after
+  // every step. Runs recorded before store them after every step; replay keeps that.
+  const auditRides = patched('audit-rides-along');
+  /** The entries not stored yet, as a batch (none when there are none). */
+  const auditBatch = (): AuditBatch | undefined => {
     const { from, entries } = run.unpersisted();
-    if (entries.length === 0) return;
-    await activities.appendAudit({ runId, ...execution, from, entries, currentStep: run.currentStep });
-    run.markPersisted(from + entries.length);
+    return entries.length ? { runId, ...execution, from, entries, currentStep: run.currentStep } : undefined;
+  };
+  const carried = {
+    batch: () => (auditRides ? auditBatch() : undefined),
+    stored: (batch: AuditBatch | undefined) => {
+      if (batch) run.markPersisted(batch.from + batch.entries.length);
+    },
+  };
+  const persistAudit = async () => {
+    const batch = auditBatch();
+    if (!batch) return;
+    await activities.appendAudit(batch);
+    carried.stored(batch);
   };
   /** An activity the run awaits outside its steps: no continuing as new while it is in flight. */
   const tracked = async (work: () => Promise<void>) => {
@@ -123,12 +139,13 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     run,
     now,
     async () => {
-      await persistAudit();
+      if (!auditRides) await persistAudit();
       if (run.cancelReason) throw new RunStop('cancel');
       if (run.playbook.goal) await refreshAndCheckGoal();
       if (run.goalMet) throw new RunStop('goal');
     },
     persistAudit,
+    carried,
   );
 
   if (continued) interpreter.lastOutcome = continued.lastOutcome;
@@ -198,7 +215,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
           seen: atStart.seen,
           atStart: true,
         });
-      await persistAudit();
+      if (!auditRides) await persistAudit();
     }
 
     if (window) {
@@ -304,7 +321,8 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     outcome: result.outcome,
     goalReached: result.goalReached,
   });
-  await persistAudit();
+  if (!auditRides) await persistAudit();
+  const audit = carried.batch();
   // Cleanup must run even though the steps' scope was cancelled.
   await CancellationScope.nonCancellable(() =>
     activities.recordRunEnded({
@@ -315,8 +333,10 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       recordOutcome,
       cancelReason,
       endedAt: now().toISOString(),
+      ...(audit ? { audit } : {}),
     }),
   );
+  carried.stored(audit);
   if (failure)
     throw ApplicationFailure.nonRetryable(
       `run failed: ${failure.cause instanceof Error ? failure.cause.message : failure.message}`,
