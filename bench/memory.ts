@@ -10,6 +10,9 @@ import { FileTemplateCatalog } from '../catalog/template-files.js';
 import { validatePlaybook } from '../language/validate.js';
 import { collections } from '../lib/collections.js';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { quietLogger } from '../worker/workflow-bundle.js';
+import { bareHold } from './workflows/bare-hold.js';
 import { accountEvent, type RunInput } from '../workflows/contract.js';
 import { playbookRun } from '../workflows/playbook-run.js';
 import { benchAccount } from './interpreter.js';
@@ -34,6 +37,71 @@ steps:
     waitFor: { event: bench_release, timeout: 30d }
   - outcome: held
 `;
+
+/**
+ * The release's baseline: as many bare workflows waiting for the same event (no activity, no
+ * audit, nothing interpreted) on an in-process worker, the same signal sent to each, 50 at a
+ * time; the time until Temporal counts none of them running.
+ */
+async function bareRelease(
+  address: string,
+  client: Client,
+  runs: number,
+  log: (line: string) => void,
+): Promise<number> {
+  const taskQueue = `bench-bare-hold-${Date.now().toString(36)}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: join(root, 'bench/workflows/index.ts'),
+      logger: quietLogger,
+    }),
+  });
+  const running = () => client.workflow.count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`);
+  try {
+    return await worker.runUntil(async () => {
+      const ids = Array.from({ length: runs }, (_, i) => `bench:bare-hold:${taskQueue}:${i}`);
+      await inPool(ids, 50, async (workflowId) => {
+        await client.workflow.start(bareHold, { taskQueue, workflowId });
+      });
+      // Every one has had its first workflow task (it waits on its timer) before the release.
+      await until(
+        'the bare workflows waiting',
+        async () => {
+          const { stats } = await client.workflowService.describeTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: taskQueue },
+            taskQueueType: 1, // workflow tasks
+            reportStats: true,
+          });
+          return Number(stats?.approximateBacklogCount ?? 0) === 0;
+        },
+        30 * 60_000,
+        3_000,
+      );
+      await sleep(5_000); // the backlog count is approximate
+      const fired = Date.now();
+      await inPool(ids, 50, async (id) => {
+        await client.workflow
+          .getHandle(id)
+          .signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
+      });
+      await until(
+        'the bare workflows finished',
+        async () => (await running()).count === 0,
+        30 * 60_000,
+        3_000,
+      );
+      const ms = Date.now() - fired;
+      log(`memory: ${runs} bare workflows finished ${(ms / 1000).toFixed(0)} s after their release`);
+      return ms;
+    });
+  } finally {
+    await nativeConnection.close();
+  }
+}
 
 export const memory: Scenario = {
   name: 'memory',
@@ -128,6 +196,7 @@ export const memory: Scenario = {
         `memory: ${held}/${runs} finished as "held" in ${(finishMs / 1000).toFixed(0)} s; worker ${after.toFixed(0)} MiB`,
       );
       const baseline = { name: 'the same worker idle, before any run', value: idle };
+      const bareMs = await bareRelease(stack.temporalAddress, client, runs, log);
       return [
         figure(
           'memory',
@@ -139,7 +208,10 @@ export const memory: Scenario = {
         ),
         figure('memory', `worker RSS after they finished (${held} of ${runs})`, after, 'MiB', baseline),
         figure('memory', 'time to start the runs and reach the wait', reachedMs, 'ms'),
-        figure('memory', 'time from the release to every run finished', finishMs, 'ms'),
+        figure('memory', 'time from the release to every run finished', finishMs, 'ms', {
+          name: `${runs.toLocaleString('en')} bare workflows (bench/workflows/bare-hold.ts) released the same way`,
+          value: bareMs,
+        }),
       ];
     } finally {
       await processes.stop();
