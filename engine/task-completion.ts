@@ -7,10 +7,14 @@
  * task stays `pendingDelivery` and `deliverPendingCompletions` (run in a loop by the API)
  * delivers it later; a completion delivered twice is harmless, the workflow keeps the first.
  *
- * The happy path is four round trips: the task read (by the route, which checks who may act on
- * it), the decision's insert, the signal, the projection. The read cannot fold into the insert
- * (the insert needs the task's checks to have passed, and only an insert decides on FerretDB),
- * and the projection cannot fold into the insert either (they are different collections).
+ * The happy path is three round trips: the task read (by the route, which checks who may act on
+ * it), the decision's insert together with its projection onto the task (two commands sent at
+ * once), and the signal; the delivery's result is written after the answer. The read cannot fold
+ * into the insert (the insert needs the task's checks to have passed, and only an insert decides
+ * on FerretDB). The projection is written before the insert is known to have won, marked for
+ * delivery: a request whose insert lost writes the winner's projection back (settleDecided), and
+ * one whose delivery record never lands leaves the completion to the retry loop, which tells the
+ * run again (harmless: the workflow keeps the first completion of a task).
  */
 import type { Db, UpdateFilter } from 'mongodb';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -53,9 +57,18 @@ export async function completeTask(
     ...(input.note !== undefined ? { note: input.note } : {}),
     by: actor,
   };
-  if (read.status === 'open' && (await insertIfAbsent(taskDecisions, mine))) {
-    const completed = withDecision(read, mine);
-    return deliver(deps, completed, decisionUpdate(mine));
+  if (read.status === 'open') {
+    const projection = decisionUpdate(mine);
+    const [won] = await Promise.all([
+      insertIfAbsent(taskDecisions, mine),
+      tasks.updateOne(
+        { _id: read._id },
+        { ...projection, $set: { ...projection.$set, pendingDelivery: true } },
+      ),
+    ]);
+    // The delivery's record repeats the projection: on FerretDB an update writes the whole
+    // document back, so a concurrent write from an older copy (a losing completion's) is undone.
+    if (won) return deliver(deps, { ...withDecision(read, mine), pendingDelivery: true }, projection, false);
   }
   return settleDecided(deps, read, outcome);
 }
@@ -109,12 +122,15 @@ function checkOutcome(task: TaskDoc, outcome: string | null): void {
 
 /**
  * Signals the run, then writes `projection` (the completion's fields, when the task does not
- * show them yet) together with the delivery's result: one write either way.
+ * show them yet) together with the delivery's result: one write either way. `awaitRecord`
+ * false (the task shows the completion, marked for delivery, already): the delivery's result is
+ * written without holding the answer.
  */
 async function deliver(
   deps: Deps,
   task: TaskDoc,
   projection: UpdateFilter<TaskDoc> = {},
+  awaitRecord = true,
 ): Promise<TaskCompletionResult> {
   const { tasks } = collections(deps.db);
   let delivery: TaskCompletionResult['delivery'];
@@ -140,16 +156,52 @@ async function deliver(
   const result: Partial<TaskDoc> =
     delivery === 'pending' ? { pendingDelivery: true } : { pendingDelivery: false, deliveredAt: deps.now() };
   const { $set = {}, ...rest } = projection;
-  // The write may fail (the database gone): the decision holds the completion, so the request
-  // fails and its retry, or the run's end, projects it (lib/task-decisions.ts).
-  await tasks.updateOne({ _id: task._id }, { ...rest, $set: { ...$set, ...result } });
+  const record = () => tasks.updateOne({ _id: task._id }, { ...rest, $set: { ...$set, ...result } });
+  if (awaitRecord)
+    // The write may fail (the database gone): the decision holds the completion, so the request
+    // fails and its retry, or the run's end, projects it (lib/task-decisions.ts).
+    await record();
+  else
+    // Lost with the process or the database: the task stays marked, and the loop tells the run again.
+    void record().catch(() => undefined);
   return { task: { ...task, ...result }, delivery };
 }
 
-/** One pass over completions not yet delivered; returns how many were delivered now. */
+/**
+ * A completion is marked for delivery before its request tells the run; the loop leaves it to
+ * that request for this long, so it does not tell the run a second time.
+ */
+const deliverySettleMs = 10_000;
+
+/**
+ * One pass over completions not yet delivered; returns how many were delivered now. Each is
+ * delivered as its decision says (the truth, lib/task-decisions.ts), which also puts right a
+ * task left showing a completion whose insert lost (its request stopped before it wrote the
+ * winner's back); a task without a decision (completed before decisions existed, or whose
+ * request failed before its insert) is delivered as it shows.
+ */
 export async function deliverPendingCompletions(deps: Deps, limit = 500): Promise<number> {
-  const pending = await collections(deps.db).tasks.find({ pendingDelivery: true }).limit(limit).toArray();
+  const { tasks, taskDecisions } = collections(deps.db);
+  const settled = new Date(deps.now().getTime() - deliverySettleMs);
+  const pending = await tasks
+    .find({ pendingDelivery: true, completedAt: { $lt: settled } })
+    .limit(limit)
+    .toArray();
+  if (pending.length === 0) return 0;
+  const decisions = new Map(
+    (await taskDecisions.find({ _id: { $in: pending.map((t) => t._id) } }).toArray()).map((d) => [d._id, d]),
+  );
   let delivered = 0;
-  for (const task of pending) if ((await deliver(deps, task)).delivery !== 'pending') delivered++;
+  for (const task of pending) {
+    const decision = decisions.get(task._id);
+    if (decision?.decision === 'cancelled') {
+      await tasks.updateOne({ _id: task._id }, decisionUpdate(decision));
+      continue;
+    }
+    const result = decision
+      ? await deliver(deps, withDecision(task, decision), decisionUpdate(decision))
+      : await deliver(deps, task);
+    if (result.delivery !== 'pending') delivered++;
+  }
   return delivered;
 }

@@ -104,10 +104,57 @@ it('keeps a completion pending while Temporal is unreachable and delivers it lat
   expect(result.task).toMatchObject({ status: 'completed', pendingDelivery: true });
   expect(await signalsReceived(task.workflowId)).toHaveLength(0);
 
-  expect(await engine.deliverPendingCompletions()).toBe(1);
+  // The loop leaves a completion this fresh to the request that is telling the run.
+  expect(await engine.deliverPendingCompletions()).toBe(0);
+  const later = createEngine({
+    db: servers.db,
+    temporal: servers.env.client,
+    taskQueue: servers.taskQueue,
+    now: () => new Date(Date.now() + 11_000),
+  });
+  expect(await later.deliverPendingCompletions()).toBe(1);
   expect(await signalsReceived(task.workflowId)).toHaveLength(1);
   expect(await collections(servers.db).tasks.findOne({ _id: task._id })).toMatchObject({
     pendingDelivery: false,
   });
   await deadConnection.close().catch(() => undefined);
+});
+
+it('delivers what the decision says when the task shows a completion that lost', async () => {
+  const task = await openTask('tc-4');
+  const { tasks, taskDecisions } = collections(servers.db);
+  // The winner's decision, and the task as a losing request left it when it stopped after its
+  // speculative projection, before writing the winner's back.
+  await taskDecisions.insertOne({
+    _id: task._id,
+    runId: task.runId,
+    decision: 'completed',
+    at: new Date(Date.now() - 60_000),
+    outcome: 'held',
+    by: 'csm-a',
+  });
+  await tasks.updateOne(
+    { _id: task._id },
+    {
+      $set: {
+        status: 'completed',
+        outcome: 'no_show',
+        completedBy: 'csm-b',
+        completedAt: new Date(Date.now() - 60_000),
+        pendingDelivery: true,
+      },
+    },
+  );
+  expect(await engine.deliverPendingCompletions()).toBe(1);
+  const signals = (await signalsReceived(task.workflowId)) as Array<{
+    input?: { payloads?: Array<{ data?: Uint8Array | null }> | null } | null;
+  }>;
+  const told = signals.map((sig) => JSON.parse(Buffer.from(sig.input!.payloads![0].data!).toString('utf8')));
+  expect(told).toMatchObject([{ stepId: task.stepId, outcome: 'held' }]);
+  expect(await tasks.findOne({ _id: task._id })).toMatchObject({
+    status: 'completed',
+    outcome: 'held',
+    completedBy: 'csm-a',
+    pendingDelivery: false,
+  });
 });
