@@ -197,7 +197,10 @@ describe('tasks', () => {
           outstanding++;
         } else outstanding--;
       }
-      expect(rounds.map((r) => [...r].sort()), log.join(', ')).toEqual([
+      expect(
+        rounds.map((r) => [...r].sort()),
+        log.join(', '),
+      ).toEqual([
         ['find tasks'],
         ['insert taskDecisions', 'update tasks'],
         ['SignalWorkflowExecution'],
