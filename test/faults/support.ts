@@ -255,9 +255,13 @@ export class FaultStack {
     await until('the worker', async () => this.workerLog.includes('worker started'), 90_000);
   }
 
+  /** When the worker was killed: a send SMTP accepted just before cannot have been recorded. */
+  readonly workerKills: Date[] = [];
+
   async killWorker(): Promise<void> {
     const worker = this.worker;
     if (!worker || worker.exitCode !== null) return;
+    this.workerKills.push(new Date());
     const exited = new Promise((r) => worker.once('exit', r));
     worker.kill('SIGKILL');
     await exited;
@@ -376,6 +380,13 @@ export interface Invariants {
   emails: number;
   /** Recipients and steps that SMTP received more than one email for. */
   duplicateEmails: number;
+  /**
+   * Of those, the ones whose first copy SMTP accepted within `sendRecordWindowMs` before the
+   * worker was killed (counted apart, not in duplicateEmails): SMTP took the message and the
+   * worker died before it could record that, so the retry sent it again. No sender can close
+   * that window (SMTP has no idempotent send); the email activity keeps it to one insert.
+   */
+  duplicateEmailsAtKill: number;
   missingEmails: number;
   outcomes: number;
 }
@@ -388,6 +399,9 @@ export interface Invariants {
  * and emails per recipient and step as SMTP received them (a resent message, a second run's).
  * Each drill account is enrolled once and has one recipient, so every such count is 1.
  */
+/** How long after SMTP accepted a message the worker may die without having recorded it. */
+export const sendRecordWindowMs = 2_000;
+
 export async function invariants(stack: FaultStack, playbookId: string): Promise<Invariants> {
   const runs = await collections(stack.db).runs.find({ playbookId }).toArray();
   const ids = new Set(runs.map((r) => r._id));
@@ -396,13 +410,26 @@ export async function invariants(stack: FaultStack, playbookId: string): Promise
   const count = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
   const sent = new Set<string>();
   const perRecipientStep = new Map<string, number>();
+  const firstAccepted = new Map<string, Date>();
   for (const m of stack.mails) {
     const run = m.header('x-retain-run');
     if (!run || !ids.has(run)) continue;
     const step = m.header('x-retain-step');
     sent.add(`${run}|${step}`);
-    for (const to of m.envelopeTo) count(perRecipientStep, `${to.toLowerCase()}|${step}`);
+    for (const to of m.envelopeTo) {
+      const key = `${to.toLowerCase()}|${step}`;
+      count(perRecipientStep, key);
+      const first = firstAccepted.get(key);
+      if (!first || m.receivedAt < first) firstAccepted.set(key, m.receivedAt);
+    }
   }
+  const atKill = (key: string) => {
+    const accepted = firstAccepted.get(key)!.getTime();
+    return stack.workerKills.some(
+      (k) => k.getTime() >= accepted && k.getTime() - accepted <= sendRecordWindowMs,
+    );
+  };
+  const doubledEmails = [...perRecipientStep.entries()].filter(([, n]) => n > 1).map(([key]) => key);
   const perAccountStep = new Map<string, number>();
   for (const t of tasks) count(perAccountStep, `${t.accountId}|${t.stepId}`);
   const doubled = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
@@ -413,7 +440,8 @@ export async function invariants(stack: FaultStack, playbookId: string): Promise
     tasks: tasks.length,
     duplicateTasks: doubled(perAccountStep),
     emails: [...perRecipientStep.values()].reduce((a, b) => a + b, 0),
-    duplicateEmails: doubled(perRecipientStep),
+    duplicateEmails: doubledEmails.filter((key) => !atKill(key)).length,
+    duplicateEmailsAtKill: doubledEmails.filter(atKill).length,
     missingEmails: runs.length * 2 - sent.size,
     outcomes: outcomes.filter((o) => ids.has(o.runId)).length,
   };
