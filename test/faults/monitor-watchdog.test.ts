@@ -5,51 +5,17 @@
  * wedge described in lib/mongo-monitor-watchdog.ts); how often the watchdog had to step in is
  * reported, not asserted, since the race is timing-dependent.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { MongoClient, type Collection, type ServerHeartbeatStartedEvent } from 'mongodb';
 import { pino } from 'pino';
-import { freePort } from '../../lib/free-port.js';
 import { connectMongo, type Mongo } from '../../lib/mongo.js';
 import { watchServerMonitor } from '../../lib/mongo-monitor-watchdog.js';
-import { ferretdbArgs, ferretdbPath } from '../../lib/stack-mongo.js';
-import { spawnServer, type ServerProcess } from '../../lib/stack-process.js';
 import { prng } from '../../lib/prng.js';
-import { sleep, until } from './support.js';
+import { sleep, until, useStandaloneFerretdb } from './support.js';
 
 const restarts = process.env.FAULTS_LONG === '1' ? 40 : 10;
 const random = prng(4242);
-let dir = '';
-let port = 0;
-let server: ServerProcess | undefined;
-
-async function startServer() {
-  server = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(dir, port, 'error'));
-  await until(
-    'FerretDB',
-    async () => {
-      const c = await new MongoClient(`mongodb://127.0.0.1:${port}/`, {
-        serverSelectionTimeoutMS: 1_000,
-      }).connect();
-      await c.db('admin').command({ ping: 1 });
-      await c.close();
-      return true;
-    },
-    60_000,
-  );
-}
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'retain-watchdog-'));
-  port = await freePort();
-  await startServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const ferretdb = useStandaloneFerretdb('retain-watchdog-');
 
 /** Twenty lanes of insert, update and query, as a busy worker would do; counts what succeeded. */
 function load(docs: Collection<{ _id: string; n: number }>, lane: string) {
@@ -76,15 +42,15 @@ test(`a connectMongo client works again after each of ${restarts} database resta
   // The watchdog's reconnects are counted from the warnings it logs.
   const warnings: string[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  const mongo: Mongo = await connectMongo(`mongodb://127.0.0.1:${port}/`, 'watchdog', log);
+  const mongo: Mongo = await connectMongo(ferretdb.url, 'watchdog', log);
   const work = load(mongo.db.collection('docs'), 'lane');
   const recoveryMs: number[] = [];
   try {
     for (let r = 0; r < restarts; r++) {
       await sleep(500 + random() * 1_500);
-      await server?.stop();
+      await ferretdb.stop();
       await sleep(3_000);
-      await startServer();
+      await ferretdb.start();
       const back = Date.now();
       const before = work.state.ok;
       // The watchdog acts after a heartbeat has run 20 s; allow that and a reconnect.
@@ -107,7 +73,7 @@ test(`a connectMongo client works again after each of ${restarts} database resta
 }, 1_200_000);
 
 test('a heartbeat that never completes gets the client reconnected, and it works afterwards', async () => {
-  const client = await new MongoClient(`mongodb://127.0.0.1:${port}/`, {
+  const client = await new MongoClient(ferretdb.url, {
     serverSelectionTimeoutMS: 5_000,
   }).connect();
   const reconnects: string[] = [];

@@ -6,6 +6,7 @@
  * reconnect as they would in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -444,5 +445,51 @@ export async function invariants(stack: FaultStack, playbookId: string): Promise
     duplicateEmailsAtKill: doubledEmails.filter(atKill).length,
     missingEmails: runs.length * 2 - sent.size,
     outcomes: outcomes.filter((o) => ids.has(o.runId)).length,
+  };
+}
+
+/**
+ * A FerretDB of a test's own (SQLite files in a temporary folder), on a port it keeps across
+ * restarts, for tests that stop the database under a client.
+ */
+export function useStandaloneFerretdb(prefix: string): {
+  readonly url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+} {
+  let dir = '';
+  let port = 0;
+  let server: ServerProcess | undefined;
+  const url = () => `mongodb://127.0.0.1:${port}/`;
+  const start = async () => {
+    server = spawnServer('FerretDB', ferretdbPath, ferretdbArgs(dir, port, 'error'));
+    await until(
+      'FerretDB',
+      async () => {
+        const c = await new MongoClient(url(), { serverSelectionTimeoutMS: 1_000 }).connect();
+        await c.db('admin').command({ ping: 1 });
+        await c.close();
+        return true;
+      },
+      60_000,
+    );
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    port = await freePort();
+    await start();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get url() {
+      return url();
+    },
+    start,
+    stop: async () => {
+      await server?.stop();
+    },
   };
 }
