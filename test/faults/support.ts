@@ -382,12 +382,16 @@ export interface Invariants {
   /** Recipients and steps that SMTP received more than one email for. */
   duplicateEmails: number;
   /**
-   * Of those, the ones whose first copy SMTP accepted within `sendRecordWindowMs` before the
-   * worker was killed (counted apart, not in duplicateEmails): SMTP took the message and the
-   * worker died before it could record that, so the retry sent it again. No sender can close
-   * that window (SMTP has no idempotent send); the email activity keeps it to one insert.
+   * Of those, the ones whose first copy SMTP accepted within `sendRecordWindowMs` of a worker
+   * kill (counted apart, not in duplicateEmails): SMTP took the message and the worker died
+   * before it heard so (the kill landed during the message's transfer; the capture stamps a
+   * message when it has it, before it answers) or before it could record it, so the retry sent
+   * it again. No sender can close that window (SMTP has no idempotent send); the email activity
+   * keeps it to the transfer and one insert.
    */
   duplicateEmailsAtKill: number;
+  /** Each doubled recipient and step: its copies and how far its first copy lay from the nearest worker kill. */
+  emailDoubles: Array<{ key: string; copies: number; nearestKillMs: number | null }>;
   missingEmails: number;
   outcomes: number;
 }
@@ -400,7 +404,7 @@ export interface Invariants {
  * and emails per recipient and step as SMTP received them (a resent message, a second run's).
  * Each drill account is enrolled once and has one recipient, so every such count is 1.
  */
-/** How long after SMTP accepted a message the worker may die without having recorded it. */
+/** How far from a worker kill SMTP's acceptance of a message may lie for the kill to explain its resend. */
 export const sendRecordWindowMs = 2_000;
 
 export async function invariants(stack: FaultStack, playbookId: string): Promise<Invariants> {
@@ -426,9 +430,7 @@ export async function invariants(stack: FaultStack, playbookId: string): Promise
   }
   const atKill = (key: string) => {
     const accepted = firstAccepted.get(key)!.getTime();
-    return stack.workerKills.some(
-      (k) => k.getTime() >= accepted && k.getTime() - accepted <= sendRecordWindowMs,
-    );
+    return stack.workerKills.some((k) => Math.abs(k.getTime() - accepted) <= sendRecordWindowMs);
   };
   const doubledEmails = [...perRecipientStep.entries()].filter(([, n]) => n > 1).map(([key]) => key);
   const perAccountStep = new Map<string, number>();
@@ -443,6 +445,12 @@ export async function invariants(stack: FaultStack, playbookId: string): Promise
     emails: [...perRecipientStep.values()].reduce((a, b) => a + b, 0),
     duplicateEmails: doubledEmails.filter((key) => !atKill(key)).length,
     duplicateEmailsAtKill: doubledEmails.filter(atKill).length,
+    emailDoubles: doubledEmails.map((key) => {
+      const accepted = firstAccepted.get(key)!.getTime();
+      const distances = stack.workerKills.map((k) => k.getTime() - accepted);
+      const nearest = distances.sort((a, b) => Math.abs(a) - Math.abs(b))[0];
+      return { key, copies: perRecipientStep.get(key)!, nearestKillMs: nearest ?? null };
+    }),
     missingEmails: runs.length * 2 - sent.size,
     outcomes: outcomes.filter((o) => ids.has(o.runId)).length,
   };
