@@ -3,7 +3,7 @@
  * workflow code. A change to the interpreter that would make runs in flight non-deterministic
  * fails here. For a deliberate change, guard it with `patched()` and keep the old histories
  * (e.g. `pre-goal-watch.*`, recorded before the goal watcher existed); then record new ones
- * with `RECORD_HISTORIES=1 npx vitest run test/execution` (`pre-lean-activities.*` were recorded before lean runs).
+ * with `RECORD_HISTORIES=1 npx vitest run test/execution`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
