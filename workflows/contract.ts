@@ -93,8 +93,6 @@ export interface RunContinuation {
   events: Array<AccountEventSignal & { seq: number }>;
   eventSeq: number;
   refreshWanted: boolean;
-  /** Epoch ms the account was last re-read (lean runs; continuations written before lack it). */
-  accountReadAt?: number | null;
   /** Epoch ms the goal's window ends, if it has one. */
   windowEndsAt: number | null;
   lastOutcome: string | null;

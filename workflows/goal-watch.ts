@@ -3,9 +3,7 @@
  * is waiting, or in a control run that takes no steps at all, without the run being told. The
  * watcher re-reads the account whenever the run hears of a change (a health change, an account
  * event) and at least once a day, and re-checks the goal; with the checks at the start and
- * after every step, this is how every run — control runs included — observes its goal. In a
- * lean run (RunState.lean) the day counts from the last re-read, whoever made it, so a step's
- * re-read is not followed by the watcher's a moment later.
+ * after every step, this is how every run — control runs included — observes its goal.
  */
 import { condition, isCancellation } from '@temporalio/workflow';
 import type { RunState } from './run-state.js';
@@ -18,14 +16,7 @@ export async function watchGoal(
   recheckEveryMs: number,
 ): Promise<void> {
   while (!done()) {
-    if (run.lean) {
-      // A day from the last re-read, whoever made it (a step's, a decision's or its own).
-      const sinceRead = Date.now() - (run.accountReadAt ?? 0);
-      if (!run.refreshWanted && sinceRead < recheckEveryMs) {
-        await condition(() => done() || run.refreshWanted, recheckEveryMs - sinceRead);
-        continue;
-      }
-    } else await condition(() => done() || run.refreshWanted, recheckEveryMs);
+    await condition(() => done() || run.refreshWanted, recheckEveryMs);
     if (done()) return;
     run.refreshWanted = false;
     try {

@@ -160,7 +160,7 @@ export class Interpreter {
     } else if ('waitFor' in step) {
       await this.waitFor(step.waitFor, id, path);
     } else if ('if' in step) {
-      await this.refreshForDecision();
+      await this.refresh();
       const d = this.run.decide(step.if, at());
       const branch = d.result ? 'then' : 'else';
       this.run.setStep(id, 'done', branch);
@@ -173,7 +173,7 @@ export class Interpreter {
       if (d.result) await this.runSteps(step.then, branchPath.then(path));
       else if (step.else) await this.runSteps(step.else, branchPath.else(path));
     } else if ('switch' in step) {
-      await this.refreshForDecision();
+      await this.refresh();
       const cases = step.switch.cases;
       let chosen = -1;
       let seen: Record<string, unknown> = {};
@@ -297,7 +297,6 @@ export class Interpreter {
   /** Marks the run blocked (a safe point to continue as new) while `wait` is pending. */
   private async blockedIn<T>(at: BlockedInStep, wait: () => Promise<T>): Promise<T> {
     this.run.blocked = at;
-    this.run.blockedSince = this.now().getTime();
     try {
       return await wait();
     } finally {
@@ -341,11 +340,6 @@ export class Interpreter {
     else throw ApplicationFailure.nonRetryable(`no step at ${at.path.join('.')} to continue from`);
   }
 
-  /** Re-reads the account unless the last read is current enough to decide on (RunState.readIsFresh). */
-  async refreshForDecision(): Promise<void> {
-    if (!this.run.readIsFresh(this.now())) await this.refresh();
-  }
-
   /** Re-reads the account and its health so the next decision sees current data. */
   async refresh(): Promise<void> {
     const audit = this.audit.batch();
@@ -355,7 +349,6 @@ export class Interpreter {
       ...(audit ? { audit } : {}),
     });
     this.audit.stored(audit);
-    this.run.accountReadAt = this.now().getTime();
     this.run.account = current.account;
     // A signal may carry a newer observation than the stored one only for an instant; the
     // stored health is the system of record.

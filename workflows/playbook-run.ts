@@ -89,15 +89,10 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
   });
 
-  // Lean runs: audit entries ride along with the next activity that goes anyway (the account's
-  // re-read, the run's end) and go on their own only at blocking points, instead of an activity
-  // after every step; the account is re-read only when the last read is not current
-  // (RunState.readIsFresh), and the watcher's daily re-read counts from the last read, whoever
-  // made it. Runs recorded before store the audit and re-read after every step; replay keeps that.
-  const auditRides = patched('lean-activities');
-  run.lean = auditRides;
-  // A continuation written before lean runs carries the account as its execution last read it.
-  if (continued && auditRides && continued.accountReadAt === undefined) run.accountReadAt = now().getTime();
+  // Audit entries ride along with the next activity that goes anyway (the account's re-read,
+  // the run's end) and go on their own only at blocking points, instead of an activity after
+  // every step. Runs recorded before store them after every step; replay keeps that.
+  const auditRides = patched('audit-rides-along');
   /** The entries not stored yet, as a batch (none when there are none). */
   const auditBatch = (): AuditBatch | undefined => {
     const { from, entries } = run.unpersisted();
@@ -134,8 +129,8 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     });
   }
 
-  const refreshAndCheckGoal = async (onlyIfStale = false) => {
-    if (!onlyIfStale || !run.readIsFresh(now())) await interpreter.refresh();
+  const refreshAndCheckGoal = async () => {
+    await interpreter.refresh();
     const goal = run.checkGoal(now());
     if (goal?.result)
       run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
@@ -146,7 +141,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     async () => {
       if (!auditRides) await persistAudit();
       if (run.cancelReason) throw new RunStop('cancel');
-      if (run.playbook.goal) await refreshAndCheckGoal(true);
+      if (run.playbook.goal) await refreshAndCheckGoal();
       if (run.goalMet) throw new RunStop('goal');
     },
     persistAudit,
@@ -238,7 +233,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     if (goal && !interrupted() && patched('goal-watch')) {
       void watchGoal(
         run,
-        () => tracked(() => refreshAndCheckGoal()),
+        () => tracked(refreshAndCheckGoal),
         // Not woken by continuing as new: its timer is left behind rather than cancelled, so
         // the execution ends with the continue-as-new command alone.
         () => finished || interrupted(),

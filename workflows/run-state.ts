@@ -28,13 +28,6 @@ export interface Decision {
   error?: string;
 }
 
-/**
- * A re-read of the account younger than this is current enough for a decision or a goal check:
- * it spares the re-read after a step that followed another step's (or the watcher's) at once.
- * Not scaled by a run's timeScale: it is about activities' latency, not playbook time.
- */
-export const freshReadMs = 1_000;
-
 /** Audit entries a run keeps in memory (older ones are persisted in `runAudit`). */
 export const auditWindow = 200;
 
@@ -70,15 +63,6 @@ export class RunState {
   goalMet = false;
   /** Set by signals that say account data changed; the goal watcher re-reads and re-checks. */
   refreshWanted = false;
-  /**
-   * Runs started since `patched('lean-activities')`: the audit rides along with other
-   * activities, and the account is re-read only when the last read is not current (readIsFresh).
-   */
-  lean = false;
-  /** When (workflow time, ms) the last re-read of the account returned; null before the first. */
-  accountReadAt: number | null = null;
-  /** When the run last blocked in a step (a wait, a waitFor): a read from before it is stale after it. */
-  blockedSince: number | null = null;
   /** Set once the run has ended, so the state query reports how. */
   result: RunResult | null = null;
   private eventSeq = 0;
@@ -145,20 +129,6 @@ export class RunState {
   }
 
   /** Re-evaluates the goal; true when it holds now. */
-  /**
-   * Whether the account as last read is current enough to decide on now (lean runs only): read
-   * less than `freshReadMs` ago, and not before the run last blocked.
-   */
-  readIsFresh(now: Date): boolean {
-    const read = this.accountReadAt;
-    return (
-      this.lean &&
-      read !== null &&
-      now.getTime() - read < freshReadMs &&
-      (this.blockedSince === null || read >= this.blockedSince)
-    );
-  }
-
   checkGoal(now: Date): Decision | null {
     const goal = this.playbook.goal;
     if (!goal || this.goalMet) return null;
@@ -244,7 +214,6 @@ export class RunState {
     this.events = c.events;
     this.eventSeq = c.eventSeq;
     this.refreshWanted = c.refreshWanted;
-    if (c.accountReadAt !== undefined) this.accountReadAt = c.accountReadAt;
     this.audit = c.audit;
     this.auditBase = c.auditBase;
     this.persisted = c.persisted;
@@ -267,7 +236,6 @@ export class RunState {
       events: since === undefined ? [] : this.events.filter((e) => e.seq > since),
       eventSeq: this.eventSeq,
       refreshWanted: this.refreshWanted,
-      ...(this.lean ? { accountReadAt: this.accountReadAt } : {}),
       audit: this.audit,
       auditBase: this.auditBase,
       persisted: this.persisted,
