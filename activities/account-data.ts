@@ -7,7 +7,6 @@ import { collections } from '../lib/collections.js';
 import type { AccountDoc } from '../lib/documents.js';
 import { accountView, healthView, type AccountView, type HealthView } from '../language/context.js';
 import type { ActivityDeps } from './deps.js';
-import { storeAudit, type AuditBatch } from './run-records.js';
 
 export interface CurrentAccount {
   account: AccountView;
@@ -29,14 +28,11 @@ export function createAccountDataActivities({ db }: ActivityDeps) {
     async loadCurrentAccount({
       accountId,
       now,
-      audit,
     }: {
       accountId: string;
       now: string;
-      /** The run's audit entries not stored yet: they ride along with the read. */
-      audit?: AuditBatch;
     }): Promise<CurrentAccount> {
-      const [account] = await Promise.all([load(accountId), audit ? storeAudit(db, audit) : undefined]);
+      const account = await load(accountId);
       return { account: accountView(account, new Date(now)), health: healthView(account.health) };
     },
 

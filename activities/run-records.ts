@@ -8,9 +8,8 @@ import type { AuditEntry, RunExecution, RunInput } from '../workflows/contract.j
 import { collections } from '../lib/collections.js';
 import type { OutcomeDoc, RunAuditDoc } from '../lib/documents.js';
 import { runAuditId, stepRecordId } from '../lib/ids.js';
-import { insertIfAbsent, insertManyIfAbsent } from '../lib/mongo.js';
+import { insertIfAbsent, isOnlyDuplicateKeys } from '../lib/mongo.js';
 import { cancelOpenTasks } from '../lib/task-decisions.js';
-import type { Db } from 'mongodb';
 import type { ActivityDeps } from './deps.js';
 
 export interface RunRef extends RunExecution {
@@ -33,38 +32,10 @@ export interface RunEnd extends RunRef {
   recordOutcome?: boolean;
   cancelReason?: string;
   endedAt: string;
-  /** The trail's last entries, stored before the end (they ride along instead of an activity of their own). */
-  audit?: AuditBatch;
-}
-
-/**
- * Stores the batch's entries in `runAudit`, each keyed by run and position: an entry a retried
- * or overlapping batch stored before is refused as a duplicate and left as it is. The run's
- * record keeps its current step and the trail's stored length. Called by `appendAudit` and by
- * the activities an audit batch rides along with (the account re-read, the run's end).
- */
-export async function storeAudit(db: Db, { runId, from, entries, currentStep }: AuditBatch): Promise<void> {
-  if (entries.length === 0) return;
-  const { runs, runAudit } = collections(db);
-  const docs: RunAuditDoc[] = entries.map((e, i) => ({
-    _id: runAuditId(runId, from + i),
-    runId,
-    seq: from + i,
-    at: new Date(e.at),
-    step: e.step,
-    kind: e.kind,
-    event: e.event,
-    detail: e.detail,
-  }));
-  await insertManyIfAbsent(runAudit, docs);
-  await runs.updateOne(
-    { _id: runId },
-    { $set: { currentStep }, $max: { auditLength: from + entries.length } },
-  );
 }
 
 export function createRunRecordActivities({ db }: ActivityDeps) {
-  const { outcomes, runs } = collections(db);
+  const { outcomes, runs, runAudit } = collections(db);
 
   return {
     async recordRunStarted({
@@ -93,15 +64,37 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
       });
     },
 
-    /** Stores an audit batch on its own (at a blocking point, or a window's worth waiting). */
-    async appendAudit(batch: AuditBatch): Promise<void> {
-      await storeAudit(db, batch);
+    /**
+     * Stores the batch's entries in `runAudit`, each keyed by run and position: an entry a
+     * retried or overlapping batch stored before is refused as a duplicate and left as it is.
+     * The run's record keeps its current step and the trail's stored length.
+     */
+    async appendAudit({ runId, from, entries, currentStep }: AuditBatch): Promise<void> {
+      if (entries.length === 0) return;
+      const docs: RunAuditDoc[] = entries.map((e, i) => ({
+        _id: runAuditId(runId, from + i),
+        runId,
+        seq: from + i,
+        at: new Date(e.at),
+        step: e.step,
+        kind: e.kind,
+        event: e.event,
+        detail: e.detail,
+      }));
+      try {
+        await runAudit.insertMany(docs, { ordered: false });
+      } catch (err) {
+        if (!isOnlyDuplicateKeys(err)) throw err;
+      }
+      await runs.updateOne(
+        { _id: runId },
+        { $set: { currentStep }, $max: { auditLength: from + entries.length } },
+      );
     },
 
     /** Ends the run: its record, the outcome, and every task it left open (cancelled). */
     async recordRunEnded(end: RunEnd): Promise<{ cancelledTasks: number }> {
       const endedAt = new Date(end.endedAt);
-      if (end.audit) await storeAudit(db, end.audit);
       // Tasks a CSM completed first stay completed: the decision is an insert (lib/task-decisions.ts).
       const cancelledTasks = await cancelOpenTasks(db, end.runId, endedAt);
       if (end.outcome && end.recordOutcome !== false) {

@@ -18,7 +18,6 @@ import { runDurationMs, type BlockedAt } from './contract.js';
 import type { JsonPath } from '../language/locate.js';
 import { branchPath, stepIdAt } from '../language/step-tree.js';
 import type { RunState } from './run-state.js';
-import type { AuditBatch } from '../activities/run-records.js';
 
 /** Thrown to stop interpreting: an `outcome` step with `end: true`, or the goal reached. */
 export class RunStop extends Error {
@@ -52,11 +51,6 @@ export class Interpreter {
     private readonly afterStep: () => Promise<void>,
     /** Called before the run blocks (wait, waitFor): persists the audit so readers see where it is. */
     private readonly beforeBlocking: () => Promise<void>,
-    /** The audit entries that ride along with the account's re-read, and their receipt. */
-    private readonly audit: {
-      batch(): AuditBatch | undefined;
-      stored(batch: AuditBatch | undefined): void;
-    },
   ) {}
 
   /** A playbook duration in this run's time. */
@@ -342,13 +336,10 @@ export class Interpreter {
 
   /** Re-reads the account and its health so the next decision sees current data. */
   async refresh(): Promise<void> {
-    const audit = this.audit.batch();
     const current = await activities.loadCurrentAccount({
       accountId: this.run.input.accountId,
       now: this.now().toISOString(),
-      ...(audit ? { audit } : {}),
     });
-    this.audit.stored(audit);
     this.run.account = current.account;
     // A signal may carry a newer observation than the stored one only for an instant; the
     // stored health is the system of record.

@@ -36,7 +36,6 @@ import { activities } from './activities-proxy.js';
 import { Interpreter, RunStop } from './interpreter.js';
 import { RunState, auditWindow, capText } from './run-state.js';
 import { watchGoal } from './goal-watch.js';
-import type { AuditBatch } from '../activities/run-records.js';
 
 /** A control (holdout) run with a goal but no `within` observes the goal this long. */
 const defaultObservationWindow = '90d';
@@ -89,26 +88,11 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       run.record(now(), null, 'goal', 'reached', { condition: run.playbook.goal?.when, seen: goal.seen });
   });
 
-  // Audit entries ride along with the next activity that goes anyway (the account's re-read,
-  // the run's end) and go on their own only at blocking points, instead of an activity after
-  // every step. Runs recorded before store them after every step; replay keeps that.
-  const auditRides = patched('audit-rides-along');
-  /** The entries not stored yet, as a batch (none when there are none). */
-  const auditBatch = (): AuditBatch | undefined => {
-    const { from, entries } = run.unpersisted();
-    return entries.length ? { runId, ...execution, from, entries, currentStep: run.currentStep } : undefined;
-  };
-  const carried = {
-    batch: () => (auditRides ? auditBatch() : undefined),
-    stored: (batch: AuditBatch | undefined) => {
-      if (batch) run.markPersisted(batch.from + batch.entries.length);
-    },
-  };
   const persistAudit = async () => {
-    const batch = auditBatch();
-    if (!batch) return;
-    await activities.appendAudit(batch);
-    carried.stored(batch);
+    const { from, entries } = run.unpersisted();
+    if (entries.length === 0) return;
+    await activities.appendAudit({ runId, ...execution, from, entries, currentStep: run.currentStep });
+    run.markPersisted(from + entries.length);
   };
   /** An activity the run awaits outside its steps: no continuing as new while it is in flight. */
   const tracked = async (work: () => Promise<void>) => {
@@ -139,13 +123,12 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     run,
     now,
     async () => {
-      if (!auditRides) await persistAudit();
+      await persistAudit();
       if (run.cancelReason) throw new RunStop('cancel');
       if (run.playbook.goal) await refreshAndCheckGoal();
       if (run.goalMet) throw new RunStop('goal');
     },
     persistAudit,
-    carried,
   );
 
   if (continued) interpreter.lastOutcome = continued.lastOutcome;
@@ -215,7 +198,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
           seen: atStart.seen,
           atStart: true,
         });
-      if (!auditRides) await persistAudit();
+      await persistAudit();
     }
 
     if (window) {
@@ -321,8 +304,7 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
     outcome: result.outcome,
     goalReached: result.goalReached,
   });
-  if (!auditRides) await persistAudit();
-  const audit = carried.batch();
+  await persistAudit();
   // Cleanup must run even though the steps' scope was cancelled.
   await CancellationScope.nonCancellable(() =>
     activities.recordRunEnded({
@@ -333,10 +315,8 @@ export async function playbookRun(input: RunInput): Promise<RunResult> {
       recordOutcome,
       cancelReason,
       endedAt: now().toISOString(),
-      ...(audit ? { audit } : {}),
     }),
   );
-  carried.stored(audit);
   if (failure)
     throw ApplicationFailure.nonRetryable(
       `run failed: ${failure.cause instanceof Error ? failure.cause.message : failure.message}`,

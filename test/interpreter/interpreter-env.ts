@@ -165,16 +165,9 @@ export function useInterpreter(label: string): { run(c: RunCase): Promise<RunRep
 
     // Everything the run recorded reached its stored trail, in order, once.
     const persisted: AuditEntry[] = [];
-    // On its own (appendAudit) or riding along with the account's re-read or the run's end.
-    for (const call of stubs.calls) {
-      const batch =
-        call.name === 'appendAudit'
-          ? call.input
-          : call.name === 'loadCurrentAccount' || call.name === 'recordRunEnded'
-            ? call.input.audit
-            : undefined;
-      batch?.entries.forEach((entry, i) => (persisted[batch.from + i] ??= entry));
-    }
+    for (const call of stubs.calls)
+      if (call.name === 'appendAudit')
+        call.input.entries.forEach((entry, i) => (persisted[call.input.from + i] ??= entry));
     expect(persisted).toEqual(audit);
     const ends = stubs.calls.filter((call) => call.name === 'recordRunEnded');
     expect(ends).toHaveLength(1);
