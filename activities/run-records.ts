@@ -8,7 +8,7 @@ import type { AuditEntry, RunExecution, RunInput } from '../workflows/contract.j
 import { collections } from '../lib/collections.js';
 import type { OutcomeDoc, RunAuditDoc } from '../lib/documents.js';
 import { runAuditId, stepRecordId } from '../lib/ids.js';
-import { insertIfAbsent, isOnlyDuplicateKeys } from '../lib/mongo.js';
+import { insertIfAbsent, insertManyIfAbsent } from '../lib/mongo.js';
 import { cancelOpenTasks } from '../lib/task-decisions.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -81,11 +81,7 @@ export function createRunRecordActivities({ db }: ActivityDeps) {
         event: e.event,
         detail: e.detail,
       }));
-      try {
-        await runAudit.insertMany(docs, { ordered: false });
-      } catch (err) {
-        if (!isOnlyDuplicateKeys(err)) throw err;
-      }
+      await insertManyIfAbsent(runAudit, docs);
       await runs.updateOne(
         { _id: runId },
         { $set: { currentStep }, $max: { auditLength: from + entries.length } },
