@@ -38,6 +38,15 @@ steps:
   - outcome: held
 `;
 
+/** Sends the event every run (or bare workflow) waits for, 50 signals at a time. */
+async function release(client: Client, workflowIds: string[]): Promise<void> {
+  await inPool(workflowIds, 50, async (id) => {
+    await client.workflow
+      .getHandle(id)
+      .signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
+  });
+}
+
 /**
  * The release's baseline: as many bare workflows waiting for the same event (no activity, no
  * audit, nothing interpreted) on an in-process worker, the same signal sent to each, 50 at a
@@ -83,11 +92,7 @@ async function bareRelease(
       );
       await sleep(5_000); // the backlog count is approximate
       const fired = Date.now();
-      await inPool(ids, 50, async (id) => {
-        await client.workflow
-          .getHandle(id)
-          .signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
-      });
+      await release(client, ids);
       await until(
         'the bare workflows finished',
         async () => (await running()).count === 0,
@@ -169,11 +174,7 @@ export const memory: Scenario = {
 
       // The event the runs wait for: each moves on to its outcome and ends.
       const fired = Date.now();
-      await inPool(workflowIds, 50, async (id) => {
-        await client.workflow
-          .getHandle(id)
-          .signal(accountEvent, { name: 'bench_release', data: {}, occurredAt: new Date().toISOString() });
-      });
+      await release(client, workflowIds);
       // Counted in MongoDB, where each run records its end: 10,000 result() long polls at once
       // failed a call, and the client's retry of it, firing after close, crashed the process.
       await until(
